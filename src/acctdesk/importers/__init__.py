@@ -1,0 +1,1 @@
+"""Readers, source profiles, mapping, coercion, matching and the import pipeline (no Qt)."""

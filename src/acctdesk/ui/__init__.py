@@ -1,0 +1,1 @@
+"""The desktop app (Qt only): main window, views, table models, workers, dialogs."""
