@@ -54,8 +54,27 @@ ENTITY_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Execute a multi-statement script inside the caller's transaction.
+
+    ``Connection.executescript`` would COMMIT first, breaking the all-or-nothing migration;
+    this splits the script on complete statements (so trigger bodies stay whole).
+    """
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        if not buf and line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            conn.execute(buf)
+            buf = ""
+    if buf.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {buf[:80]!r}")
+
+
 def _m001_initial(conn: sqlite3.Connection) -> None:
-    conn.executescript(
+    run_script(
+        conn,
         """
         CREATE TABLE meta (
             key TEXT PRIMARY KEY,
@@ -110,7 +129,6 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
             batch_id INTEGER,
             PRIMARY KEY (account_id, metric, date)
         ) WITHOUT ROWID;
-        CREATE INDEX idx_usage_date ON usage(date);
 
         CREATE TABLE tickets (
             source TEXT NOT NULL,

@@ -1,0 +1,149 @@
+"""The command line. No command starts the desktop app; commands run the engine headless.
+
+Exit codes: 0 success, 1 a command failed (message on stderr), 2 bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+
+
+class UsageError(Exception):
+    """Bad arguments discovered after parsing (exit code 2)."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _iso_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="acctdesk",
+        description="Offline workbench for B2B SaaS account managers. "
+                    "With no command, starts the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"acctdesk {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show full tracebacks on errors")
+    parser.add_argument("--demo", action="store_true",
+                        help="start the desktop app on a fresh demo workspace")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("app", help="start the desktop app (optionally on a workspace)")
+    p.add_argument("path", nargs="?", type=Path, help="workspace file (.acctdesk) to open")
+
+    p = sub.add_parser("demo", help="write a demo workspace")
+    p.add_argument("path", type=Path, help="new workspace file, e.g. demo.acctdesk")
+    p.add_argument("--accounts", type=_positive_int, default=400,
+                   help="number of accounts (default 400)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--as-of", type=_iso_date, default=None,
+                   help="the demo's data date (default: the last day of last month)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = sub.add_parser("info", help="summarise a workspace")
+    p.add_argument("path", type=Path, help="workspace file")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    return parser
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    width = max(len(k) for k in summary)
+    for key, value in summary.items():
+        if key == "arr_active":
+            value = f"{value:,.2f} {summary.get('currency') or ''}".rstrip()
+        elif isinstance(value, int):
+            value = f"{value:,}"
+        print(f"{key:<{width}}  {value}")
+
+
+def cmd_demo(args) -> int:
+    from .models.demo import create_demo_workspace
+
+    if args.path.exists():
+        raise UsageError(f"{args.path} already exists; choose a new file name")
+    if args.path.suffix != ".acctdesk":
+        print(f"acctdesk: note: workspace files usually end in .acctdesk ({args.path.name})",
+              file=sys.stderr)
+    ws = create_demo_workspace(args.path, n_accounts=args.accounts, seed=args.seed,
+                               data_date=args.as_of)
+    try:
+        summary = ws.summary()
+    finally:
+        ws.close()
+    if args.json:
+        _print_summary(summary, True)
+    else:
+        print(f"Wrote {summary['accounts']:,} demo accounts to {args.path} "
+              f"(data date {summary['data_date']}).")
+    return 0
+
+
+def cmd_info(args) -> int:
+    from .models import Workspace
+
+    with Workspace(args.path) as ws:
+        _print_summary(ws.summary(), args.json)
+    return 0
+
+
+def _run_app(path: Path | None = None, demo: bool = False) -> int:
+    from .ui.app import run_app
+
+    return run_app(workspace=path, demo=demo)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return _run_app(demo=args.demo)
+        if args.command == "app":
+            return _run_app(args.path, demo=args.demo)
+        return {"demo": cmd_demo, "info": cmd_info}[args.command](args)
+    except UsageError as exc:
+        if args.debug:
+            raise
+        print(f"acctdesk: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("acctdesk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # every failure is a message, not a traceback, unless --debug
+        if args.debug:
+            raise
+        print(f"acctdesk: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def gui_main() -> int:
+    """Entry point of the windowed launcher (no console on Windows)."""
+    return main(sys.argv[1:] or [])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
