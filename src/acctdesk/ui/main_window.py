@@ -1,0 +1,292 @@
+"""The main window: a sidebar of views, the welcome state, a status bar with task progress.
+
+The window paints first; the workspace (and with it pandas) is loaded on a worker thread.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+    QProgressBar, QPushButton, QStackedWidget, QWidget,
+)
+
+from .. import APP_NAME, __version__
+from . import settings as app_settings
+from .accounts_view import AccountsView
+from .tasks import TaskRunner, TaskState
+from .welcome import WelcomeView
+
+WORKSPACE_FILTER = "acctdesk workspaces (*.acctdesk);;All files (*)"
+
+
+def _load_workspace(path: Path, state: TaskState) -> dict[str, Any]:
+    """Worker: open the workspace and read what the views show (pandas loads here)."""
+    from ..models import Workspace
+
+    state.progress(0.1, f"Opening {path.name}…")
+    ws = Workspace(path)
+    try:
+        state.check()
+        state.progress(0.5, "Reading accounts…")
+        accounts = ws.accounts()
+        summary = ws.summary()
+    except BaseException:
+        ws.close()
+        raise
+    return {"workspace": ws, "accounts": accounts, "summary": summary}
+
+
+def _make_demo(path: Path, state: TaskState) -> dict[str, Any]:
+    from ..models.demo import create_demo_workspace
+
+    state.progress(0.05, "Generating the demo portfolio…")
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        p.unlink(missing_ok=True)
+    ws = create_demo_workspace(path)
+    ws.close()
+    state.check()
+    return _load_workspace(path, state)
+
+
+def _new_workspace(path: Path, state: TaskState) -> dict[str, Any]:
+    from ..models import Workspace
+
+    if path.exists():
+        raise FileExistsError(f"{path} already exists; choose another name")
+    Workspace(path, create=True).close()
+    return _load_workspace(path, state)
+
+
+class MainWindow(QMainWindow):
+    workspace_loaded = Signal(str)   # path
+    load_failed = Signal(str)        # message
+
+    VIEWS = [("accounts", "Accounts")]
+
+    def __init__(self):
+        super().__init__()
+        self.workspace = None
+        self.setWindowTitle(APP_NAME)
+        self.setMinimumSize(QSize(760, 520))
+        self.runner = TaskRunner(self)
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(170)
+        for key, title in self.VIEWS:
+            item = QListWidgetItem(title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(150, 34))
+            self.sidebar.addItem(item)
+        self.welcome = WelcomeView()
+        self.accounts_view = AccountsView()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.accounts_view)
+        self.sidebar.currentRowChanged.connect(self._show_view)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.status_label = QLabel("No workspace open")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setRange(0, 100)
+        self.progress.hide()
+        self.progress_text = QLabel("")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(lambda: self.runner.cancel())
+        bar = self.statusBar()
+        bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.progress_text)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        self.runner.started.connect(self._task_started)
+        self.runner.progress.connect(self._task_progress)
+        self.runner.idle.connect(self._task_idle)
+        self.runner.failed.connect(self._task_failed)
+
+        self.welcome.open_requested.connect(self.choose_workspace)
+        self.welcome.new_requested.connect(self.choose_new_workspace)
+        self.welcome.demo_requested.connect(self.open_demo)
+        self._build_menus()
+        self._show_welcome()
+        self._restore_geometry()
+
+    # ------------------------------------------------------------------ menus
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.action_new = QAction("&New Workspace…", self, shortcut=QKeySequence.StandardKey.New,
+                                  triggered=self.choose_new_workspace)
+        self.action_open = QAction("&Open Workspace…", self,
+                                   shortcut=QKeySequence.StandardKey.Open,
+                                   triggered=self.choose_workspace)
+        self.action_demo = QAction("Open &Demo Portfolio", self, triggered=self.open_demo)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.action_close = QAction("&Close Workspace", self,
+                                    shortcut=QKeySequence.StandardKey.Close,
+                                    triggered=self.close_workspace)
+        self.action_quit = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit,
+                                   triggered=self.close)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.action_new)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.action_open)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.action_demo)
+        file_menu.addSeparator()
+        file_menu.addAction(self.action_close)
+        file_menu.addSeparator()
+        file_menu.addAction(self.action_quit)
+        file_menu.aboutToShow.connect(self._fill_recent)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(QAction("&About acctdesk", self, triggered=self.show_about))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = [p for p in app_settings.recent_workspaces() if Path(p).exists()]
+        for p in recent:
+            self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_workspace(p)
+                                       ).setToolTip(p)
+        self.recent_menu.setEnabled(bool(recent))
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, "About acctdesk",
+            f"<b>acctdesk</b> {__version__}<br>An offline workbench for people who manage a "
+            "book of B2B SaaS accounts. Your data stays on this machine.")
+
+    # ------------------------------------------------------------------ views
+    def _show_welcome(self) -> None:
+        self.sidebar.hide()
+        self.stack.setCurrentWidget(self.welcome)
+        self.action_close.setEnabled(False)
+
+    def _show_view(self, row: int) -> None:
+        if row < 0 or self.workspace is None:
+            return
+        key = self.sidebar.item(row).data(Qt.ItemDataRole.UserRole)
+        self.stack.setCurrentWidget({"accounts": self.accounts_view}[key])
+
+    # ------------------------------------------------------------------ workspaces
+    def choose_workspace(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", str(Path.home()),
+                                              WORKSPACE_FILTER)
+        if path:
+            self.open_workspace(path)
+
+    def choose_new_workspace(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New workspace",
+                                              str(Path.home() / "accounts.acctdesk"),
+                                              WORKSPACE_FILTER)
+        if not path:
+            return
+        if not path.endswith(".acctdesk"):
+            path += ".acctdesk"
+        self.runner.start("open", "Creating workspace",
+                          lambda st: _new_workspace(Path(path), st), self._loaded)
+
+    def open_workspace(self, path: str | os.PathLike) -> None:
+        path = Path(path)
+        self.runner.start("open", f"Opening {path.name}",
+                          lambda st: _load_workspace(path, st), self._loaded)
+
+    def open_demo(self) -> None:
+        from ..paths import data_dir
+
+        path = data_dir() / "demo.acctdesk"
+        self.runner.start("open", "Creating the demo portfolio",
+                          lambda st: _make_demo(path, st), self._loaded)
+
+    def close_workspace(self) -> None:
+        if self.workspace is not None:
+            self.workspace.close()
+            self.workspace = None
+        self.setWindowTitle(APP_NAME)
+        self.status_label.setText("No workspace open")
+        self.welcome.show_message("")
+        self._show_welcome()
+
+    def _loaded(self, result: dict[str, Any]) -> None:
+        if self.workspace is not None:
+            self.workspace.close()
+        ws = result["workspace"]
+        self.workspace = ws
+        summary = result["summary"]
+        self.accounts_view.set_data(result["accounts"], summary)
+        name = summary.get("name") or ws.path.stem
+        self.setWindowTitle(f"{name} — {APP_NAME}")
+        self.status_label.setText(
+            f"{ws.path.name} · {summary['accounts']:,} accounts · data as of "
+            f"{summary['data_date'] or '—'}")
+        self.sidebar.show()
+        self.sidebar.setCurrentRow(0)
+        self.stack.setCurrentWidget(self.accounts_view)
+        self.action_close.setEnabled(True)
+        app_settings.remember_workspace(str(ws.path))
+        self.workspace_loaded.emit(str(ws.path))
+
+    # ------------------------------------------------------------------ tasks
+    def _task_started(self, kind: str, title: str) -> None:
+        self.progress.setValue(0)
+        self.progress.show()
+        self.progress_text.setText(title)
+        self.cancel_button.show()
+
+    def _task_progress(self, kind: str, fraction: float, text: str) -> None:
+        self.progress.setValue(int(fraction * 100))
+        if text:
+            self.progress_text.setText(text)
+
+    def _task_idle(self) -> None:
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.progress_text.setText("")
+
+    def _task_failed(self, kind: str, message: str, details: str) -> None:
+        if kind == "open":
+            if self.workspace is None:
+                self._show_welcome()
+                self.welcome.show_message(message)
+            self.status_label.setText(message)
+        self.load_failed.emit(message)
+        if os.environ.get("ACCTDESK_NO_DIALOGS") != "1":
+            box = QMessageBox(QMessageBox.Icon.Warning, "acctdesk", message,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setDetailedText(details)
+            box.open()
+
+    # ------------------------------------------------------------------ state
+    def _restore_geometry(self) -> None:
+        s = app_settings.settings()
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+
+    def save_state(self) -> None:
+        s = app_settings.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_state()
+        self.runner.cancel()
+        self.runner.wait(10_000)
+        if self.workspace is not None:
+            self.workspace.close()
+            self.workspace = None
+        super().closeEvent(event)

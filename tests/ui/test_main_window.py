@@ -1,0 +1,124 @@
+"""The main window, driven as a user drives it (offscreen, real widgets, real workspace)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from acctdesk.ui import settings as app_settings
+from acctdesk.ui.app import start_window
+from acctdesk.ui.main_window import MainWindow
+from acctdesk.ui.table_model import Column, FrameTableModel
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+def _wait_loaded(qtbot, w, path):
+    with qtbot.waitSignal(w.workspace_loaded, timeout=60_000) as blocker:
+        w.open_workspace(path)
+    assert blocker.args == [str(path)]
+
+
+def test_welcome_state_offers_the_ways_in(window):
+    assert window.stack.currentWidget() is window.welcome
+    assert not window.sidebar.isVisible()
+    texts = [b.text() for b in (window.welcome.open_button, window.welcome.new_button,
+                                window.welcome.demo_button)]
+    assert texts == ["Open workspace…", "New workspace…", "Open the demo portfolio"]
+
+
+def test_opens_the_demo_workspace_and_shows_the_accounts(qtbot, window, demo_file):
+    from acctdesk.models import Workspace
+
+    _wait_loaded(qtbot, window, demo_file)
+    view = window.accounts_view
+    assert window.stack.currentWidget() is view
+    assert window.sidebar.isVisible()
+    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == ["Accounts"]
+    model = view.model
+    assert model.rowCount() == 300
+    headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(6)]
+    assert headers == ["Account", "Segment", "Owner", "ARR", "Renewal", "Status"]
+    with Workspace(demo_file) as ws:
+        names = sorted(ws.accounts()["name"], key=str.casefold)
+    assert model.index(0, 0).data() == names[0]
+    assert "300" in view.summary.text() and "2026-10-31" in view.summary.text()
+    assert "demo.acctdesk" in window.status_label.text()
+
+
+def test_clicking_the_arr_header_sorts_by_arr(qtbot, window, demo_file):
+    _wait_loaded(qtbot, window, demo_file)
+    table = window.accounts_view.table
+    model = window.accounts_view.model
+    arr_col = model.column_index("arr")
+    header = table.horizontalHeader()
+    x = header.sectionViewportPosition(arr_col) + header.sectionSize(arr_col) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    first = [model.value(r, arr_col) for r in range(model.rowCount())]
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    second = [model.value(r, arr_col) for r in range(model.rowCount())]
+    asc, desc = (first, second) if first[0] <= first[-1] else (second, first)
+    assert asc == sorted(asc)
+    assert desc == sorted(desc, reverse=True)
+    assert model.index(0, arr_col).data().startswith("$")
+
+
+def test_bad_file_shows_a_message_and_stays_on_welcome(qtbot, window, tmp_path):
+    bad = tmp_path / "export.acctdesk"
+    bad.write_text("Account,ARR\n")
+    with qtbot.waitSignal(window.load_failed, timeout=30_000) as blocker:
+        window.open_workspace(bad)
+    assert "not an acctdesk workspace" in blocker.args[0]
+    assert window.stack.currentWidget() is window.welcome
+    assert "not an acctdesk workspace" in window.welcome.message.text()
+
+
+def test_geometry_and_last_workspace_are_remembered(qtbot, demo_file):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(787, 555)  # inside the offscreen screen (800x600)
+    _wait_loaded(qtbot, first, demo_file)
+    first.close()
+    assert app_settings.last_workspace() == str(demo_file)
+    assert app_settings.recent_workspaces()[0] == str(demo_file)
+
+    second = start_window()
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.workspace_loaded, timeout=60_000):
+        pass
+    assert (second.width(), second.height()) == (787, 555)
+    assert second.accounts_view.model.rowCount() == 300
+    second.close()
+
+
+def test_open_demo_creates_a_fresh_demo_workspace(qtbot, window):
+    with qtbot.waitSignal(window.workspace_loaded, timeout=120_000) as blocker:
+        window.welcome.demo_button.click()
+    assert blocker.args[0].endswith("demo.acctdesk")
+    assert window.accounts_view.model.rowCount() == 400
+
+
+def test_table_model_sorts_numbers_with_missing_last_and_text_without_case():
+    import pandas as pd
+
+    model = FrameTableModel([Column("name", "Name"), Column("arr", "ARR", "currency")])
+    model.set_frame(pd.DataFrame({"name": ["beta", "Alpha", None, "gamma"],
+                                  "arr": [300.0, np.nan, 100.0, 200.0]}))
+    model.sort(1, Qt.SortOrder.AscendingOrder)
+    assert [model.value(r, 1) for r in range(3)] == [100.0, 200.0, 300.0]
+    assert np.isnan(model.value(3, 1))
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    assert [model.value(r, 1) for r in range(3)] == [300.0, 200.0, 100.0]
+    assert np.isnan(model.value(3, 1))
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    assert [model.value(r, 0) for r in range(4)] == ["Alpha", "beta", "gamma", None]
+    assert model.index(0, 1).data() == ""          # missing ARR shows blank, never "nan"
+    assert model.index(1, 1).data() == "$300"
