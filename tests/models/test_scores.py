@@ -1,0 +1,135 @@
+"""Scorecards and score snapshots stored in a real workspace file."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from acctdesk.analytics.health import (
+    ScorecardError, ScoringData, explain_change, score_accounts, what_moved,
+)
+from acctdesk.analytics.scorecard_presets import default_scorecard, good_average_poor
+from acctdesk.models import Workspace
+from acctdesk.models.scores import (
+    delete_scorecard, load_scorecard, load_scorecards, load_snapshot, save_scorecard,
+    save_scores, score_history, snapshot_dates,
+)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    w = Workspace(tmp_path / "w.acctdesk", create=True)
+    w.insert_rows("accounts", ["account_id", "name", "seats", "contract_start", "status",
+                               "renewal_date", "segment"], [
+        ("A", "Alpha", 10, "2023-01-01", "active", "2025-01-16", "SMB"),
+        ("B", "Beta", 20, "2023-01-01", "active", "2024-08-29", "SMB"),
+        ("C", "Gamma", 5, "2024-09-01", "active", None, "Ent"),   # starts later
+    ])
+    w.insert_rows("usage", ["account_id", "metric", "date", "value"], [
+        ("A", "active_users", "2024-03-20", 4), ("A", "active_users", "2024-06-20", 9),
+        ("B", "active_users", "2024-03-20", 10), ("B", "active_users", "2024-06-20", 2),
+        ("A", "logins", "2024-06-20", 50), ("B", "logins", "2024-06-20", 5),
+    ])
+    w.insert_rows("contacts", ["account_id", "email", "role"], [
+        ("A", "ceo@a", "Executive Sponsor")])
+    yield w
+    w.close()
+
+
+def test_save_and_load_scorecards(ws):
+    assert load_scorecards(ws) == {}
+    card, gap = default_scorecard(), good_average_poor()
+    save_scorecard(ws, card)
+    save_scorecard(ws, gap)
+    loaded = load_scorecards(ws)
+    assert list(loaded) == ["health", "health_gap"]
+    assert loaded["health"] == card and loaded["health_gap"] == gap
+    stored = json.loads(ws.get_meta("scorecard:health"))
+    assert stored["format"] == "acctdesk-scorecard" and stored["id"] == "health"
+    # replacing keeps one entry and is audited with before/after
+    card.name = "Health v2"
+    save_scorecard(ws, card)
+    assert load_scorecard(ws, "health").name == "Health v2"
+    audit = ws.audit_log()
+    assert audit["action"].tolist() == ["scorecard.save"] * 3
+    assert json.loads(audit["before"].iloc[-1])["name"] == "Health"
+    delete_scorecard(ws, "health_gap")
+    assert list(load_scorecards(ws)) == ["health"] and load_scorecard(ws, "health_gap") is None
+
+
+def test_invalid_scorecards_are_not_saved_and_damaged_ones_named(ws):
+    card = default_scorecard()
+    card.bands[0].color = "reddish"
+    with pytest.raises(ScorecardError, match="colour 'reddish'"):
+        save_scorecard(ws, card)
+    assert load_scorecards(ws) == {}
+    ws.set_meta("scorecard:broken", "{not json")
+    with pytest.raises(ScorecardError, match="stored scorecard 'broken' is not valid JSON"):
+        load_scorecards(ws)
+
+
+def test_score_save_history_and_replace(ws):
+    card = default_scorecard()
+    data = ScoringData.from_workspace(ws)
+    s1 = score_accounts(card, data, "2024-03-31")
+    s2 = score_accounts(card, data, "2024-06-30")
+    assert sorted(s2["account_id"]) == ["A", "B"]           # C not a customer yet
+    assert save_scores(ws, card.id, "2024-03-31", s1) == 2
+    assert save_scores(ws, card.id, "2024-06-30", s2) == 2
+    assert snapshot_dates(ws, card.id) == ["2024-03-31", "2024-06-30"]
+
+    h = score_history(ws, card.id)
+    assert h[["account_id", "as_of"]].values.tolist() == [
+        ["A", "2024-03-31"], ["A", "2024-06-30"], ["B", "2024-03-31"], ["B", "2024-06-30"]]
+    got = h[h["as_of"] == "2024-06-30"].set_index("account_id")
+    want = s2.set_index("account_id")
+    for col in ["score", "coverage"] + [c for c in want if c.startswith(("pts:", "val:",
+                                                                          "grp:"))]:
+        np.testing.assert_allclose(got[col].astype(float), want[col].astype(float),
+                                   rtol=1e-9, err_msg=col)
+    assert got["band"].tolist() == want["band"].tolist()
+    raw = score_history(ws, card.id, "A", expand=False)
+    assert len(raw) == 2 and json.loads(raw["points"].iloc[0])["pts:exec_sponsor"] == 100
+
+    # re-saving the same (card, as_of) replaces the snapshot
+    changed = s2.assign(score=s2["score"] + 1)
+    assert save_scores(ws, card.id, "2024-06-30", changed) == 2
+    h2 = score_history(ws, card.id)
+    assert len(h2) == 4
+    assert h2[h2["as_of"] == "2024-06-30"]["score"].tolist() == pytest.approx(
+        (s2["score"] + 1).tolist())
+
+
+def test_failed_save_keeps_previous_snapshot(ws):
+    card = default_scorecard()
+    s = score_accounts(card, ScoringData.from_workspace(ws), "2024-06-30")
+    save_scores(ws, card.id, "2024-06-30", s)
+    dup = pd.concat([s, s], ignore_index=True)     # same account twice: primary key clash
+    with pytest.raises(sqlite3.IntegrityError):
+        save_scores(ws, card.id, "2024-06-30", dup)
+    assert len(score_history(ws, card.id)) == 2
+
+
+def test_snapshots_explain_what_moved(ws):
+    card = default_scorecard()
+    data = ScoringData.from_workspace(ws)
+    for d in ("2024-03-31", "2024-06-30"):
+        save_scores(ws, card.id, d, score_accounts(card, data, d))
+    cur = load_snapshot(ws, card.id)
+    prev = load_snapshot(ws, card.id, before=cur.attrs["as_of"])
+    assert (cur.attrs["as_of"], prev.attrs["as_of"]) == ("2024-06-30", "2024-03-31")
+    assert load_snapshot(ws, card.id, before="2024-03-31") is None
+    assert load_snapshot(ws, card.id, "2024-01-01") is None
+    # B: active users 10 -> 2 of 20 seats: utilisation 0.5 -> 0.1 (0 points)
+    b_prev = prev.set_index("account_id").loc["B"]
+    b_cur = cur.set_index("account_id").loc["B"]
+    changes = explain_change(b_prev, b_cur, card, top=None)
+    assert sum(c.delta for c in changes) == pytest.approx(b_cur["score"] - b_prev["score"])
+    util = next(c for c in changes if c.measure_id == "seat_utilisation")
+    assert util.text.startswith("Seat utilisation fell from 0.50 to 0.10")
+    wm = what_moved(card, prev, cur).set_index("account_id")
+    assert wm.loc["B", "trend"] == "down"
+    assert any(t.startswith("Seat utilisation fell") for t in wm.loc["B", "drivers"])
