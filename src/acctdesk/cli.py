@@ -13,8 +13,22 @@ from typing import Sequence
 from . import __version__
 
 
-class UsageError(Exception):
-    """Bad arguments discovered after parsing (exit code 2)."""
+from .commands import UsageError
+
+
+def _command_modules():
+    """Every module of ``acctdesk.commands`` that defines a command, in name order."""
+    import importlib
+    import pkgutil
+
+    from . import commands
+
+    mods = []
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        mod = importlib.import_module(f"{commands.__name__}.{info.name}")
+        if hasattr(mod, "NAME") and hasattr(mod, "run"):
+            mods.append(mod)
+    return mods
 
 
 def _positive_int(text: str) -> int:
@@ -64,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="summarise a workspace")
     p.add_argument("path", type=Path, help="workspace file")
     p.add_argument("--json", action="store_true", help="print a JSON object")
+
+    for mod in _command_modules():
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", None))
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
     return parser
 
 
@@ -124,7 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_app(demo=args.demo)
         if args.command == "app":
             return _run_app(args.path, demo=args.demo)
-        return {"demo": cmd_demo, "info": cmd_info}[args.command](args)
+        if args.command in ("demo", "info"):
+            return {"demo": cmd_demo, "info": cmd_info}[args.command](args)
+        return int(args._run(args) or 0)
     except UsageError as exc:
         if args.debug:
             raise
