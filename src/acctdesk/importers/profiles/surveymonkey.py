@@ -1,0 +1,33 @@
+"""SurveyMonkey "All responses data" export (Analyze > Save as > Export file > CSV, expanded).
+
+Two header rows: row 1 holds the respondent metadata columns -- Respondent ID, Collector ID,
+Start Date, End Date, IP Address, Email Address, First Name, Last Name, Custom Data 1 -- and
+the question texts; row 2 holds the answer labels ("Response", "Open-Ended Response"), so the
+reader must skip one row after the header (``reader_hints``). Dates are US style
+"MM/DD/YYYY HH:MM:SS AM". The NPS question is found by its wording ("How likely is it that you
+would recommend ..."). Source: SurveyMonkey help "Exporting survey results" (condensed and
+expanded CSV layouts); metadata column names from real exports (guess where undocumented).
+"""
+from __future__ import annotations
+
+from . import FieldMap, Profile, register
+
+RESPONSES = register(Profile(
+    id="surveymonkey.responses",
+    system="SurveyMonkey",
+    entity="surveys",
+    source_key="surveymonkey",
+    fields=(
+        FieldMap(("Respondent ID",), "response_id", required=True),
+        FieldMap(("re:how likely .*recommend", "re:\\bnps\\b"), "score", "number",
+                 required=True),
+        FieldMap(("re:(reason|why|comment|improve|tell us)",), "comment"),
+        FieldMap(("Email Address", "Email"), "contact_email"),
+        FieldMap(("End Date", "Start Date"), "date", "date"),
+        FieldMap(("Custom Data 1", "Company"), "account.name"),
+    ),
+    signature=("Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address",
+               "Email Address", "First Name", "Last Name"),
+    constants={"kind": "nps"},
+    reader_hints={"skip_rows_after_header": 1, "date_order": "MDY"},
+))
