@@ -382,7 +382,8 @@ class Workspace:
         ``meta.data_date`` when set (the user picked one, or the demo recorded the day its
         exports were "pulled"); otherwise the latest dated event: a usage sample, a ticket
         opened or solved, a survey, an activity, or a subscription or churn starting. Future
-        dates a record merely announces (renewal dates, contract ends) do not count.
+        dates a record merely announces (renewal dates, contract ends, the start of a future
+        subscription, the expected close of an open deal) do not count.
         """
         fixed = self.get_meta("data_date")
         if fixed:
@@ -396,6 +397,7 @@ class Workspace:
                 UNION ALL SELECT MAX(date) FROM surveys
                 UNION ALL SELECT MAX(date) FROM activities
                 UNION ALL SELECT MAX(start_date) FROM subscriptions
+                    WHERE COALESCE(status, '') NOT IN ('future', 'open', 'lost', 'trialing')
                 UNION ALL SELECT MAX(churn_date) FROM accounts
             )
             """
