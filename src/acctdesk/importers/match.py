@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -127,38 +127,74 @@ class ReviewItem:
                 "score": round(self.score, 1), "reason": self.reason}
 
 
-@dataclass
 class AccountIndex:
-    """What is known about existing accounts, for matching. Grows as new accounts are made."""
+    """What is known about existing accounts, for matching. Grows as new accounts are made.
 
-    by_external: dict[tuple[str, str], str] = field(default_factory=dict)
-    by_domain: dict[str, str] = field(default_factory=dict)
-    by_name: dict[str, str] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)        # account_id -> display name
-    domains: dict[str, str] = field(default_factory=dict)      # account_id -> domain
-    _choices: list[str] | None = None
-    _choice_ids: list[str] | None = None
+    Name and domain indexes are built on first use: a file that names accounts by the
+    workspace's own ids (a big usage export, say) never pays for normalising every name.
+    """
+
+    def __init__(self):
+        self.by_external: dict[tuple[str, str], str] = {}
+        self.ids: set[str] = set()
+        self._by_domain: dict[str, str] = {}
+        self._by_name: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._domains: dict[str, str] = {}
+        self._pending: list[tuple] = []
+        self._choices: list[str] | None = None
+        self._choice_ids: list[str] | None = None
 
     @classmethod
     def from_frames(cls, accounts: pd.DataFrame, external_ids: pd.DataFrame) -> "AccountIndex":
         idx = cls()
-        for aid, name, dom in zip(accounts["account_id"], accounts["name"], accounts["domain"]):
-            idx.add(aid, name, dom)
+        idx._pending = list(zip(accounts["account_id"], accounts["name"], accounts["domain"]))
+        idx.ids = set(accounts["account_id"])
         for src, ext, aid in zip(external_ids["source"], external_ids["external_id"],
                                  external_ids["account_id"]):
             idx.by_external[(src, str(ext))] = aid
         return idx
 
+    def _build(self) -> None:
+        pending, self._pending = self._pending, []
+        for aid, name, dom in pending:
+            self._add(aid, name, dom)
+
+    @property
+    def by_name(self) -> dict[str, str]:
+        self._build()
+        return self._by_name
+
+    @property
+    def by_domain(self) -> dict[str, str]:
+        self._build()
+        return self._by_domain
+
+    @property
+    def names(self) -> dict[str, str]:
+        self._build()
+        return self._names
+
+    @property
+    def domains(self) -> dict[str, str]:
+        self._build()
+        return self._domains
+
     def add(self, account_id: str, name: object, domain: object = None) -> None:
+        self._build()
+        self._add(account_id, name, domain)
+
+    def _add(self, account_id: str, name: object, domain: object = None) -> None:
+        self.ids.add(account_id)
         norm = normalise_name(name)
         dom = clean_domain(domain)
         if name is not None and not (isinstance(name, float) and name != name):
-            self.names.setdefault(account_id, str(name))
+            self._names.setdefault(account_id, str(name))
         if norm:
-            self.by_name.setdefault(norm, account_id)
+            self._by_name.setdefault(norm, account_id)
         if dom:
-            self.by_domain.setdefault(dom, account_id)
-            self.domains.setdefault(account_id, dom)
+            self._by_domain.setdefault(dom, account_id)
+            self._domains.setdefault(account_id, dom)
         self._choices = None
 
     def _fuzzy(self, norm: str) -> list[tuple[str, float, str]]:

@@ -413,7 +413,7 @@ def _match(ws: Workspace, frame: pd.DataFrame, prof: Profile, index: AccountInde
     get_col = lambda c: frame[c] if c in frame.columns else pd.Series([None] * n, dtype=object)  # noqa: E731
     ext, name, dom = get_col(ext_c), get_col(name_c), get_col(dom_c)
     direct = get_col("account_id")
-    known_ids = set(index.names)
+    known_ids = index.ids
     keys = pd.DataFrame({"d": direct, "e": ext, "n": name, "m": dom}).astype(object)
     keys = keys.where(keys.notna(), None)
     uniq = keys.drop_duplicates()
@@ -425,6 +425,10 @@ def _match(ws: Workspace, frame: pd.DataFrame, prof: Profile, index: AccountInde
         key = (d, e, nm, dm)
         if d is not None and str(d) in known_ids:
             resolved[key] = str(d)
+            continue
+        if e is not None and nm is None and dm is None and str(e) in known_ids \
+                and (source, str(e)) not in index.by_external:
+            resolved[key] = str(e)  # the file names the workspace's own account ids
             continue
         if d is not None and e is None:
             e = d
@@ -456,7 +460,7 @@ def _match(ws: Workspace, frame: pd.DataFrame, prof: Profile, index: AccountInde
         aid = res.account_id
         if aid is None and prof.entity in CREATES_ACCOUNTS and (nm or dm or e):
             aid = new_account_id(source, e, nm, dm)
-            if aid not in index.names:
+            if aid not in index.ids:
                 new_accounts.append((aid, nm if nm is not None else (dm or str(e)), dm))
                 index.add(aid, nm if nm is not None else (dm or str(e)), dm)
             index.names.setdefault(aid, str(label))
@@ -464,7 +468,14 @@ def _match(ws: Workspace, frame: pd.DataFrame, prof: Profile, index: AccountInde
             links.append((source, str(e), aid, 0))
             index.by_external[(source, str(e))] = aid
         resolved[key] = aid
-    ids = [resolved[k] for k in keys.itertuples(index=False, name=None)] if n else []
+    if n:
+        # first-appearance group numbers line up with drop_duplicates' order
+        codes = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+        lookup = np.array([resolved[k] for k in uniq.itertuples(index=False, name=None)],
+                          dtype=object)
+        ids = lookup[codes]
+    else:
+        ids = []
     account_ids = pd.Series(ids, index=frame.index, dtype=object)
     return _Matched(account_ids, new_accounts, links, review, account_ids.isna().to_numpy())
 
@@ -746,8 +757,9 @@ def _write_plans(ws, path, digest, plans, result, decisions, cancel, report) -> 
                                   batch_id, ws.data_date() or data_date or now_iso()[:10])
             # rejected rows: cell errors (one row per problem) and unmatched records
             raw = plan.sheet.frame
-            row_to_pos = {int(r): i for i, r in enumerate(plan.sheet.row_numbers)}
             bad_rows = sorted({e.row for e in errors})
+            row_to_pos = {int(r): i for i, r in enumerate(plan.sheet.row_numbers)} \
+                if bad_rows else {}
             raw_json = dict(zip(bad_rows, _raw_json(raw, np.array(
                 [row_to_pos[r] for r in bad_rows], dtype=int)))) if bad_rows else {}
             rec = [(batch_id, e.row, e.column, e.value, e.reason, raw_json.get(e.row))
