@@ -532,6 +532,13 @@ def _upsert(conn, table: str, frame: pd.DataFrame, batch_id: int) -> tuple[int, 
     cols = list(frame.columns)
     values = [c for c in cols if c not in keys]
     all_cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
+        # first data of its kind: nothing to compare or keep history of; write straight in
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(cols)}, batch_id) "
+            f"VALUES ({', '.join('?' * len(cols))}, ?)",
+            zip(*[_column_values(frame[c]) for c in cols], [batch_id] * len(frame)))
+        return len(frame), 0
     conn.execute("DROP TABLE IF EXISTS temp._in")
     conn.execute(f"CREATE TEMP TABLE _in ({', '.join(cols)})")
     conn.executemany(f"INSERT INTO temp._in VALUES ({', '.join('?' * len(cols))})",
