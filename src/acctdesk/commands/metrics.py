@@ -35,17 +35,34 @@ def _months(text: str) -> int:
     return v
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def _definition(text: str) -> str:
+    # imported here, not at parser build: the CLI (and the app's start) must not load pandas
     from ..analytics.metrics import RETENTION_DEFINITIONS
 
+    if text not in RETENTION_DEFINITIONS:
+        raise argparse.ArgumentTypeError(
+            f"unknown definition {text!r}; choose one of {', '.join(sorted(RETENTION_DEFINITIONS))}")
+    return text
+
+
+def _iso_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="workspace file")
     parser.add_argument("--months", type=_months, default=12,
                         help="period for NRR/GRR/logo churn and months of movements "
                              "(default 12)")
-    parser.add_argument("--definition", default="standard",
-                        choices=sorted(RETENTION_DEFINITIONS),
-                        help="retention definition (default standard)")
-    parser.add_argument("--as-of", default=None,
+    parser.add_argument("--definition", default="standard", type=_definition,
+                        help="retention definition: standard (default), "
+                             "nrr_with_reactivation or start_cohort")
+    parser.add_argument("--as-of", default=None, type=_iso_date,
                         help="compute as of this date instead of the data date (YYYY-MM-DD)")
     parser.add_argument("--json", action="store_true", help="print a JSON object")
 

@@ -42,11 +42,20 @@ def _positive(text: str) -> int:
     return v
 
 
+def _iso_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="workspace file")
     parser.add_argument("--limit", type=_positive, default=25,
                         help="number of items to print (default 25)")
-    parser.add_argument("--as-of", default=None,
+    parser.add_argument("--as-of", default=None, type=_iso_date,
                         help="compute as of this date instead of the data date (YYYY-MM-DD)")
     parser.add_argument("--risk-source", choices=("auto", "health"), default="auto",
                         help="'health' skips the churn model even when it is available")
@@ -86,11 +95,51 @@ def _frame_of(result):
     return result
 
 
+def _known_churn(ws, as_of):
+    """The frame API of acctdesk.analytics.churn: ``churn_risk(ScoringData, as_of)`` ->
+    ``(RiskResult, model)``. (None, note) when absent, fallen back to health, or failing."""
+    try:
+        from ..analytics import churn
+    except ImportError:
+        return None, "acctdesk.analytics.churn not available"
+    fn = getattr(churn, "churn_risk", None)
+    if not callable(fn):
+        return None, "acctdesk.analytics.churn has no churn_risk"
+    try:
+        from ..analytics.health import ScoringData
+
+        result = fn(ScoringData.from_workspace(ws), as_of)
+        risk = result[0] if isinstance(result, tuple) else result
+        info = getattr(risk, "model", {}) or {}
+        if str(info.get("kind", "")).startswith("health"):
+            return None, f"churn model not used: {info.get('reason') or 'health fallback'}"
+        return risk.accounts, f"acctdesk.analytics.churn.churn_risk ({info.get('kind')})"
+    except Exception as exc:  # an optional source must never break the worklist
+        return None, f"churn.churn_risk failed: {exc}"
+
+
+def _known_whitespace(ws, as_of, risk):
+    try:
+        from ..analytics import whitespace
+    except ImportError:
+        return None, "acctdesk.analytics.whitespace not available"
+    fn = getattr(whitespace, "whitespace", None)
+    if not callable(fn):
+        return None, "acctdesk.analytics.whitespace has no whitespace()"
+    try:
+        return (fn(ws.subscriptions(), ws.accounts(), ws.usage(), as_of, risk=risk),
+                "acctdesk.analytics.whitespace.whitespace")
+    except Exception as exc:
+        return None, f"whitespace.whitespace failed: {exc}"
+
+
 def churn_probabilities(ws, as_of):
     """(Series of churn probability by account_id, note) or (None, why not)."""
     import pandas as pd
 
-    result, note = _call("churn", CHURN_FUNCTIONS, ws, as_of)
+    result, note = _known_churn(ws, as_of)
+    if result is None and "not used" not in note:
+        result, note = _call("churn", CHURN_FUNCTIONS, ws, as_of)
     if result is None:
         return None, note
     result = _frame_of(result)
@@ -113,11 +162,13 @@ def churn_probabilities(ws, as_of):
         return None, f"{note}: unexpected result ({exc})"
 
 
-def expansion_suggestions(ws, as_of):
+def expansion_suggestions(ws, as_of, risk=None):
     """(frame account_id, expected_mrr, note) or (None, why not)."""
     import pandas as pd
 
-    result, note = _call("whitespace", WHITESPACE_FUNCTIONS, ws, as_of)
+    result, note = _known_whitespace(ws, as_of, risk)
+    if result is None:
+        result, note = _call("whitespace", WHITESPACE_FUNCTIONS, ws, as_of)
     if result is None:
         return None, note
     result = _frame_of(result)
@@ -139,7 +190,7 @@ def compute(ws, *, limit: int | None = None, as_of: str | None = None,
         probs, risk_note = None, "health score requested (--risk-source health)"
     else:
         probs, risk_note = churn_probabilities(ws, as_of)
-    expansion, exp_note = expansion_suggestions(ws, as_of)
+    expansion, exp_note = expansion_suggestions(ws, as_of, probs)
     full = worklist_from_workspace(ws, as_of=as_of, churn_probability=probs,
                                    expansion=expansion)
     shown = full.head(limit) if limit else full
