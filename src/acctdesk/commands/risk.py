@@ -1,0 +1,156 @@
+"""``acctdesk risk PATH``: churn risk of every active account, with its drivers.
+
+Trains a churn model on the workspace's own history when there is no usable stored one
+(see :mod:`acctdesk.models.model_store`), stores it, and scores the accounts active on the
+data date (or ``--as-of``). With too few churn events it says so and falls back to the health
+score.
+
+JSON (a contract): ``as_of``, ``data_date``, ``horizon_days``, ``count`` (accounts before
+``--limit``), ``accounts`` (highest risk first) with ``account_id``, ``name``,
+``churn_probability`` (0-1, ``null`` without a score) and ``drivers`` (list of strings), and
+``model`` with ``kind`` (``hist_gradient_boosting``, ``logistic_regression`` or
+``health_fallback``), ``trained_at``, ``auc``, ``top_decile_lift``, ``brier`` (out-of-time
+figures; ``null`` on fallback), ``reason`` (on fallback) and the rest of the validation
+figures (``calibration``, ``candidates``, ``train_period``, ``test_period``, ...).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+from . import UsageError
+
+NAME = "risk"
+HELP = "churn risk of every active account, with drivers (trains a model if needed)"
+DESCRIPTION = (
+    "Score every active account's probability of churning within --horizon days with a model "
+    "trained on the workspace's own history (validated out of time, calibrated), and list "
+    "each account's top drivers. The model is stored in the workspace and reused while the "
+    "data is unchanged. With too little history the health score stands in, and the output "
+    "says so."
+)
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return v
+
+
+def _iso_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, help="workspace file")
+    parser.add_argument("--json", action="store_true", help="print a JSON object")
+    parser.add_argument("--retrain", action="store_true",
+                        help="train a new model even if a stored one fits")
+    parser.add_argument("--as-of", default=None, type=_iso_date,
+                        help="score as of this date instead of the data date (YYYY-MM-DD); "
+                             "the model learns only from data up to it")
+    parser.add_argument("--horizon", type=_positive, default=90, metavar="DAYS",
+                        help="predict churn within this many days (default 90)")
+    parser.add_argument("--limit", type=_positive, default=None, metavar="N",
+                        help="list only the N riskiest accounts (default: all with --json, "
+                             "25 otherwise)")
+
+
+def _num(x, digits: int = 6):
+    if x is None:
+        return None
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) or math.isinf(x) else round(x, digits)
+
+
+def _clean(value):
+    """JSON-ready: floats rounded, NaN -> null, numpy scalars -> Python."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return _num(value)
+    return value
+
+
+def compute(ws, *, as_of: str | None = None, horizon_days: int = 90, retrain: bool = False,
+            limit: int | None = None) -> dict:
+    """The risk report of a workspace as a JSON-ready dict (see the module docstring)."""
+    from ..models.model_store import risk_for_workspace
+
+    data_date = ws.data_date()
+    if not data_date:
+        raise UsageError(f"{ws.path.name} has no data yet: import accounts and activity first")
+    result = risk_for_workspace(ws, as_of=as_of, horizon_days=horizon_days, retrain=retrain,
+                                explain_limit=limit)
+    frame = result.accounts
+    count = len(frame)
+    if limit is not None:
+        frame = frame.head(limit)
+    accounts = [
+        {"account_id": str(a), "name": None if n is None else str(n),
+         "churn_probability": _num(p, 4), "drivers": list(d)}
+        for a, n, p, d in zip(frame["account_id"], frame["name"], frame["churn_probability"],
+                              frame["drivers"])
+    ]
+    model = _clean(dict(result.model))
+    return {"workspace": str(ws.path), "as_of": str(as_of or data_date)[:10],
+            "data_date": data_date, "horizon_days": int(horizon_days), "count": count,
+            "model": model, "accounts": accounts}
+
+
+def _print_text(report: dict, limit: int) -> None:
+    m = report["model"]
+    print(f"Churn risk within {report['horizon_days']} days, as of {report['as_of']} "
+          f"({report['count']:,} active accounts)")
+    if m.get("kind") == "health_fallback":
+        print(f"No churn model: {m.get('reason')}")
+    else:
+        how = "loaded from the workspace" if m.get("loaded_from_workspace") else "trained now"
+        print(f"Model: {m['kind'].replace('_', ' ')}, trained {m.get('trained_at')} ({how}) on "
+              f"{m.get('events')} churn events; out of time ({m['test_period'][0]} to "
+              f"{m['test_period'][1]}): AUC {m['auc']:.3f}, top-decile lift "
+              f"{m['top_decile_lift']:.1f}, Brier {m['brier']:.4f}")
+    print()
+    rows = report["accounts"][:limit]
+    width = max([len(r["name"] or r["account_id"]) for r in rows] + [7])
+    print(f"{'risk':>6}  {'account':<{width}}  drivers")
+    for r in rows:
+        p = r["churn_probability"]
+        risk = "   n/a" if p is None else f"{100 * p:5.1f}%"
+        print(f"{risk}  {(r['name'] or r['account_id']):<{width}}  {'; '.join(r['drivers'])}")
+    if report["count"] > len(rows):
+        print(f"... {report['count'] - len(rows):,} more (use --limit or --json)")
+
+
+def run(args) -> int:
+    from ..models import Workspace
+
+    with Workspace(args.path) as ws:
+        report = compute(ws, as_of=args.as_of, horizon_days=args.horizon,
+                         retrain=args.retrain,
+                         limit=args.limit if (args.json or args.limit) else 25)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        _print_text(report, args.limit or 25)
+    return 0
