@@ -13,7 +13,6 @@ JSON: ``as_of``, ``risk_source`` ("model" or "health"), ``risk_note``, ``expansi
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 from pathlib import Path
 
@@ -24,13 +23,6 @@ DESCRIPTION = (
     "drops, urgent tickets, detractor NPS, missing CSM touches and expansion value, as of the "
     "data date."
 )
-
-#: function names tried, in order, on the optional modules (called with the workspace).
-CHURN_FUNCTIONS = ("churn_probabilities_from_workspace", "risk_from_workspace",
-                   "score_workspace", "churn_risk_from_workspace", "predict_workspace")
-WHITESPACE_FUNCTIONS = ("suggestions_from_workspace", "whitespace_from_workspace",
-                        "suggest_from_workspace", "score_workspace")
-
 
 def _positive(text: str) -> int:
     try:
@@ -62,123 +54,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON object")
 
 
-def _call(module_name: str, names, ws, as_of):
-    """Call the first matching function of an optional analytics module; None on any failure
-    (missing module, no such function, unexpected signature or result, error)."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"acctdesk.analytics.{module_name}")
-    except ImportError:
-        return None, f"acctdesk.analytics.{module_name} not available"
-    for name in names:
-        fn = getattr(mod, name, None)
-        if not callable(fn):
-            continue
-        try:
-            params = inspect.signature(fn).parameters
-            kwargs = {"as_of": as_of} if "as_of" in params else {}
-            return fn(ws, **kwargs), f"acctdesk.analytics.{module_name}.{name}"
-        except Exception as exc:  # an optional source must never break the worklist
-            return None, f"{module_name}.{name} failed: {exc}"
-    return None, f"acctdesk.analytics.{module_name} has no usable function"
-
-
-def _frame_of(result):
-    import pandas as pd
-
-    for attr in ("scores", "frame", "suggestions", "predictions"):
-        if not isinstance(result, pd.DataFrame) and hasattr(result, attr):
-            result = getattr(result, attr)
-    if isinstance(result, tuple) and result and isinstance(result[0], pd.DataFrame):
-        result = result[0]
-    return result
-
-
-def _known_churn(ws, as_of):
-    """The frame API of acctdesk.analytics.churn: ``churn_risk(ScoringData, as_of)`` ->
-    ``(RiskResult, model)``. (None, note) when absent, fallen back to health, or failing."""
-    try:
-        from ..analytics import churn
-    except ImportError:
-        return None, "acctdesk.analytics.churn not available"
-    fn = getattr(churn, "churn_risk", None)
-    if not callable(fn):
-        return None, "acctdesk.analytics.churn has no churn_risk"
-    try:
-        from ..analytics.health import ScoringData
-
-        result = fn(ScoringData.from_workspace(ws), as_of)
-        risk = result[0] if isinstance(result, tuple) else result
-        info = getattr(risk, "model", {}) or {}
-        if str(info.get("kind", "")).startswith("health"):
-            return None, f"churn model not used: {info.get('reason') or 'health fallback'}"
-        return risk.accounts, f"acctdesk.analytics.churn.churn_risk ({info.get('kind')})"
-    except Exception as exc:  # an optional source must never break the worklist
-        return None, f"churn.churn_risk failed: {exc}"
-
-
-def _known_whitespace(ws, as_of, risk):
-    try:
-        from ..analytics import whitespace
-    except ImportError:
-        return None, "acctdesk.analytics.whitespace not available"
-    fn = getattr(whitespace, "whitespace", None)
-    if not callable(fn):
-        return None, "acctdesk.analytics.whitespace has no whitespace()"
-    try:
-        return (fn(ws.subscriptions(), ws.accounts(), ws.usage(), as_of, risk=risk),
-                "acctdesk.analytics.whitespace.whitespace")
-    except Exception as exc:
-        return None, f"whitespace.whitespace failed: {exc}"
-
-
 def churn_probabilities(ws, as_of):
-    """(Series of churn probability by account_id, note) or (None, why not)."""
+    """(Series of churn probability by account_id, note) or (None, why not).
+
+    Uses the churn model stored in the workspace (trained once, reused while the data is
+    unchanged); None when the model falls back to the health score.
+    """
     import pandas as pd
 
-    result, note = _known_churn(ws, as_of)
-    if result is None and "not used" not in note:
-        result, note = _call("churn", CHURN_FUNCTIONS, ws, as_of)
-    if result is None:
-        return None, note
-    result = _frame_of(result)
-    try:
-        if isinstance(result, pd.Series):
-            s = pd.to_numeric(result, errors="coerce")
-        else:
-            col = next(c for c in ("churn_probability", "probability", "risk")
-                       if c in result.columns)
-            s = pd.Series(pd.to_numeric(result[col], errors="coerce").to_numpy(),
-                          index=result["account_id"].astype(str).to_numpy())
-        if getattr(result, "attrs", {}).get("fallback") or \
-                getattr(result, "attrs", {}).get("source") == "health":
-            return None, f"{note}: the churn model fell back to health"
-        s = s.dropna()
-        if s.empty or (s < 0).any() or (s > 1).any():
-            return None, f"{note}: no usable probabilities"
-        return s, note
-    except Exception as exc:
-        return None, f"{note}: unexpected result ({exc})"
+    from ..models.model_store import risk_for_workspace
+
+    risk = risk_for_workspace(ws, as_of=as_of)
+    info = risk.model or {}
+    if str(info.get("kind", "")).startswith("health"):
+        return None, f"churn model not used: {info.get('reason') or 'health fallback'}"
+    frame = risk.accounts
+    s = pd.Series(frame["churn_probability"].to_numpy(dtype=float),
+                  index=frame["account_id"].astype(str).to_numpy()).dropna()
+    return s, f"churn model ({info.get('kind')}, out-of-time AUC {info.get('auc')})"
 
 
 def expansion_suggestions(ws, as_of, risk=None):
-    """(frame account_id, expected_mrr, note) or (None, why not)."""
-    import pandas as pd
+    """(frame account_id, expected_mrr, note): the whitespace suggestions."""
+    from ..analytics.whitespace import whitespace
 
-    result, note = _known_whitespace(ws, as_of, risk)
-    if result is None:
-        result, note = _call("whitespace", WHITESPACE_FUNCTIONS, ws, as_of)
-    if result is None:
-        return None, note
-    result = _frame_of(result)
-    try:
-        frame = pd.DataFrame({"account_id": result["account_id"].astype(str),
-                              "expected_mrr": pd.to_numeric(result["expected_mrr"],
-                                                            errors="coerce")})
-        return frame.dropna(), note
-    except Exception as exc:
-        return None, f"{note}: unexpected result ({exc})"
+    result = whitespace(ws.subscriptions(), ws.accounts(), ws.usage(), as_of, risk=risk)
+    return result[["account_id", "expected_mrr"]].dropna(), "whitespace suggestions"
 
 
 def compute(ws, *, limit: int | None = None, as_of: str | None = None,
