@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("app", help="start the desktop app (optionally on a workspace)")
     p.add_argument("path", nargs="?", type=Path, help="workspace file (.acctdesk) to open")
+    p.add_argument("files", nargs="*", type=Path,
+                   help="export files to import into it (opens the import dialog)")
 
     p = sub.add_parser("demo", help="write a demo workspace")
     p.add_argument("path", type=Path, help="new workspace file, e.g. demo.acctdesk")
@@ -129,10 +131,10 @@ def cmd_info(args) -> int:
     return 0
 
 
-def _run_app(path: Path | None = None, demo: bool = False) -> int:
+def _run_app(path: Path | None = None, demo: bool = False, files=()) -> int:
     from .ui.app import run_app
 
-    return run_app(workspace=path, demo=demo)
+    return run_app(workspace=path, demo=demo, files=files)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -142,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return _run_app(demo=args.demo)
         if args.command == "app":
-            return _run_app(args.path, demo=args.demo)
+            return _run_app(args.path, demo=args.demo, files=args.files)
         if args.command in ("demo", "info"):
             return {"demo": cmd_demo, "info": cmd_info}[args.command](args)
         return int(args._run(args) or 0)

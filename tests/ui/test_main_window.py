@@ -41,7 +41,7 @@ def test_opens_the_demo_workspace_and_shows_the_accounts(qtbot, window, demo_fil
     view = window.accounts_view
     assert window.stack.currentWidget() is view
     assert window.sidebar.isVisible()
-    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == ["Accounts"]
+    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == ["Accounts", "Imports"]
     model = view.model
     assert model.rowCount() == 300
     headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(6)]

@@ -792,6 +792,80 @@ def _write_plans(ws, path, digest, plans, result, decisions, cancel, report) -> 
     report(1.0, "Done")
 
 
+@dataclass
+class FilePreview:
+    """What importing a file would do, computed without writing (for the import dialog)."""
+
+    file: str
+    plans: list[SheetPlan] = field(default_factory=list)
+    plan: SheetPlan | None = None           # the sheet that will be imported
+    rows: pd.DataFrame | None = None        # first rows as they will be stored
+    row_errors: list[CellError] = field(default_factory=list)
+    review: list[dict] = field(default_factory=list)
+    rows_read: int = 0
+    new_accounts: int = 0
+    already_imported: list[int] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def profile_id(self) -> str | None:
+        return self.plan.profile.id if self.plan and self.plan.profile else None
+
+
+def preview_file(ws: Workspace, path: str | Path, *, profile_id: str | None = None,
+                 mapping: dict[str, str] | None = None, entity: str | None = None,
+                 sheet: str | None = None, decisions: dict | None = None,
+                 cancel: Callable[[], bool] | None = None,
+                 max_rows: int = 200) -> FilePreview:
+    """Recognise, map, coerce and match a file's rows without writing anything.
+
+    The whole file is checked (row errors and review items are complete); ``rows`` holds the
+    first ``max_rows`` canonical records with the account each one will be linked to.
+    """
+    path = Path(path)
+    out = FilePreview(file=str(path))
+    try:
+        if not path.exists():
+            raise ImportFileError.for_file(path, "does not exist", "Check the path.")
+        digest = sha256_file(path)
+        out.already_imported = [r[0] for r in ws.conn.execute(
+            "SELECT batch_id FROM import_batches WHERE sha256 = ? AND status = 'applied'",
+            (digest,))]
+        sheets = read_file(path, sheet=sheet, cancel=cancel)
+        out.plans = [plan_sheet(s, ws, profile_id=profile_id, mapping=mapping, entity=entity)
+                     for s in sheets]
+        usable = [p for p in out.plans if p.profile is not None]
+        if not usable:
+            raise ImportFileError.for_file(path, out.plans[0].problem or "was not recognised")
+        plan = out.plan = usable[0]
+        canonical, errors, bad = _canonical(plan, cancel)
+        out.rows_read = len(canonical)
+        good = canonical[~bad].reset_index(drop=True)
+        transformed = plan.profile.transform(good) if len(good) else good
+        result = FileResult(file=str(path))
+        transformed, more = _required_and_totals(transformed, plan, result)
+        out.row_errors = errors + more
+        index = AccountIndex.from_frames(
+            ws.frame("SELECT account_id, name, domain FROM accounts"),
+            ws.frame("SELECT source, external_id, account_id FROM external_ids"))
+        matched = _match(ws, transformed, plan.profile, index, decisions)
+        out.review = matched.review
+        out.new_accounts = len(matched.new_accounts)
+        shown = transformed.head(max_rows).copy()
+        names = dict(ws.conn.execute("SELECT account_id, name FROM accounts").fetchall())
+        names.update({a: n for a, n, _ in matched.new_accounts})
+        ids = matched.account_ids.head(max_rows)
+        shown.insert(0, "account", [names.get(a, "(no account)") if a else "(no account)"
+                                    for a in ids])
+        shown = shown.drop(columns=[_ROW], errors="ignore")
+        shown.columns = [c[len(_CUSTOM):] + " (kept)" if isinstance(c, str)
+                         and c.startswith(_CUSTOM) else c for c in shown.columns]
+        out.rows = shown
+    except (ImportFileError, ValueError, KeyError) as exc:
+        out.error = str(exc)
+    return out
+
+
 def import_files(ws: Workspace, paths: Sequence[str | Path], **kwargs) -> list[FileResult]:
     """Import files in order; a rejected file does not stop the others."""
     return [import_file(ws, p, **kwargs) for p in paths]

@@ -16,16 +16,42 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
+    apply_palette(app)
     return app
 
 
-def start_window(workspace: Path | None = None, demo: bool = False):
+def apply_palette(app: QApplication) -> None:
+    """Fusion style with a light or dark palette following the system's colour scheme."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QPalette
+
+    app.setStyle("Fusion")
+    scheme = app.styleHints().colorScheme()
+    if scheme != Qt.ColorScheme.Dark:
+        app.setPalette(app.style().standardPalette())
+        return
+    p = QPalette()
+    role = QPalette.ColorRole
+    for r, c in ((role.Window, "#2b2b2b"), (role.WindowText, "#e6e6e6"), (role.Base, "#1e1e1e"),
+                 (role.AlternateBase, "#262626"), (role.Text, "#e6e6e6"),
+                 (role.Button, "#333333"), (role.ButtonText, "#e6e6e6"),
+                 (role.Highlight, "#2f6fb3"), (role.HighlightedText, "#ffffff"),
+                 (role.ToolTipBase, "#333333"), (role.ToolTipText, "#e6e6e6"),
+                 (role.PlaceholderText, "#8a8a8a")):
+        p.setColor(r, QColor(c))
+    app.setPalette(p)
+
+
+def start_window(workspace: Path | None = None, demo: bool = False, files=()):
     """Create and show the main window and schedule what it should open."""
     from . import settings
     from .main_window import MainWindow
 
     window = MainWindow()
     window.show()
+    install_crash_handler(window)
+    if files:
+        window._pending_imports = [Path(f) for f in files]
     if demo:
         QTimer.singleShot(0, window.open_demo)
     elif workspace is not None:
@@ -37,7 +63,27 @@ def start_window(workspace: Path | None = None, demo: bool = False):
     return window
 
 
-def run_app(workspace: Path | None = None, demo: bool = False) -> int:
+def run_app(workspace: Path | None = None, demo: bool = False, files=()) -> int:
     app = make_app()
-    window = start_window(workspace, demo)  # noqa: F841 (kept alive until exec returns)
+    window = start_window(workspace, demo, files)  # noqa: F841 (kept alive until exec returns)
     return app.exec()
+
+
+def install_crash_handler(window) -> None:
+    """Unexpected errors (UI thread or any worker thread) open a dialog with the details."""
+    import threading
+    import traceback
+
+    from .crash import CrashReporter
+
+    reporter = CrashReporter(window)
+    window._crash_reporter = reporter
+
+    def hook(exc_type, exc, tb):
+        reporter.report.emit("".join(traceback.format_exception(exc_type, exc, tb)))
+
+    def thread_hook(args):
+        hook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook

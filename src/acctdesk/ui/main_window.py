@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
@@ -18,10 +18,26 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME, __version__
 from . import settings as app_settings
 from .accounts_view import AccountsView
+from .imports_view import ImportsView
 from .tasks import TaskRunner, TaskState
 from .welcome import WelcomeView
 
 WORKSPACE_FILTER = "acctdesk workspaces (*.acctdesk);;All files (*)"
+IMPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
+IMPORT_FILTER = ("Exports (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls *.ods);;CSV (*.csv *.tsv *.txt);;"
+                 "Excel (*.xlsx *.xlsm *.xls);;OpenDocument (*.ods);;All files (*)")
+
+
+def dropped_files(mime) -> list[Path]:
+    """Local files with an importable suffix from a drop (file managers send text/uri-list)."""
+    out = []
+    for url in mime.urls() if mime.hasUrls() else []:
+        if not url.isLocalFile():
+            continue
+        path = Path(url.toLocalFile())
+        if path.suffix.lower() in IMPORT_SUFFIXES and path.is_file():
+            out.append(path)
+    return out
 
 
 def _load_workspace(path: Path, state: TaskState) -> dict[str, Any]:
@@ -66,11 +82,15 @@ class MainWindow(QMainWindow):
     workspace_loaded = Signal(str)   # path
     load_failed = Signal(str)        # message
 
-    VIEWS = [("accounts", "Accounts")]
+    VIEWS = [("accounts", "Accounts"), ("imports", "Imports")]
+    import_dialog_opened = Signal(object)   # the ImportDialog
+    data_reloaded = Signal()
 
     def __init__(self):
         super().__init__()
         self.workspace = None
+        self._pending_imports: list = []
+        self.import_dialog = None
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(QSize(760, 520))
         self.runner = TaskRunner(self)
@@ -85,9 +105,13 @@ class MainWindow(QMainWindow):
             self.sidebar.addItem(item)
         self.welcome = WelcomeView()
         self.accounts_view = AccountsView()
+        self.imports_view = ImportsView()
+        self.imports_view.undo_requested.connect(self.undo_batch)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.accounts_view)
+        self.stack.addWidget(self.imports_view)
+        self.setAcceptDrops(True)
         self.sidebar.currentRowChanged.connect(self._show_view)
 
         central = QWidget()
@@ -133,6 +157,8 @@ class MainWindow(QMainWindow):
                                    shortcut=QKeySequence.StandardKey.Open,
                                    triggered=self.choose_workspace)
         self.action_demo = QAction("Open &Demo Portfolio", self, triggered=self.open_demo)
+        self.action_import = QAction("&Import Files…", self, shortcut=QKeySequence("Ctrl+I"),
+                                     triggered=self.choose_import_files)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.action_close = QAction("&Close Workspace", self,
                                     shortcut=QKeySequence.StandardKey.Close,
@@ -143,10 +169,20 @@ class MainWindow(QMainWindow):
         file_menu.insertAction(self.recent_menu.menuAction(), self.action_open)
         file_menu.insertAction(self.recent_menu.menuAction(), self.action_demo)
         file_menu.addSeparator()
+        file_menu.addAction(self.action_import)
+        file_menu.addSeparator()
         file_menu.addAction(self.action_close)
         file_menu.addSeparator()
         file_menu.addAction(self.action_quit)
         file_menu.aboutToShow.connect(self._fill_recent)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.action_undo = QAction("&Undo Last Import…", self, shortcut=QKeySequence.StandardKey.Undo,
+                                   triggered=self.undo_last_import)
+        edit_menu.addAction(self.action_undo)
+        view_menu = self.menuBar().addMenu("&View")
+        for n, (key, title) in enumerate(self.VIEWS):
+            view_menu.addAction(QAction(title, self, shortcut=QKeySequence(f"Ctrl+{n + 1}"),
+                                        triggered=lambda _=False, r=n: self.sidebar.setCurrentRow(r)))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(QAction("&About acctdesk", self, triggered=self.show_about))
 
@@ -169,12 +205,15 @@ class MainWindow(QMainWindow):
         self.sidebar.hide()
         self.stack.setCurrentWidget(self.welcome)
         self.action_close.setEnabled(False)
+        self.action_import.setEnabled(False)
+        self.action_undo.setEnabled(False)
 
     def _show_view(self, row: int) -> None:
         if row < 0 or self.workspace is None:
             return
         key = self.sidebar.item(row).data(Qt.ItemDataRole.UserRole)
-        self.stack.setCurrentWidget({"accounts": self.accounts_view}[key])
+        self.stack.setCurrentWidget({"accounts": self.accounts_view,
+                                     "imports": self.imports_view}[key])
 
     # ------------------------------------------------------------------ workspaces
     def choose_workspace(self) -> None:
@@ -220,19 +259,120 @@ class MainWindow(QMainWindow):
             self.workspace.close()
         ws = result["workspace"]
         self.workspace = ws
-        summary = result["summary"]
-        self.accounts_view.set_data(result["accounts"], summary)
-        name = summary.get("name") or ws.path.stem
+        self._show_data(result)
+        name = result["summary"].get("name") or ws.path.stem
         self.setWindowTitle(f"{name} — {APP_NAME}")
-        self.status_label.setText(
-            f"{ws.path.name} · {summary['accounts']:,} accounts · data as of "
-            f"{summary['data_date'] or '—'}")
         self.sidebar.show()
         self.sidebar.setCurrentRow(0)
         self.stack.setCurrentWidget(self.accounts_view)
         self.action_close.setEnabled(True)
+        self.action_import.setEnabled(True)
+        self.action_undo.setEnabled(True)
         app_settings.remember_workspace(str(ws.path))
         self.workspace_loaded.emit(str(ws.path))
+        if self._pending_imports:
+            files, self._pending_imports = self._pending_imports, []
+            self.open_import_dialog(files)
+
+    def _show_data(self, result: dict[str, Any]) -> None:
+        ws = self.workspace
+        summary = result["summary"]
+        self.accounts_view.set_data(result["accounts"], summary)
+        self.imports_view.set_workspace(ws)
+        size = sum(p.stat().st_size for p in (ws.path, Path(f"{ws.path}-wal"))
+                   if p.exists()) / 1e6
+        last = ""
+        batches = self.imports_view._frame
+        if len(batches):
+            top = batches.iloc[0]
+            last = f" · last import: {top['file_name']} ({str(top['finished_at'])[:16]})"
+        self.status_label.setText(
+            f"{ws.path.name} · {summary['accounts']:,} accounts · data as of "
+            f"{summary['data_date'] or '—'} · {size:.1f} MB{last}")
+
+    def reload(self) -> None:
+        """Read the workspace again after a change (import, undo)."""
+        ws = self.workspace
+        if ws is None:
+            return
+
+        def work(state: TaskState):
+            return {"accounts": ws.accounts(), "summary": ws.summary()}
+
+        def done(result):
+            self._show_data(result)
+            self.data_reloaded.emit()
+
+        self.runner.start("reload", "Refreshing", work, done)
+
+    # ------------------------------------------------------------------ importing
+    def choose_import_files(self) -> None:
+        if self.workspace is None:
+            return
+        files, _ = QFileDialog.getOpenFileNames(self, "Import exports", str(Path.home()),
+                                                IMPORT_FILTER)
+        if files:
+            self.open_import_dialog(files)
+
+    def open_import_dialog(self, files) -> None:
+        if self.workspace is None:
+            self._pending_imports = list(files)
+            self.welcome.show_message(
+                "Open or create a workspace first; the dropped files will be imported into it.")
+            return
+        from .import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.workspace, [Path(f) for f in files], self.runner, self)
+        dialog.import_finished.connect(lambda _results: self.reload())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.import_dialog = dialog
+        dialog.open()
+        self.import_dialog_opened.emit(dialog)
+
+    def dragEnterEvent(self, event) -> None:
+        if dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        if dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        files = dropped_files(event.mimeData())
+        if not files:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_import_dialog(files)
+
+    def undo_batch(self, batch_id: int) -> None:
+        ws = self.workspace
+        if ws is None:
+            return
+
+        def work(state: TaskState):
+            from ..importers.pipeline import undo_batch
+
+            return undo_batch(ws, batch_id)
+
+        self.runner.start("undo", f"Undoing batch {batch_id}", work,
+                          lambda _counts: self.reload())
+
+    def undo_last_import(self) -> None:
+        if self.workspace is None:
+            return
+        frame = self.imports_view._frame
+        applied = frame[frame["status"] == "applied"] if len(frame) else frame
+        if not len(applied):
+            self.status_label.setText("Nothing to undo: no import batch is applied.")
+            return
+        top = applied.iloc[0]
+        if self.imports_view.confirm_undo(int(top["batch_id"]), str(top["file_name"])):
+            self.undo_batch(int(top["batch_id"]))
 
     # ------------------------------------------------------------------ tasks
     def _task_started(self, kind: str, title: str) -> None:
@@ -252,6 +392,8 @@ class MainWindow(QMainWindow):
         self.progress_text.setText("")
 
     def _task_failed(self, kind: str, message: str, details: str) -> None:
+        if kind in ("undo", "reload", "import"):
+            self.status_label.setText(message)
         if kind == "open":
             if self.workspace is None:
                 self._show_welcome()
