@@ -69,9 +69,12 @@ class ImportDialog(QDialog):
         self.results: list = []
         self._importing = False
         self._filling = False
+        self._cancel_connected = False
 
         self.file_list = QListWidget()
-        self.file_list.setMinimumWidth(260)
+        self.file_list.setMinimumWidth(320)
+        self.file_list.setWordWrap(True)
+        self.file_list.setSpacing(3)
         for c in self.choices:
             item = QListWidgetItem(f"{c.path.name}\nchecking…")
             item.setToolTip(str(c.path))
@@ -200,7 +203,7 @@ class ImportDialog(QDialog):
         if p is None:
             item.setText(f"{c.path.name}\nchecking…")
         elif p.error:
-            item.setText(f"{c.path.name}\n⚠ {p.error[:80]}")
+            item.setText(f"{c.path.name}\n⚠ {p.error[:200]}")
             item.setToolTip(p.error)
         else:
             system = p.plan.profile.system
@@ -251,11 +254,18 @@ class ImportDialog(QDialog):
             self._filling = False
 
     def _fill_preview(self, p) -> None:
+        import pandas as pd
+
         frame = p.rows
         cols = []
         for key in frame.columns:
-            kind = "number" if frame[key].dtype.kind == "f" else "text"
-            cols.append(Column(key, str(key), kind))
+            values = frame[key].dropna()
+            numeric = len(values) > 0 and values.map(
+                lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()
+            if numeric:
+                frame = frame.assign(**{key: pd.to_numeric(frame[key], errors="coerce")})
+            title = "Will link to account" if key == "account" else str(key)
+            cols.append(Column(key, title, "number" if numeric else "text"))
         self.preview_model.columns = cols
         from .table_model import make_formatter
 
@@ -403,7 +413,9 @@ class ImportDialog(QDialog):
             return results
 
         self.runner.start("import", "Importing", work, self._imported)
-        self.runner.cancelled.connect(self._import_cancelled)
+        if not self._cancel_connected:
+            self.runner.cancelled.connect(self._import_cancelled)
+            self._cancel_connected = True
 
     def _progress(self, kind: str, fraction: float, text: str) -> None:
         if kind == "import":
@@ -467,10 +479,9 @@ class ImportDialog(QDialog):
     def done(self, result: int) -> None:  # closing the dialog stops its previews
         for i in range(len(self.choices)):
             self.runner.cancel(f"preview:{i}")
-        try:
+        if self._cancel_connected:
             self.runner.cancelled.disconnect(self._import_cancelled)
-        except (RuntimeError, TypeError):
-            pass
+            self._cancel_connected = False
         super().done(result)
 
 

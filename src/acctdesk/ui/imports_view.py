@@ -19,7 +19,7 @@ BATCH_COLUMNS = [
     Column("file_name", "File"),
     Column("profile", "Source"),
     Column("entity", "Records"),
-    Column("finished_at", "Imported", "date"),
+    Column("finished_at", "Imported"),
     Column("user", "By"),
     Column("rows_read", "Rows", "int"),
     Column("inserted", "Added", "int"),
@@ -35,6 +35,21 @@ REJECTED_COLUMNS = [
 ]
 
 
+def source_label(profile_id: str | None) -> str | None:
+    """'stripe.subscriptions' -> 'Stripe subscriptions'; mappings made by hand say so."""
+    if profile_id in (None, ""):
+        return None
+    if profile_id in ("suggested", "custom"):
+        return "Column mapping"
+    from ..importers.profiles import get
+
+    try:
+        p = get(profile_id)
+    except KeyError:
+        return profile_id
+    return f"{p.system} {p.id.split('.', 1)[-1].replace('_', ' ')}"
+
+
 def batches_frame(ws) -> pd.DataFrame:
     """The batches with their counts spread into columns, newest first."""
     frame = ws.import_batches()
@@ -43,7 +58,9 @@ def batches_frame(ws) -> pd.DataFrame:
     counts = frame["counts"].map(lambda c: json.loads(c) if c else {})
     for key in ("rows_read", "inserted", "updated", "rejected"):
         frame[key] = counts.map(lambda c, k=key: c.get(k)).astype(float)
-    frame["finished_at"] = frame["finished_at"].fillna(frame["started_at"]).str.replace("T", " ")
+    frame["finished_at"] = frame["finished_at"].fillna(frame["started_at"]).map(
+        lambda v: str(v).replace("T", " ")[:16] if v else None)
+    frame["profile"] = frame["profile"].map(source_label)
     return frame.sort_values("batch_id", ascending=False).reset_index(drop=True)
 
 
