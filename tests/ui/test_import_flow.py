@@ -234,3 +234,25 @@ def test_crash_in_a_worker_thread_is_reported(qtbot, window, monkeypatch):
         t.start()
         t.join()
     assert "ZeroDivisionError" in shown.args[0]
+
+
+def test_preferences_change_the_data_date_and_are_audited(qtbot, window):
+    from acctdesk.importers.pipeline import import_file
+
+    ws = window.workspace
+    import_file(ws, DATA / "salesforce" / "accounts_details.csv")
+    import_file(ws, DATA / "stripe" / "subscriptions.csv")
+    assert ws.data_date() < "2025-03-31"          # the latest date in the data
+    window.show_preferences()
+    dialog = window.preferences_dialog
+    dialog.data_date.setText("31/03/2025")
+    dialog.save()
+    assert "not a date" in dialog.error.text() and dialog.isVisible()
+    dialog.data_date.setText("2025-03-31")
+    dialog.currency.setCurrentText("eur")
+    with qtbot.waitSignal(window.data_reloaded, timeout=30_000):
+        dialog.save()
+    assert ws.data_date() == "2025-03-31" and ws.get_meta("currency") == "EUR"
+    assert "data as of 2025-03-31" in window.status_label.text()
+    entry = ws.audit_log().iloc[-1]
+    assert entry["action"] == "settings.change" and "2025-03-31" in entry["after"]

@@ -179,6 +179,13 @@ class MainWindow(QMainWindow):
         self.action_undo = QAction("&Undo Last Import…", self, shortcut=QKeySequence.StandardKey.Undo,
                                    triggered=self.undo_last_import)
         edit_menu.addAction(self.action_undo)
+        edit_menu.addSeparator()
+        self.action_prefs = QAction("&Preferences…", self,
+                                    shortcut=QKeySequence.StandardKey.Preferences,
+                                    triggered=self.show_preferences)
+        if self.action_prefs.shortcut().isEmpty():
+            self.action_prefs.setShortcut(QKeySequence("Ctrl+,"))
+        edit_menu.addAction(self.action_prefs)
         view_menu = self.menuBar().addMenu("&View")
         for n, (key, title) in enumerate(self.VIEWS):
             view_menu.addAction(QAction(title, self, shortcut=QKeySequence(f"Ctrl+{n + 1}"),
@@ -194,6 +201,17 @@ class MainWindow(QMainWindow):
                                        ).setToolTip(p)
         self.recent_menu.setEnabled(bool(recent))
 
+    def show_preferences(self) -> None:
+        if self.workspace is None:
+            return
+        from .preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.workspace, self)
+        dialog.accepted.connect(self.reload)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.preferences_dialog = dialog
+        dialog.open()
+
     def show_about(self) -> None:
         QMessageBox.about(
             self, "About acctdesk",
@@ -207,6 +225,7 @@ class MainWindow(QMainWindow):
         self.action_close.setEnabled(False)
         self.action_import.setEnabled(False)
         self.action_undo.setEnabled(False)
+        self.action_prefs.setEnabled(False)
 
     def _show_view(self, row: int) -> None:
         if row < 0 or self.workspace is None:
@@ -268,6 +287,7 @@ class MainWindow(QMainWindow):
         self.action_close.setEnabled(True)
         self.action_import.setEnabled(True)
         self.action_undo.setEnabled(True)
+        self.action_prefs.setEnabled(True)
         app_settings.remember_workspace(str(ws.path))
         self.workspace_loaded.emit(str(ws.path))
         if self._pending_imports:
