@@ -554,14 +554,15 @@ def test_explain_change_hand_computed():
     # before: 0.75*100 + 0.25*50 = 87.5; after 0.75*50 + 12.5 = 50 -> logins -37.5
     ch = explain_change(prev, cur, card)
     assert len(ch) == 1 and ch[0].delta == pytest.approx(-37.5)
-    assert str(ch[0]) == "Logins fell from 60 to 20: -37.5 points (weight 75%)"
+    assert str(ch[0]) == "g: logins fell from 60 to 20 (-38 pts)"
+    assert ch[0].weight_pct == pytest.approx(75) and ch[0].group == "g"
     # utilisation drops out: logins takes its weight. after = 50*1 = 50
     # logins: 50 - 75 = -25; util: 0 - 12.5 = -12.5; sum = -37.5 = 50 - 87.5
     cur2 = {"pts:logins": 50, "pts:util": None, "val:logins": 20}
     ch = explain_change(prev, cur2, card)
     assert [(c.measure_id, c.delta) for c in ch] == [("logins", -25), ("util", -12.5)]
     assert sum(c.delta for c in ch) == pytest.approx(50 - 87.5)
-    assert ch[1].text == "Utilisation has no data now (was 0.50): -12.5 points (weight 25%)"
+    assert ch[1].text == "g: utilisation has no data now (was 0.50) (-12 pts)"
 
 
 def test_what_moved_between_snapshots():
@@ -577,8 +578,8 @@ def test_what_moved_between_snapshots():
     assert prev.set_index("account_id").loc["A", "score"] == pytest.approx(100)
     assert wm.loc["A", "trend"] == "down" and wm.loc["A", "delta"] == pytest.approx(-4)
     assert wm.loc["A", "drivers"] == [
-        "Logins fell from 1,060 to 60: -20.0 points (weight 40%)",
-        "Seat utilisation is now 0.80 (no data before): +16.0 points (weight 20%)"]
+        "Usage: logins fell from 1,060 to 60 (-20 pts)",
+        "Usage: seat utilisation is now 0.80 (no data before) (+16 pts)"]
     assert sum(c.delta for c in explain_change(
         prev.set_index("account_id").loc["A"], cur.set_index("account_id").loc["A"], card,
         top=None)) == pytest.approx(-4)
@@ -615,3 +616,137 @@ def test_backtest_separates_churners():
     assert sum(v["n"] for v in r["by_segment"].values()) == 240
     assert r["band_churn"]["Red"]["churn_rate"] > r["band_churn"].get(
         "Green", {"churn_rate": 0})["churn_rate"]
+
+
+# ---------------------------------------------------------------- backtest on the demo book
+@pytest.fixture(scope="module")
+def demo_data():
+    from acctdesk.models.demo import generate_demo
+    t = generate_demo(800, seed=7, data_date="2026-10-31").tables()
+    return ScoringData(t["accounts"], t["usage"], t["tickets"], t["surveys"],
+                       t["subscriptions"], t["activities"], t["contacts"])
+
+
+def test_backtest_dates_end_a_horizon_before_the_data_date():
+    from acctdesk.analytics.health import backtest_dates
+    assert backtest_dates("2026-10-31", 90, count=3, step_days=60) == [
+        "2026-04-04", "2026-06-03", "2026-08-02"]  # 08-02 = 10-31 - 90 days
+
+
+def test_default_scorecard_separates_churners_on_the_demo(demo_data):
+    from acctdesk.analytics.health import backtest_dates
+    r = backtest(default_scorecard(demo_data), demo_data, backtest_dates("2026-10-31"), 90)
+    # the default card on the demo book: AUC about 0.93, lift about 7
+    assert r["auc"] > 0.85 and r["top_decile_lift"] > 4 and r["churned"] >= 50
+    assert list(r["band_churn"]) == ["Red", "Yellow", "Green"]
+    rates = [r["band_churn"][b]["churn_rate"] for b in ("Red", "Yellow", "Green")]
+    assert rates[0] > rates[1] > rates[2]
+    assert sum(v["n"] for v in r["band_churn"].values()) == r["n"]
+    assert set(r["by_segment"]) == {"SMB", "Mid-Market", "Enterprise"}
+    for seg in r["by_segment"].values():
+        assert seg["auc"] > 0.75 and set(seg) >= {"top_decile_lift", "band_churn", "n"}
+    assert r["verdict"].startswith("The score separates churners from renewers well")
+    assert f"AUC {r['auc']:.2f}" in r["verdict"]
+    # the labels: churned within (t, t + 90]
+    obs = r["observations"]
+    churn = demo_data.accounts.set_index("account_id")["churn_date"]
+    row = obs[obs["churned"]].iloc[0]
+    assert row["as_of"] < churn[row["account_id"]] <= "2026-12-31"
+
+
+def test_renewal_risk_card_ranks_by_high_score(demo_data):
+    from acctdesk.analytics.health import backtest_dates
+    from acctdesk.analytics.scorecard_presets import renewal_risk
+    card = renewal_risk(demo_data)
+    r = backtest(card, demo_data, backtest_dates("2026-10-31"), 90)
+    assert card.polarity == "risk" and r["auc"] > 0.8
+    assert r["band_churn"]["High"]["churn_rate"] > r["band_churn"]["Low"]["churn_rate"]
+    assert "scored above a renewer" in r["verdict"]
+
+
+def test_contraction_outcome_hand_computed():
+    accounts = _acc(("A", "B", "C"), contract_start=["2023-01-01"] * 3,
+                    churn_date=[None, None, "2024-05-01"])
+    subs = pd.DataFrame({
+        "sub_id": ["1", "2", "3", "4", "5"], "account_id": ["A", "A", "B", "C", "B"],
+        "product": "p", "mrr": [100.0, 50.0, 200.0, 80.0, 10.0],
+        "start_date": ["2023-01-01"] * 4 + ["2024-04-10"],
+        # A loses 50 of 150 (-33%); B gains; C churns (its sub ends)
+        "end_date": ["", "2024-04-15", "", "2024-05-01", ""], "status": "active"})
+    data = ScoringData(accounts, subscriptions=subs)
+    card = Scorecard("f", "F", [Group("g", 1, [Measure(
+        "n", "Subs", Source("aggregate", entity="subscriptions", agg="count"),
+        PointMapping("linear", zero_at=0, full_at=4))])], RAG)
+    r = backtest(card, data, ["2024-03-31"], 60, outcome="churn_or_contraction",
+                 contraction_pct=30)
+    obs = r["observations"].set_index("account_id")
+    assert obs["contracted"].to_dict() == {"A": True, "B": False, "C": False}
+    assert obs["churned"].to_dict() == {"A": True, "B": False, "C": True}
+    assert r["contracted"] == 1 and r["churned"] == 2
+    # a 40% threshold: A's 33% drop is not a contraction
+    r = backtest(card, data, ["2024-03-31"], 60, outcome="churn_or_contraction",
+                 contraction_pct=40)
+    assert r["contracted"] == 0 and r["churned"] == 1
+    with pytest.raises(ValueError, match="outcome"):
+        backtest(card, data, ["2024-03-31"], outcome="downsell")
+
+
+def test_suggested_weights_favour_the_predictive_group():
+    from acctdesk.analytics.health import suggest_weights
+    rng = np.random.default_rng(4)
+    n = 400
+    ids = [f"A{i:03d}" for i in range(n)]
+    signal = rng.random(n)
+    churn = np.where(rng.random(n) < 0.6 * (signal < 0.25), "2024-05-20", None)
+    accounts = _acc(tuple(ids), contract_start=["2023-01-01"] * n, churn_date=churn,
+                    good=signal * 100, noise=rng.random(n) * 100)
+    card = Scorecard("s", "S", [
+        Group("Signal", 50, [Measure("good", "Good", Source("field", field="good"),
+                                     PointMapping("linear", zero_at=0, full_at=100))]),
+        Group("Noise", 50, [Measure("noise", "Noise", Source("field", field="noise"),
+                                    PointMapping("linear", zero_at=0, full_at=100))])], RAG)
+    data = ScoringData(accounts)
+    sw = suggest_weights(card, data, ["2024-03-01", "2024-04-01"], 90)
+    assert sw.available and sw.fitted_on == ["2024-03-01"] and sw.evaluated_on == ["2024-04-01"]
+    assert sum(sw.weights.values()) == pytest.approx(100)
+    assert all(w >= 0 for w in sw.weights.values())
+    assert sw.weights["Signal"] > 80 and sw.coefficients["Signal"] < 0
+    assert sw.current_weights == {"Signal": 50.0, "Noise": 50.0}
+    assert sw.auc_fitted > sw.auc_current and sw.better
+    assert [g.weight for g in sw.card.groups] == [sw.weights["Signal"], sw.weights["Noise"]]
+    assert "raise the AUC" in sw.verdict
+    # too little history: no suggestion, and the reason says so
+    few = ScoringData(accounts.assign(churn_date=None))
+    none = suggest_weights(card, few, ["2024-03-01", "2024-04-01"], 90)
+    assert not none.available and "only 0 accounts churned" in none.reason
+    assert none.to_dict()["auc_fitted"] is None
+
+
+def test_suggest_weights_on_the_demo_book(demo_data):
+    from acctdesk.analytics.health import backtest_dates, suggest_weights
+    card = default_scorecard(demo_data)
+    sw = suggest_weights(card, demo_data, backtest_dates("2026-10-31"), 90)
+    assert sw.available and sum(sw.weights.values()) == pytest.approx(100)
+    assert sw.weights["Product usage"] > 30  # usage decline is what precedes churn here
+    assert 0.8 < sw.auc_current < 1 and 0.8 < sw.auc_fitted <= 1
+
+
+def test_with_group_weights_keeps_points_cards_valid():
+    card = points_100().with_group_weights({"Product usage": 50, "Support": 0,
+                                            "Satisfaction": 20, "Financial": 10,
+                                            "Relationship": 15, "Lifecycle": 5})
+    assert sum(m.weight for m in card.measures) == pytest.approx(100)
+    assert card.groups[0].weight == pytest.approx(50) and card.problems() == []
+    with pytest.raises(ScorecardError, match="no group named 'Usage'"):
+        default_scorecard().with_group_weights({"Usage": 1})
+
+
+def test_polarity_round_trips_and_is_validated():
+    from acctdesk.analytics.scorecard_presets import builtin_scorecards
+    cards = builtin_scorecards()
+    assert {"health", "onboarding", "adoption", "renewal_risk"} <= set(cards)
+    risk = cards["renewal_risk"]
+    assert Scorecard.from_dict(json.loads(json.dumps(risk.to_dict()))).polarity == "risk"
+    bad = risk.copy()
+    bad.polarity = "upside"
+    assert any("polarity 'upside'" in p for p in bad.problems())

@@ -129,7 +129,120 @@ def test_snapshots_explain_what_moved(ws):
     changes = explain_change(b_prev, b_cur, card, top=None)
     assert sum(c.delta for c in changes) == pytest.approx(b_cur["score"] - b_prev["score"])
     util = next(c for c in changes if c.measure_id == "seat_utilisation")
-    assert util.text.startswith("Seat utilisation fell from 0.50 to 0.10")
+    assert util.text.startswith("Product usage: seat utilisation fell from 0.50 to 0.10 (")
     wm = what_moved(card, prev, cur).set_index("account_id")
     assert wm.loc["B", "trend"] == "down"
-    assert any(t.startswith("Seat utilisation fell") for t in wm.loc["B", "drivers"])
+    assert any(t.startswith("Product usage: seat utilisation fell")
+               for t in wm.loc["B", "drivers"])
+
+
+# ---------------------------------------------------------------- files, assignment, runs
+from acctdesk.analytics.assignment import Assignment, Rule  # noqa: E402
+from acctdesk.models.scores import (  # noqa: E402
+    accept_suggested_weights, available_scorecards, export_scorecard, import_scorecard,
+    load_assignment, read_scorecard_file, save_assignment, score_workspace,
+)
+
+
+def test_export_import_round_trip_on_real_files(ws, tmp_path):
+    card = good_average_poor()
+    path = export_scorecard(card, tmp_path / "gap.json")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("{\n  \"format\": \"acctdesk-scorecard\"")  # readable, indented
+    assert read_scorecard_file(path).to_dict() == card.to_dict()
+    with pytest.raises(FileExistsError, match="already exists"):
+        export_scorecard(card, path)
+    imported = import_scorecard(ws, path, new_id="team_gap")
+    assert imported.id == "team_gap" and load_scorecard(ws, "team_gap").name == card.name
+    with pytest.raises(ScorecardError, match="already has a scorecard 'team_gap'"):
+        import_scorecard(ws, path, new_id="team_gap")
+    import_scorecard(ws, path, new_id="team_gap", replace=True)
+    assert "team_gap" in available_scorecards(ws)
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no such file"),
+    (b"{\n  \"id\": \"x\",\n  oops\n}", "not valid JSON at line 3, column 3"),
+    (b"\xff\xfe\x00garbage", "not a text file in UTF-8"),
+    (b"[1, 2]", "expected a JSON object"),
+    (b"{\"id\": \"x\"}", "not an acctdesk scorecard file"),
+    (b"{\"format\": \"acctdesk-scorecard\", \"id\": \"x\", \"bands\": [], \"groups\": [],"
+     b" \"colour\": 1}", "unknown key(s) 'colour'"),
+    (b"{\"format\": \"acctdesk-scorecard\", \"id\": \"x\", \"groups\": 5, \"bands\": []}",
+     "wrong type"),
+])
+def test_bad_scorecard_files_are_refused_with_the_reason(tmp_path, content, message):
+    path = tmp_path / "card.json"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ScorecardError) as exc:
+        read_scorecard_file(path)
+    assert message in str(exc.value)
+
+
+def test_invalid_weights_in_a_file_are_listed(tmp_path):
+    d = default_scorecard().to_dict()
+    d["groups"][0]["weight"] = -5
+    d["bands"][1]["color"] = "yellowish"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(d))
+    with pytest.raises(ScorecardError) as exc:
+        read_scorecard_file(path)
+    assert "bad.json: group 'Product usage': weight must be a non-negative number" in \
+        exc.value.problems
+    assert any("'yellowish' is not a hex colour" in p for p in exc.value.problems)
+
+
+def test_assignment_is_stored_and_checked(ws):
+    assert load_assignment(ws).to_dict() == __import__(
+        "acctdesk.analytics.assignment", fromlist=["x"]).default_assignment().to_dict()
+    a = Assignment(rules=[Rule("adoption", segments=["Ent"])], default="health")
+    save_assignment(ws, a)
+    assert load_assignment(ws).to_dict() == a.to_dict()
+    with pytest.raises(ScorecardError, match="'missing' is not in the workspace"):
+        save_assignment(ws, Assignment(default="missing"))
+    assert ws.audit_log()["action"].tolist()[-1] == "scorecard.assignment"
+
+
+def test_score_workspace_stores_snapshots_and_compares(ws):
+    first = score_workspace(ws, "2024-03-31")
+    acc = first["accounts"].set_index("account_id")
+    assert list(acc.index) == ["A", "B"]          # C starts later
+    assert (acc["trend"] == "new").all() and acc["delta"].isna().all()
+    assert snapshot_dates(ws, "health") == ["2024-03-31"]
+    assert snapshot_dates(ws, "adoption") == ["2024-03-31"]   # side by side, stored too
+    second = score_workspace(ws, "2024-06-30")
+    acc2 = second["accounts"].set_index("account_id")
+    assert second["previous"]["health"] == "2024-03-31"
+    # B's active users fell from 10 to 2 of 20 seats: its score falls and says why
+    expect = acc2.loc["B", "score_100"] - acc.loc["B", "score_100"]
+    assert acc2.loc["B", "delta"] == pytest.approx(round(expect, 1))
+    assert acc2.loc["B", "trend"] == "down"
+    assert any(d.startswith("Product usage: seat utilisation fell from 0.50 to 0.10 (")
+               for d in acc2.loc["B", "drivers"])
+    side = second["side_by_side"]["adoption"].set_index("account_id")
+    assert side.loc["B", "trend"] == "down"
+    # scoring a past date again recomputes it from history and replaces that snapshot
+    again = score_workspace(ws, "2024-03-31")["accounts"].set_index("account_id")
+    assert again["score"].tolist() == acc["score"].tolist()
+    assert snapshot_dates(ws, "health") == ["2024-03-31", "2024-06-30"]
+    dry = score_workspace(ws, "2024-05-31", store=False)
+    assert dry["stored"] == 0 and "2024-05-31" not in snapshot_dates(ws, "health")
+
+
+def test_accept_suggested_weights_saves_the_card(ws):
+    from acctdesk.analytics.health import SuggestedWeights
+    card = default_scorecard()
+    fitted = card.with_group_weights({"Product usage": 70, "Support": 0})
+    sw = SuggestedWeights(True, "", {"Product usage": 70.0, "Support": 0.0},
+                          {"Product usage": 30.0, "Support": 20.0}, 0.8, 0.9, ["d1"], ["d2"],
+                          100, 30, {}, fitted)
+    saved = accept_suggested_weights(ws, sw)
+    stored = load_scorecard(ws, "health")
+    assert stored.groups[0].weight == 70 and stored.groups[1].weight == 0
+    assert saved.to_dict() == stored.to_dict()
+    log = ws.audit_log()
+    assert log["action"].tolist()[-2:] == ["scorecard.save", "scorecard.accept_weights"]
+    no = SuggestedWeights(False, "too few churners", {}, {}, np.nan, np.nan, [], [], 0, 0, {})
+    with pytest.raises(ScorecardError, match="too few churners"):
+        accept_suggested_weights(ws, no)

@@ -56,7 +56,8 @@ __all__ = [
     "ScorecardError", "Source", "PointMapping", "Measure", "Group", "Band", "Scorecard",
     "ScoringData", "Change", "active_mask", "compute_measures", "map_points",
     "score_accounts", "contributions", "explain_change", "what_moved", "backtest",
-    "ENTITY_DATE", "AGGREGATES",
+    "backtest_dates", "suggest_weights", "SuggestedWeights", "OUTCOMES", "ENTITY_DATE",
+    "AGGREGATES",
 ]
 
 #: the date column that places each entity's rows in time (point-in-time filtering, windows).
@@ -409,6 +410,10 @@ class Scorecard:
     *displays* ``score / 10`` (:meth:`display`), so 73.5 shows as 7.4 (one decimal).
 
     ``min_coverage`` (0-1): an account whose coverage is below it gets no score (NaN, no band).
+
+    ``polarity``: ``"health"`` (a high score is good; the default) or ``"risk"`` (a high score
+    is bad, e.g. renewal risk: measures earn points for risk). The backtest ranks accounts by
+    ``risk = -score`` for a health card and ``risk = score`` for a risk card.
     """
 
     id: str
@@ -420,6 +425,7 @@ class Scorecard:
     min_coverage: float = 0.0
     description: str = ""
     version: int = 1
+    polarity: str = "health"
 
     # ---------------------------------------------------------------- helpers
     @property
@@ -475,6 +481,9 @@ class Scorecard:
             out.append(f"scale must be 100 or 10, not {self.scale!r}")
         if not (_finite(self.min_coverage) and 0 <= self.min_coverage <= 1):
             out.append("min_coverage must be between 0 and 1")
+        if self.polarity not in ("health", "risk"):
+            out.append(f"polarity {self.polarity!r} must be 'health' (high is good) or "
+                       "'risk' (high is bad)")
         if not self.groups:
             out.append("the scorecard has no groups")
         names = [g.name for g in self.groups]
@@ -549,20 +558,53 @@ class Scorecard:
 
     # ---------------------------------------------------------------- JSON
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "format": "acctdesk-scorecard", "version": self.version, "id": self.id,
             "name": self.name, "description": self.description, "style": self.style,
             "scale": self.scale, "min_coverage": self.min_coverage,
             "bands": [b.to_dict() for b in self.bands],
             "groups": [g.to_dict() for g in self.groups],
         }
+        if self.polarity != "health":
+            d["polarity"] = self.polarity
+        return d
+
+    def copy(self) -> "Scorecard":
+        """A deep copy (through the JSON form)."""
+        return Scorecard.from_dict(self.to_dict(), validate=False)
+
+    def with_group_weights(self, weights: Mapping[str, float]) -> "Scorecard":
+        """A copy with the named groups' weights replaced (others unchanged), validated.
+        On a ``points`` card the measure points of a group are rescaled to its new weight."""
+        unknown = sorted(set(weights) - {g.name for g in self.groups})
+        if unknown:
+            raise ScorecardError([f"no group named {u!r} on scorecard {self.id!r}"
+                                  for u in unknown])
+        card = self.copy()
+        for g in card.groups:
+            if g.name in weights:
+                new = float(weights[g.name])
+                if card.style == "points":
+                    total = sum(m.weight for m in g.measures)
+                    for m in g.measures:
+                        m.weight = m.weight * new / total if total else 0.0
+                g.weight = new
+        if card.style == "points":  # rounding can leave 1e-12 off 100: put it on the largest
+            drift = 100.0 - sum(m.weight for m in card.measures)
+            if card.measures:
+                big = max(card.measures, key=lambda m: m.weight)
+                big.weight += drift
+                for g in card.groups:
+                    if big in g.measures:
+                        g.weight += drift
+        return card.validate()
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, validate: bool = True) -> "Scorecard":
         """Build from :meth:`to_dict` output; raises :class:`ScorecardError` saying what is
         wrong (unknown keys, missing parts, invalid values)."""
         _check_keys(d, ("format", "version", "id", "name", "description", "style", "scale",
-                        "min_coverage", "bands", "groups"), "scorecard")
+                        "min_coverage", "bands", "groups", "polarity"), "scorecard")
         if d.get("format", "acctdesk-scorecard") != "acctdesk-scorecard":
             raise ScorecardError([f"not an acctdesk scorecard (format {d.get('format')!r})"])
         if int(d.get("version", 1)) > 1:
@@ -577,7 +619,7 @@ class Scorecard:
             bands=[Band.from_dict(b) for b in d["bands"]],
             style=d.get("style", "weighted"), scale=d.get("scale", 100),
             min_coverage=d.get("min_coverage", 0.0), description=d.get("description", ""),
-            version=int(d.get("version", 1)),
+            version=int(d.get("version", 1)), polarity=d.get("polarity", "health"),
         )
         return card.validate() if validate else card
 
@@ -685,8 +727,14 @@ class _Entity:
         dk = day[keep]
         lo = np.nanmin(dk) if np.isfinite(dk).any() else 0.0
         dkey = np.where(np.isnan(dk), 0, dk - lo + 1).astype(np.int64)
-        key = pos[keep].astype(np.int64) * (int(dkey.max(initial=0)) + 1) + dkey
-        self.order = keep[np.argsort(key, kind="stable")]
+        span = int(dkey.max(initial=0)) + 1
+        key = pos[keep].astype(np.int64) * span + dkey
+        if (int(pos.max(initial=0)) + 1) * span * max(len(keep), 1) < 2 ** 62:
+            # make the key unique with the row number: the (SIMD) quicksort then gives the
+            # stable order, several times faster than a stable sort of int64
+            self.order = keep[np.argsort(key * len(keep) + np.arange(len(keep)))]
+        else:
+            self.order = keep[np.argsort(key, kind="stable")]
         self.acct = pos[self.order].astype(np.int64)
         self.day = day[self.order]
         self._num: dict[str, np.ndarray] = {}
@@ -1075,7 +1123,10 @@ def contributions(card: Scorecard, scores: pd.DataFrame) -> pd.DataFrame:
 @dataclass
 class Change:
     """One measure's part in a score change. ``delta`` is its change in contribution
-    (points of the overall score; the deltas of all measures add up to the score change)."""
+    (points of the overall score; the deltas of all measures add up to the score change).
+
+    ``text`` says it in words, led by the measure's group:
+    ``"Product usage: active users fell from 42 to 19 (-14 pts)"``."""
 
     measure_id: str
     name: str
@@ -1086,6 +1137,7 @@ class Change:
     value_before: float | None
     value_after: float | None
     unit: str = ""
+    group: str = ""
 
     @property
     def text(self) -> str:
@@ -1096,7 +1148,7 @@ class Change:
         unit = "" if not self.unit else self.unit if self.unit == "%" else f" {self.unit}"
         vb, va = self.value_before, self.value_after
         if vb is not None and va is not None and np.isfinite(vb) and np.isfinite(va):
-            verb = "rose" if va > vb else "fell" if va < vb else "stayed"
+            verb = "rose" if va > vb else "fell"
             how = f" {verb} from {fmt(vb)} to {fmt(va)}{unit}" if va != vb else \
                 f" stayed at {fmt(va)}{unit}"
         elif va is not None and np.isfinite(va):
@@ -1105,11 +1157,19 @@ class Change:
             how = f" has no data now (was {fmt(vb)}{unit})"
         else:
             how = ""
-        return (f"{self.name}{how}: {self.delta:+.1f} points "
-                f"(weight {self.weight_pct:.0f}%)")
+        pts = f"{self.delta:+.0f}" if abs(self.delta) >= 0.5 else f"{self.delta:+.1f}"
+        name = self.name
+        if self.group and len(name) > 1 and name[0].isupper() and not name[1].isupper():
+            name = name[0].lower() + name[1:]  # "Usage: logins ..." but keep "NPS", "CSAT"
+        lead = f"{self.group}: {name}" if self.group else name
+        return f"{lead}{how} ({pts} pts)"
 
     def __str__(self) -> str:
         return self.text
+
+
+def _group_of(card: "Scorecard") -> dict[str, str]:
+    return {m.id: g.name for g in card.groups for m in g.measures}
 
 
 def _get(row: Mapping | pd.Series | None, key: str) -> float | None:
@@ -1145,6 +1205,7 @@ def explain_change(previous: Mapping | pd.Series | None, current: Mapping | pd.S
     cb = contributions(card, before).iloc[0] if previous is not None else None
     ca = contributions(card, after).iloc[0]
     eff = card.effective_weights()
+    groups = _group_of(card)
     out = []
     for m in card.measures:
         d = float(ca[m.id] - (cb[m.id] if cb is not None else 0.0))
@@ -1154,7 +1215,7 @@ def explain_change(previous: Mapping | pd.Series | None, current: Mapping | pd.S
             measure_id=m.id, name=m.name, delta=round(d, 4), weight_pct=100 * eff[m.id],
             points_before=_get(previous, f"pts:{m.id}"), points_after=_get(current, f"pts:{m.id}"),
             value_before=_get(previous, f"val:{m.id}"), value_after=_get(current, f"val:{m.id}"),
-            unit=m.unit,
+            unit=m.unit, group=groups[m.id],
         ))
     out.sort(key=lambda c: -abs(c.delta))
     return out[:top] if top is not None else out
@@ -1186,7 +1247,9 @@ def what_moved(card: Scorecard, previous: pd.DataFrame | None, current: pd.DataF
     d = ca - cb
     order = np.argsort(-np.abs(d), axis=1, kind="stable")[:, :top]
     eff = card.effective_weights()
+    groups = _group_of(card)
     ms = card.measures
+
     def matrix(frame, prefix):
         return np.column_stack([
             pd.to_numeric(frame[f"{prefix}{m.id}"], errors="coerce").to_numpy(dtype=float)
@@ -1204,7 +1267,8 @@ def what_moved(card: Scorecard, previous: pd.DataFrame | None, current: pd.DataF
     for i in moved:  # strings only for the accounts that moved
         drivers[i] = [
             Change(ms[j].id, ms[j].name, float(d[i, j]), 100 * eff[ms[j].id], opt(pb[i, j]),
-                   opt(pa[i, j]), opt(vb[i, j]), opt(va[i, j]), ms[j].unit).text
+                   opt(pa[i, j]), opt(vb[i, j]), opt(va[i, j]), ms[j].unit,
+                   groups[ms[j].id]).text
             for j in order[i] if abs(d[i, j]) >= 0.05]
     return pd.DataFrame({"account_id": cur.index.to_numpy(), "score": after,
                          "score_before": before, "delta": delta, "trend": trend,
@@ -1222,58 +1286,141 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
-def _verdict(auc: float, churned: int) -> str:
+OUTCOMES = ("churn", "churn_or_contraction")
+
+
+def _verdict(auc: float, churned: int, outcome: str = "churn",
+             polarity: str = "health") -> str:
+    pos, neg = ("churners", "renewers") if outcome == "churn" else \
+        ("accounts that churned or contracted", "the rest")
+    one = "a churner" if outcome == "churn" else "one of them"
     if churned < 10 or not np.isfinite(auc):
-        return (f"Too few churned accounts ({churned}) in the look-ahead windows to judge "
-                "whether the score predicts churn.")
-    pct = f"a churner scored below a renewer {100 * auc:.0f}% of the time (AUC {auc:.2f})"
+        return (f"Too few {pos} ({churned}) in the look-ahead windows to judge whether the "
+                "score predicts them.")
+    side = "above" if polarity == "risk" else "below"
+    other = "a renewer" if outcome == "churn" else "an account that did not"
+    pct = f"{one} scored {side} {other} {100 * auc:.0f}% of the time (AUC {auc:.2f})"
     if auc >= 0.75:
-        return f"The score separates churners from renewers well: {pct}."
+        return f"The score separates {pos} from {neg} well: {pct}."
     if auc >= 0.65:
-        return f"The score separates churners from renewers somewhat: {pct}."
+        return f"The score separates {pos} from {neg} somewhat: {pct}."
     if auc > 0.55:
-        return f"The score is a weak predictor of churn: {pct}."
-    return f"The score does not predict churn: {pct}; 0.5 is chance."
+        return f"The score is a weak predictor of {pos}: {pct}."
+    return f"The score does not predict {pos}: {pct}; 0.5 is chance."
+
+
+def backtest_dates(data_date: str, horizon_days: int = 90, count: int = 4,
+                   step_days: int = 60) -> list[str]:
+    """Past dates to backtest on, oldest first: ``data_date - horizon_days - k * step_days``
+    for ``k = count-1 .. 0``, so every look-ahead window ends by the data date (fully
+    observed)."""
+    end = dt.date.fromisoformat(str(data_date)[:10]) - dt.timedelta(days=int(horizon_days))
+    return [(end - dt.timedelta(days=int(step_days) * k)).isoformat()
+            for k in range(int(count) - 1, -1, -1)]
+
+
+_MRR_ACTIVE = Source("aggregate", entity="subscriptions", agg="sum", field="mrr",
+                     filter={"active": True})
+
+
+def _labels(data: ScoringData, account_ids, t: str, horizon_days: int, outcome: str,
+            contraction_pct: float) -> tuple[np.ndarray, np.ndarray]:
+    """(churned, contracted) within ``(t, t + horizon_days]`` for the given accounts.
+
+    churned: ``t < churn_date <= t + h``. contracted: not churned and the MRR of the
+    subscriptions active on ``t + h`` is more than ``contraction_pct`` % below that on ``t``
+    (``mrr_end < mrr_t (1 - pct / 100)`` with ``mrr_t > 0``)."""
+    idx = data._accounts_index()
+    churn = data.accounts.set_index(idx)["churn_date"].reindex(account_ids).astype(object) \
+        if "churn_date" in data.accounts else pd.Series(None, index=account_ids, dtype=object)
+    end = (dt.date.fromisoformat(str(t)[:10]) + dt.timedelta(days=horizon_days)).isoformat()
+    c = churn.where(churn.notna(), "").astype(str).str[:10].to_numpy()
+    churned = (c > str(t)[:10]) & (c <= end) & (c != "")
+    contracted = np.zeros(len(churned), dtype=bool)
+    if outcome == "churn_or_contraction":
+        pos = idx.get_indexer(pd.Index(account_ids))
+        now = _evaluate(_MRR_ACTIVE, data, _iso_to_day(t))[pos]
+        then = _evaluate(_MRR_ACTIVE, data, _iso_to_day(end))[pos]
+        now, then = np.nan_to_num(now), np.nan_to_num(then)
+        contracted = (now > 0) & (then < now * (1 - contraction_pct / 100.0)) & ~churned
+    return churned, contracted
+
+
+def _summary(risk: np.ndarray, y: np.ndarray, band: np.ndarray | None = None
+             ) -> dict[str, Any]:
+    """AUC, top-decile lift, base rate and (optionally) the rate per band of one sample."""
+    n = len(y)
+    base = float(y.mean()) if n else float("nan")
+    k = max(1, int(math.ceil(0.1 * n))) if n else 0
+    top = np.argsort(-risk, kind="stable")[:k]
+    out = {"auc": _auc(risk, y), "n": int(n), "churned": int(y.sum()),
+           "churn_rate": base,
+           "top_decile_lift": float(y[top].mean() / base) if k and base > 0 else float("nan")}
+    if band is not None:
+        frame = pd.DataFrame({"band": band, "y": y})
+        g = frame.groupby("band", sort=False)["y"].agg(["mean", "size"])
+        out["band_churn"] = {str(b): {"churn_rate": float(r["mean"]), "n": int(r["size"])}
+                             for b, r in g.iterrows()}
+    return out
 
 
 def backtest(card: Scorecard, data: ScoringData, as_of_dates: Sequence[str],
-             horizon_days: int = 90) -> dict[str, Any]:
+             horizon_days: int = 90, *, outcome: str = "churn",
+             contraction_pct: float = 10.0, assignment=None,
+             cards: Mapping[str, Scorecard] | None = None) -> dict[str, Any]:
     """Does a low score predict churn? Scores the book as of each date, then looks ahead.
 
     For each date ``t`` every account active on ``t`` with a score is one observation,
-    labelled churned when ``t < churn_date <= t + horizon_days``. With the risk ``r = -score``:
+    labelled positive when it churned within ``(t, t + horizon_days]``
+    (``t < churn_date <= t + h``) or, with ``outcome="churn_or_contraction"``, also when it
+    contracted: its active-subscription MRR on ``t + h`` is more than ``contraction_pct`` %
+    below that on ``t``. With the risk ``r = -score`` (``r = score`` for a ``risk`` card):
 
-    * ``auc`` = P(r_churner > r_renewer) + P(tie) / 2 (Mann-Whitney U / (n1 n0)), pooled over
-      dates; 0.5 is no better than chance, 1 is perfect.
-    * ``top_decile_lift`` = churn rate among the 10% lowest scores / overall churn rate.
-    * ``band_churn`` = churn rate per band; ``n``, ``churned``; ``by_segment`` = AUC per
-      segment; ``verdict`` = the AUC in plain words (needs at least 10 churners);
-      ``observations`` = the scored rows with their labels.
+    * ``auc`` = P(r_positive > r_negative) + P(tie) / 2 (Mann-Whitney U / (n1 n0)), pooled
+      over dates; 0.5 is no better than chance, 1 is perfect.
+    * ``top_decile_lift`` = positive rate among the 10% riskiest / overall positive rate.
+    * ``band_churn`` = positive rate and count per band, in the card's band order.
+    * ``by_segment`` = the same figures per segment (``auc``, ``n``, ``churned``,
+      ``churn_rate``, ``top_decile_lift``, ``band_churn``).
+    * ``verdict`` = the AUC in plain words (needs at least 10 positives);
+      ``observations`` = the scored rows with labels and group scores (``grp:<group>``).
 
-    Only rows dated by ``t`` are used for the scores; the label uses ``churn_date`` only.
+    Only rows dated by ``t`` feed the scores; labels read ``churn_date`` and subscriptions.
+    With ``assignment`` (an :class:`~acctdesk.analytics.assignment.Assignment`) and
+    ``cards`` each account is scored with the card its rules assign (``card`` is then only
+    used for the band order and polarity).
     """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome {outcome!r} must be one of {', '.join(OUTCOMES)}")
+    if not (_finite(contraction_pct) and 0 < contraction_pct < 100):
+        raise ValueError("contraction_pct must be between 0 and 100")
     frames = []
     for t in as_of_dates:
-        s = score_accounts(card, data, t)
+        if assignment is not None:
+            from .assignment import score_assigned
+            s = score_assigned(assignment, cards or {}, data, t)
+        else:
+            s = score_accounts(card, data, t)
         s = s[s["score"].notna()]
-        churn = data.accounts.set_index(data._accounts_index())["churn_date"] \
-            .reindex(s["account_id"]).astype(object)
-        end = (dt.date.fromisoformat(str(t)[:10]) + dt.timedelta(days=horizon_days)).isoformat()
-        c = churn.where(churn.notna(), "").astype(str).str[:10].to_numpy()
-        label = (c > str(t)[:10]) & (c <= end) & (c != "")
-        frames.append(pd.DataFrame({"account_id": s["account_id"].to_numpy(), "as_of": t,
-                                    "score": s["score"].to_numpy(), "band": s["band"].to_numpy(),
-                                    "churned": label}))
+        ids = s["account_id"].to_numpy()
+        churned, contracted = _labels(data, ids, t, horizon_days, outcome, contraction_pct)
+        part = {"account_id": ids, "as_of": str(t)[:10], "score": s["score"].to_numpy(),
+                "band": s["band"].to_numpy(), "churned": churned | contracted,
+                "churn_only": churned, "contracted": contracted}
+        for c in s.columns:
+            if c.startswith("grp:"):
+                part[c] = s[c].to_numpy(dtype=float)
+        frames.append(pd.DataFrame(part))
     obs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["account_id", "as_of", "score", "band", "churned"])
     y = obs["churned"].to_numpy(dtype=bool)
-    risk = -obs["score"].to_numpy(dtype=float)
-    base = y.mean() if len(y) else float("nan")
-    k = max(1, int(math.ceil(0.1 * len(obs)))) if len(obs) else 0
-    top = np.argsort(-risk, kind="stable")[:k]
-    lift = float(y[top].mean() / base) if k and base > 0 else float("nan")
-    bands = obs.groupby("band", sort=False)["churned"].agg(["mean", "size"])
-    auc = _auc(risk, y)
+    sign = 1.0 if card.polarity == "risk" else -1.0
+    risk = sign * obs["score"].to_numpy(dtype=float)
+    band = obs["band"].astype(object).to_numpy()
+    whole = _summary(risk, y, band)
+    order = {b.label: i for i, b in enumerate(card.bands)}
+    whole["band_churn"] = dict(sorted(whole["band_churn"].items(),
+                                      key=lambda kv: order.get(kv[0], len(order))))
     seg = data.accounts.set_index(data._accounts_index())["segment"] \
         if "segment" in data.accounts else None
     by_segment = {}
@@ -1281,13 +1428,153 @@ def backtest(card: Scorecard, data: ScoringData, as_of_dates: Sequence[str],
         obs_seg = seg.reindex(obs["account_id"]).astype(object).fillna("(none)").to_numpy()
         for name in pd.unique(obs_seg):
             sel = obs_seg == name
-            by_segment[str(name)] = {"auc": _auc(risk[sel], y[sel]), "n": int(sel.sum()),
-                                     "churned": int(y[sel].sum())}
+            by_segment[str(name)] = _summary(risk[sel], y[sel], band[sel])
     return {
-        "auc": auc, "verdict": _verdict(auc, int(y.sum())), "by_segment": by_segment,
-        "top_decile_lift": lift, "n": int(len(obs)),
-        "churned": int(y.sum()), "churn_rate": float(base) if len(y) else float("nan"),
-        "band_churn": {str(b): {"churn_rate": float(r["mean"]), "n": int(r["size"])}
-                       for b, r in bands.iterrows()},
-        "horizon_days": horizon_days, "observations": obs,
+        "auc": whole["auc"], "verdict": _verdict(whole["auc"], whole["churned"], outcome, card.polarity),
+        "by_segment": by_segment, "top_decile_lift": whole["top_decile_lift"],
+        "n": whole["n"], "churned": whole["churned"], "churn_rate": whole["churn_rate"],
+        "band_churn": whole["band_churn"], "horizon_days": horizon_days, "outcome": outcome,
+        "contracted": int(obs["contracted"].sum()) if "contracted" in obs else 0,
+        "as_of_dates": [str(t)[:10] for t in as_of_dates], "scorecard": card.id,
+        "observations": obs,
     }
+
+
+# ====================================================================== suggested weights
+#: fewest positives in the training dates before weights are fitted.
+MIN_EVENTS_TO_FIT = 20
+
+
+@dataclass
+class SuggestedWeights:
+    """Group weights fitted from history (see :func:`suggest_weights`).
+
+    ``weights`` / ``current_weights``: group name -> percent of the score (sum 100);
+    ``auc_current`` / ``auc_fitted``: AUC of the current and the fitted card on the evaluation
+    dates (not used for fitting unless there was only one date); ``card``: the scorecard with
+    the fitted weights, ready for ``acctdesk.models.scores.accept_suggested_weights``;
+    ``available`` False with ``reason`` when the history cannot support a fit."""
+
+    available: bool
+    reason: str
+    weights: dict[str, float]
+    current_weights: dict[str, float]
+    auc_current: float
+    auc_fitted: float
+    fitted_on: list[str]
+    evaluated_on: list[str]
+    n_train: int
+    events_train: int
+    coefficients: dict[str, float]
+    card: Scorecard | None = None
+
+    @property
+    def better(self) -> bool:
+        """True when the fitted card ranks the evaluation dates better by at least 0.005."""
+        return bool(self.available and np.isfinite(self.auc_fitted)
+                    and np.isfinite(self.auc_current)
+                    and self.auc_fitted >= self.auc_current + 0.005)
+
+    @property
+    def verdict(self) -> str:
+        if not self.available:
+            return f"No suggested weights: {self.reason}"
+        when = ", ".join(self.evaluated_on)
+        if self.better:
+            return (f"Weights fitted on past outcomes raise the AUC on {when} from "
+                    f"{self.auc_current:.2f} to {self.auc_fitted:.2f}; you can accept them.")
+        return (f"Weights fitted on past outcomes do not beat the current ones on {when} "
+                f"(AUC {self.auc_fitted:.2f} vs {self.auc_current:.2f}); keep the current "
+                "weights.")
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x):
+            return None if x is None or not np.isfinite(x) else round(float(x), 4)
+        return {"available": self.available, "reason": self.reason, "verdict": self.verdict,
+                "weights": self.weights, "current_weights": self.current_weights,
+                "auc_current": num(self.auc_current), "auc_fitted": num(self.auc_fitted),
+                "better": self.better, "fitted_on": self.fitted_on,
+                "evaluated_on": self.evaluated_on, "n_train": self.n_train,
+                "events_train": self.events_train, "coefficients": self.coefficients}
+
+
+def _round_pct(w: np.ndarray) -> np.ndarray:
+    """Non-negative weights -> percentages with one decimal that add up to exactly 100
+    (largest remainder on tenths)."""
+    tenths = 1000.0 * w / w.sum()
+    base = np.floor(tenths)
+    short = int(round(1000 - base.sum()))
+    base[np.argsort(-(tenths - base), kind="stable")[:short]] += 1
+    return base / 10.0
+
+
+def suggest_weights(card: Scorecard, data: ScoringData, as_of_dates: Sequence[str],
+                    horizon_days: int = 90, *, outcome: str = "churn",
+                    contraction_pct: float = 10.0, C: float = 1.0,
+                    backtest_result: dict[str, Any] | None = None) -> SuggestedWeights:
+    """Group weights fitted from what happened after past dates.
+
+    Observations are those of :func:`backtest` (one per account and date). With ``G_g`` the
+    group score (0-100; a missing one is imputed with the training mean) the model is an
+    L2-regularised logistic regression (scikit-learn, ``C`` = inverse strength, classes
+    balanced)::
+
+        P(positive) = 1 / (1 + exp(-(b_0 + sum_g beta_g G_g / 100)))
+
+    fitted on every date but the latest (the latest is held out to evaluate; with a single
+    date the fit is evaluated in-sample and says so). For a health card a protective group
+    has ``beta_g < 0`` and gets weight ``max(0, -beta_g)`` (for a risk card
+    ``max(0, beta_g)``); weights are normalised to percentages (one decimal, sum 100). A group
+    that makes risk *more* likely as its score rises gets 0. ``auc_current`` and
+    ``auc_fitted`` are the two cards' AUCs on the held-out date(s).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    dates = sorted({str(t)[:10] for t in as_of_dates})
+    current = {g.name: round(100.0 * g.weight / sum(x.weight for x in card.groups), 1)
+               for g in card.groups}
+    bt = backtest_result if backtest_result is not None else backtest(
+        card, data, dates, horizon_days, outcome=outcome, contraction_pct=contraction_pct)
+    obs = bt["observations"]
+    fit_dates, eval_dates = (dates[:-1], dates[-1:]) if len(dates) > 1 else (dates, dates)
+
+    def none(reason, n=0, ev=0):
+        return SuggestedWeights(False, reason, {}, current, float("nan"), float("nan"),
+                                fit_dates, eval_dates, n, ev, {})
+
+    if not len(obs):
+        return none("no account had a score on the backtest dates")
+    train = obs[obs["as_of"].isin(fit_dates)]
+    test = obs[obs["as_of"].isin(eval_dates)]
+    y = train["churned"].to_numpy(dtype=bool)
+    if y.sum() < MIN_EVENTS_TO_FIT:
+        what = "churned" if outcome == "churn" else "churned or contracted"
+        return none(f"only {int(y.sum())} accounts {what} after {', '.join(fit_dates)} "
+                    f"(at least {MIN_EVENTS_TO_FIT} are needed)", len(train), int(y.sum()))
+    if y.all():
+        return none("every account in the history churned", len(train), int(y.sum()))
+    names = [g.name for g in card.groups]
+    X = np.column_stack([train[f"grp:{g}"].to_numpy(dtype=float) for g in names]) / 100.0
+    means = np.array([np.nanmean(c) if np.isfinite(c).any() else 0.5 for c in X.T])
+    X = np.where(np.isnan(X), means, X)
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+    model.fit(X, y)
+    beta = model.coef_[0]
+    sign = 1.0 if card.polarity == "risk" else -1.0
+    w = np.maximum(0.0, sign * beta)
+    coefs = {g: round(float(b), 4) for g, b in zip(names, beta)}
+    if w.sum() <= 0:
+        return SuggestedWeights(False, "no group's score moved with the outcome in the "
+                                "expected direction", {}, current, float("nan"), float("nan"),
+                                fit_dates, eval_dates, len(train), int(y.sum()), coefs)
+    pct = _round_pct(w)
+    weights = {g: float(p) for g, p in zip(names, pct)}
+    fitted = card.with_group_weights(weights)
+    bt_fit = backtest(fitted, data, eval_dates, horizon_days, outcome=outcome,
+                      contraction_pct=contraction_pct)
+    yt = test["churned"].to_numpy(dtype=bool)
+    auc_now = _auc(sign * test["score"].to_numpy(dtype=float), yt)
+    reason = "" if len(dates) > 1 else \
+        "only one backtest date: the AUCs are in-sample and flatter the fitted weights"
+    return SuggestedWeights(True, reason, weights, current, auc_now, bt_fit["auc"], fit_dates,
+                            eval_dates, len(train), int(y.sum()), coefs, fitted)

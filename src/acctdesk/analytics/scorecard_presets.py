@@ -41,6 +41,24 @@ The default measures (weights are points out of 100; groups add up to 30/20/15/1
 
 A measure whose data the workspace does not have (no tickets imported, no ``seats``...) has no
 data for every account and drops out: its weight goes to the rest of its group.
+
+Further built-in cards (:data:`CARDS`, used by the default scorecard assignment of
+:mod:`acctdesk.analytics.assignment`):
+
+``onboarding``    accounts in their first 90 days: seat utilisation against a lower bar
+                  (0.05 -> 0, 0.5 -> 100, linear) 25, logins percentile in segment 15,
+                  features adopted percentile 10 (Early adoption 50); days since last CSM touch
+                  (< 15: 100, < 31: 60, else 0) 20, executive sponsor known 10 (Relationship
+                  30); open escalations 10, urgent tickets in 30 days (0: 100, 1: 50, 2+: 0)
+                  10 (Support 20). RAG bands.
+``adoption``      product adoption only: seat utilisation 40, logins percentile in segment
+                  25, features adopted percentile 20, active users trend 15. RAG bands.
+``renewal_risk``  polarity ``risk`` (high = bad; bands Low < 40 <= Medium < 70 <= High):
+                  renewal within (overdue or < 31 days: 100, < 91: 70, < 181: 40, else 0) 30;
+                  active users trend (< -25%: 100, < -10%: 60, else 0) 25; low seat
+                  utilisation (0.8 -> 0, 0.1 -> 100 risk points, linear) 15; latest NPS
+                  (detractor 100, passive 40, promoter 0) 15; MRR change in 90 days
+                  (< -10%: 100, < 0: 50, else 0) 15.
 """
 from __future__ import annotations
 
@@ -52,7 +70,8 @@ import pandas as pd
 from .health import Band, Group, Measure, PointMapping, Scorecard, ScoringData, Source
 
 __all__ = ["PRESETS", "preset", "default_scorecard", "numeric_rag", "good_average_poor",
-           "points_100", "ten_point", "DEFAULT_ID"]
+           "points_100", "ten_point", "DEFAULT_ID", "onboarding", "adoption", "renewal_risk",
+           "CARDS", "builtin_scorecards"]
 
 DEFAULT_ID = "health"
 RED, YELLOW, GREEN = "#d64545", "#e0b000", "#2e9d5b"
@@ -253,3 +272,86 @@ def preset(name: str, data: ScoringData | None = None) -> Scorecard:
         return PRESETS[name](data)
     except KeyError:
         raise KeyError(f"no preset {name!r}; presets: {', '.join(PRESETS)}") from None
+
+
+# ---------------------------------------------------------------- cards beyond the presets
+def _measure(specs, mid: str, weight: float, mapping: PointMapping | None = None,
+             direction: str | None = None) -> Measure:
+    """A fresh copy of a default measure by id, with a new weight (mapping, direction)."""
+    for _, _, items in specs:
+        for m, _gap in items:
+            if m.id == mid:
+                m = Measure.from_dict(m.to_dict())
+                m.weight = weight
+                if mapping is not None:
+                    m.mapping = mapping
+                if direction is not None:
+                    m.direction = direction
+                return m
+    raise KeyError(mid)
+
+
+def onboarding(data: ScoringData | None = None) -> Scorecard:
+    """Accounts in their first 90 days: early adoption, a close relationship, no escalations."""
+    sp = _specs(data)
+    return Scorecard("onboarding", "Onboarding", [
+        Group("Early adoption", 50, [
+            _measure(sp, "seat_utilisation", 25, PointMapping("linear", zero_at=0.05,
+                                                              full_at=0.5)),
+            _measure(sp, "logins", 15), _measure(sp, "feature_breadth", 10)]),
+        Group("Relationship", 30, [
+            _measure(sp, "last_touch", 20, _t((15, 100), (31, 60), (None, 0))),
+            _measure(sp, "exec_sponsor", 10)]),
+        Group("Support", 20, [
+            _measure(sp, "open_escalations", 10),
+            Measure("urgent_tickets_30", "Urgent tickets (30 days)",
+                    Source("aggregate", entity="tickets", agg="count", window=30,
+                           filter={"priority": ["urgent", "high"]}),
+                    _t((1, 100), (2, 50), (None, 0)), 10, direction="lower", unit="tickets")]),
+    ], _rag(), description="For accounts in their first 90 days after contract start.").validate()
+
+
+def adoption(data: ScoringData | None = None) -> Scorecard:
+    """Product adoption only (shown next to health)."""
+    sp = _specs(data)
+    return Scorecard("adoption", "Adoption", [Group("Adoption", 100, [
+        _measure(sp, "seat_utilisation", 40), _measure(sp, "logins", 25),
+        _measure(sp, "feature_breadth", 20), _measure(sp, "usage_trend", 15)])], _rag(),
+        description="Seat utilisation, logins, feature breadth and usage trend.").validate()
+
+
+def renewal_risk(data: ScoringData | None = None) -> Scorecard:
+    """Risk that the next renewal is lost or shrinks: high is bad (polarity ``risk``)."""
+    sp = _specs(data)
+    risk_bands = [Band("Low", 0, GREEN), Band("Medium", 40, YELLOW), Band("High", 70, RED)]
+    return Scorecard("renewal_risk", "Renewal risk", [
+        Group("Renewal", 30, [Measure(
+            "renewal_within", "Days to renewal", Source("days_until", field="renewal_date"),
+            _t((31, 100), (91, 70), (181, 40), (None, 0)), 30, direction="lower",
+            unit="days")]),
+        Group("Usage", 40, [
+            _measure(sp, "usage_trend", 25, _t((-25, 100), (-10, 60), (None, 0)), "lower"),
+            _measure(sp, "seat_utilisation", 15, PointMapping("linear", zero_at=0.8,
+                                                              full_at=0.1), "lower")]),
+        Group("Sentiment", 15, [
+            _measure(sp, "nps", 15, _t((7, 100), (9, 40), (None, 0)), "lower")]),
+        Group("Financial", 15, [
+            _measure(sp, "mrr_change", 15, _t((-10, 100), (0, 50), (None, 0)), "lower")]),
+    ], risk_bands, polarity="risk", description=(
+        "Higher is riskier: renewal soon, falling usage, low utilisation, detractor NPS, "
+        "shrinking MRR.")).validate()
+
+
+#: id -> factory(data=None) of every built-in card that is not a preset of the default.
+CARDS: dict[str, Callable[..., Scorecard]] = {
+    "onboarding": onboarding,
+    "adoption": adoption,
+    "renewal_risk": renewal_risk,
+}
+
+
+def builtin_scorecards(data: ScoringData | None = None) -> dict[str, Scorecard]:
+    """Every built-in scorecard by id: the four presets (``health``, ``health_gap``,
+    ``health_points``, ``health_10``) and :data:`CARDS`."""
+    cards = [make(data) for make in PRESETS.values()] + [make(data) for make in CARDS.values()]
+    return {c.id: c for c in cards}

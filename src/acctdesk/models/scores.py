@@ -7,21 +7,40 @@
   per-group columns, keyed as in :func:`acctdesk.analytics.health.score_accounts`:
   ``{"pts:<measure>": points, "val:<measure>": raw value, "grp:<group>": group score,
   "display_score": ...}`` (null = no data), so history can say what moved a score.
+* The scorecard assignment (which card scores which account, and the cards shown side by
+  side; :class:`acctdesk.analytics.assignment.Assignment`) is JSON in ``meta`` under
+  ``scorecard_assignment``; without one, :func:`~acctdesk.analytics.assignment.default_assignment`
+  applies.
+* Built-in cards (:func:`~acctdesk.analytics.scorecard_presets.builtin_scorecards`) are
+  available in every workspace; a stored card with the same id replaces the built-in one.
+* A scorecard file is the card's JSON (``"format": "acctdesk-scorecard"``), indented, UTF-8.
+* :func:`score_workspace` is what ``acctdesk score`` runs: score, store, compare.
 """
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..analytics.health import Scorecard, ScorecardError
-from .workspace import Workspace
+from ..analytics.assignment import Assignment, assign, default_assignment
+from ..analytics.health import (
+    Scorecard, ScorecardError, ScoringData, SuggestedWeights, score_accounts, what_moved,
+)
+from .workspace import Workspace, WorkspaceError
 
-__all__ = ["META_PREFIX", "save_scorecard", "load_scorecards", "load_scorecard",
-           "delete_scorecard", "save_scores", "score_history", "snapshot_dates",
-           "load_snapshot"]
+__all__ = ["META_PREFIX", "ASSIGNMENT_KEY", "save_scorecard", "load_scorecards",
+           "load_scorecard", "delete_scorecard", "save_scores", "score_history",
+           "snapshot_dates", "load_snapshot", "available_scorecards", "save_assignment",
+           "load_assignment", "export_scorecard", "read_scorecard_file", "import_scorecard",
+           "accept_suggested_weights", "score_workspace", "MAX_SCORECARD_FILE_BYTES"]
+
+ASSIGNMENT_KEY = "scorecard_assignment"
+#: a scorecard file larger than this is refused (a real one is a few kilobytes).
+MAX_SCORECARD_FILE_BYTES = 1_000_000
 
 META_PREFIX = "scorecard:"
 _BASE = ("account_id", "score", "band", "coverage")
@@ -182,3 +201,224 @@ def load_snapshot(ws: Workspace, card_id: str, as_of: str | None = None, *,
     out.attrs["as_of"] = pick
     out.attrs["scorecard"] = card_id
     return out
+
+
+# ====================================================================== cards and assignment
+def available_scorecards(ws: Workspace, data: ScoringData | None = None
+                         ) -> dict[str, Scorecard]:
+    """The built-in cards (fitted to ``data``, e.g. the CSAT scale) overlaid with the stored
+    ones (a stored card replaces a built-in card of the same id)."""
+    from ..analytics.scorecard_presets import builtin_scorecards
+
+    cards = builtin_scorecards(data)
+    cards.update(load_scorecards(ws))
+    return cards
+
+
+def save_assignment(ws: Workspace, assignment: Assignment,
+                    data: ScoringData | None = None) -> None:
+    """Validate (every card it names must be available) and store the assignment, audited."""
+    assignment.validate(list(available_scorecards(ws, data)))
+    after = assignment.to_dict()
+    with ws.transaction():
+        before = ws.get_meta(ASSIGNMENT_KEY)
+        ws.set_meta(ASSIGNMENT_KEY, json.dumps(after))
+        ws.audit("scorecard.assignment", "scorecard", None,
+                 before=json.loads(before) if before else None, after=after)
+
+
+def load_assignment(ws: Workspace) -> Assignment:
+    """The stored assignment, or :func:`default_assignment` when none is stored."""
+    raw = ws.get_meta(ASSIGNMENT_KEY)
+    if not raw:
+        return default_assignment()
+    try:
+        return Assignment.from_dict(json.loads(raw))
+    except (json.JSONDecodeError, ScorecardError, TypeError, ValueError) as exc:
+        raise ScorecardError([f"the stored scorecard assignment is damaged ({exc}); save a "
+                              "new one"]) from exc
+
+
+# ====================================================================== files
+def export_scorecard(card: Scorecard, path: str | os.PathLike, *,
+                     overwrite: bool = False) -> Path:
+    """Write ``card`` to a small readable JSON file (indented, UTF-8); refuses to replace an
+    existing file unless ``overwrite``. Returns the path."""
+    path = Path(path)
+    card.validate()
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; choose another name or overwrite it")
+    text = json.dumps(card.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def read_scorecard_file(path: str | os.PathLike) -> Scorecard:
+    """Read and validate a scorecard file.
+
+    Raises
+    ------
+    ScorecardError
+        With a message naming the file and every problem: missing or unreadable file, not
+        UTF-8, not JSON (with line and column), not a scorecard, invalid parts.
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ScorecardError([f"{path}: no such file"]) from None
+    except OSError as exc:
+        raise ScorecardError([f"{path}: cannot be read ({exc.strerror})"]) from exc
+    if size > MAX_SCORECARD_FILE_BYTES:
+        raise ScorecardError([f"{name}: {size:,} bytes is too large for a scorecard file "
+                              f"(at most {MAX_SCORECARD_FILE_BYTES:,})"])
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScorecardError([f"{name}: not a text file in UTF-8, so not a scorecard "
+                              "file"]) from None
+    except OSError as exc:
+        raise ScorecardError([f"{path}: cannot be read ({exc.strerror})"]) from exc
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScorecardError([f"{name}: not valid JSON at line {exc.lineno}, column "
+                              f"{exc.colno} ({exc.msg})"]) from None
+    if not isinstance(d, dict):
+        raise ScorecardError([f"{name}: expected a JSON object with a scorecard, got "
+                              f"{type(d).__name__}"])
+    if "format" not in d:
+        raise ScorecardError([f"{name}: not an acctdesk scorecard file (no \"format\": "
+                              "\"acctdesk-scorecard\")"])
+    try:
+        return Scorecard.from_dict(d)
+    except ScorecardError as exc:
+        raise ScorecardError([f"{name}: {p}" for p in exc.problems]) from None
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise ScorecardError([f"{name}: a part of the scorecard has the wrong type "
+                              f"({exc})"]) from None
+
+
+def import_scorecard(ws: Workspace, path: str | os.PathLike, *, new_id: str | None = None,
+                     replace: bool = False) -> Scorecard:
+    """Read a scorecard file and store it (audited). ``new_id`` stores it under another id;
+    a stored card with the same id is replaced only with ``replace``."""
+    card = read_scorecard_file(path)
+    if new_id is not None:
+        card.id = new_id
+        card.validate()
+    if load_scorecard(ws, card.id) is not None and not replace:
+        raise ScorecardError([f"the workspace already has a scorecard {card.id!r}; import it "
+                              "under another id or replace it"])
+    save_scorecard(ws, card)
+    return card
+
+
+def accept_suggested_weights(ws: Workspace, suggestion: SuggestedWeights) -> Scorecard:
+    """Store the card with the fitted weights in place of the current one (same id; the
+    previous card is kept in the audit log). Refused when no weights were fitted."""
+    if not suggestion.available or suggestion.card is None:
+        raise ScorecardError([f"no suggested weights to accept: {suggestion.reason}"])
+    card = suggestion.card
+    with ws.transaction():
+        save_scorecard(ws, card)
+        ws.audit("scorecard.accept_weights", "scorecard", card.id,
+                 before=suggestion.current_weights, after=suggestion.weights,
+                 detail=suggestion.verdict)
+    return card
+
+
+# ====================================================================== scoring run
+def _card_columns(card: Scorecard) -> list[str]:
+    return (["account_id", "score", "display_score", "band", "coverage"]
+            + [f"grp:{g.name}" for g in card.groups]
+            + [f"pts:{m.id}" for m in card.measures] + [f"val:{m.id}" for m in card.measures])
+
+
+def _compare(ws: Workspace, card: Scorecard, cur: pd.DataFrame, as_of: str, top: int
+             ) -> tuple[pd.DataFrame, str | None]:
+    prev = load_snapshot(ws, card.id, before=as_of)
+    wm = what_moved(card, prev, cur, top=top)
+    return wm, (prev.attrs["as_of"] if prev is not None else None)
+
+
+def score_workspace(ws: Workspace, as_of: str | None = None, *, store: bool = True,
+                    scorecard: str | None = None, top: int = 3) -> dict[str, Any]:
+    """Score every account active on ``as_of`` (default: the data date), store the
+    snapshots and compare with the previous ones.
+
+    Each account is scored with the card its assignment rules give it (``scorecard`` = one
+    card id for everyone instead); the assignment's side-by-side cards score everyone too.
+    Every card's snapshot is stored as of ``as_of`` (replacing one of the same date) in one
+    transaction. Trend and delta are against the latest stored snapshot of the same card
+    *before* ``as_of`` (:func:`~acctdesk.analytics.health.what_moved`; an account first
+    scored by this card is ``"new"``).
+
+    Returns
+    -------
+    dict
+        ``as_of``; ``accounts`` (DataFrame: ``account_id, name, scorecard, score`` (on the
+        card's scale), ``score_100``, ``band, trend, delta`` (card's scale), ``drivers``,
+        ``coverage``); ``side_by_side`` (card id -> DataFrame ``account_id, score, band,
+        trend, delta``); ``cards`` (id -> Scorecard); ``previous`` (card id -> date of the
+        snapshot compared with, or None); ``stored`` (rows written).
+    """
+    data = ScoringData.from_workspace(ws)
+    as_of = str(as_of or ws.data_date() or "")[:10]
+    if not as_of:
+        raise WorkspaceError(f"{ws.path}: the workspace has no data to score yet; import "
+                             "accounts first")
+    cards = available_scorecards(ws, data)
+    if scorecard is not None:
+        if scorecard not in cards:
+            raise ScorecardError([f"no scorecard {scorecard!r} (available: "
+                                  f"{', '.join(sorted(cards))})"])
+        assignment = Assignment(default=scorecard)
+    else:
+        assignment = load_assignment(ws).validate(list(cards))
+    which = assign(assignment, data.accounts, as_of)
+    names = data.accounts.assign(account_id=data.accounts["account_id"].astype(str)) \
+        .set_index("account_id")["name"]
+    primary_parts, side, previous, snapshots = [], {}, {}, {}
+    for cid in pd.unique(which.to_numpy()):
+        card = cards[cid]
+        s = score_accounts(card, data, as_of)
+        s = s[s["account_id"].isin(which.index[which.to_numpy() == cid])].reset_index(drop=True)
+        snapshots[cid] = s
+        wm, previous[cid] = _compare(ws, card, s, as_of, top)
+        f = pd.DataFrame({
+            "account_id": s["account_id"].to_numpy(), "scorecard": cid,
+            "score": s["display_score"].to_numpy(dtype=float),
+            "score_100": s["score"].to_numpy(dtype=float),
+            "band": s["band"].to_numpy(), "trend": wm["trend"].to_numpy(),
+            "delta": np.round(wm["delta"].to_numpy(dtype=float) * card.scale / 100.0, 1),
+            "drivers": wm["drivers"].to_numpy(), "coverage": s["coverage"].to_numpy()})
+        primary_parts.append(f)
+    for cid in assignment.side_by_side:
+        if cid in snapshots:  # also an assigned card: its snapshot holds its own accounts
+            continue
+        card = cards[cid]
+        s = score_accounts(card, data, as_of)
+        snapshots[cid] = s
+        wm, previous[cid] = _compare(ws, card, s, as_of, top)
+        side[cid] = pd.DataFrame({
+            "account_id": s["account_id"].to_numpy(),
+            "score": s["display_score"].to_numpy(dtype=float), "band": s["band"].to_numpy(),
+            "trend": wm["trend"].to_numpy(),
+            "delta": np.round(wm["delta"].to_numpy(dtype=float) * card.scale / 100.0, 1)})
+    accounts = pd.concat(primary_parts, ignore_index=True) if primary_parts else \
+        pd.DataFrame(columns=["account_id", "scorecard", "score", "score_100", "band",
+                              "trend", "delta", "drivers", "coverage"])
+    order = pd.Index(which.index).get_indexer(accounts["account_id"])
+    accounts = accounts.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    accounts.insert(1, "name", names.reindex(accounts["account_id"]).to_numpy())
+    stored = 0
+    if store:
+        with ws.transaction():
+            for cid, s in snapshots.items():
+                stored += save_scores(ws, cid, as_of, s[_card_columns(cards[cid])])
+    return {"as_of": as_of, "accounts": accounts, "side_by_side": side, "cards": cards,
+            "assignment": assignment, "previous": previous, "stored": stored}
