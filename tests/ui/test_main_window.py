@@ -45,7 +45,7 @@ def test_opens_the_demo_workspace_and_shows_the_accounts(qtbot, window, demo_fil
     model = view.model
     assert model.rowCount() == 300
     headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(6)]
-    assert headers == ["Account", "Segment", "Owner", "ARR", "Renewal", "Status"]
+    assert headers == ["Account", "Owner", "Segment", "ARR", "Health", "Band"]
     with Workspace(demo_file) as ws:
         names = sorted(ws.accounts()["name"], key=str.casefold)
     assert model.index(0, 0).data() == names[0]

@@ -1,69 +1,130 @@
-"""The Accounts view: every account of the workspace in one sortable table."""
+"""The Accounts view: every account of the workspace in one spreadsheet-like table.
+
+Health, churn risk and whitespace columns stay blank until :meth:`AccountsView.set_scores`
+provides them (scoring runs in the background and may come later than the accounts).
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget,
-)
+from typing import Mapping
 
-from .table_model import Column, FrameTableModel
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from .table_model import Column
+from .table_view import DataTableView
 
 ACCOUNT_COLUMNS = [
-    Column("name", "Account"),
-    Column("segment", "Segment"),
-    Column("owner", "Owner", tooltip="The customer success manager who owns the account"),
-    Column("arr", "ARR", "currency", tooltip="Annual recurring revenue on the data date"),
-    Column("renewal_date", "Renewal", "date", tooltip="Next contract renewal date"),
-    Column("status", "Status", "status"),
-    Column("seats", "Seats", "int"),
-    Column("industry", "Industry"),
-    Column("region", "Region"),
+    Column("name", "Account", width=220),
+    Column("owner", "Owner", tooltip="The customer success manager who owns the account",
+           width=130),
+    Column("segment", "Segment", width=90),
+    Column("arr", "ARR", "currency", tooltip="Annual recurring revenue on the data date",
+           width=100),
+    Column("health_score", "Health", "int", tooltip="Health score, 0-100", width=66),
+    Column("health_band", "Band", "band", tooltip="Health band", width=74),
+    Column("health_trend", "Trend", "trend",
+           tooltip="Change of the health score since the previous score (points)", width=70),
+    Column("churn_risk", "Churn risk", "percent",
+           tooltip="Chance the account churns within the model's horizon", width=84),
+    Column("renewal_date", "Renewal", "date", tooltip="Next contract renewal date", width=96),
+    Column("whitespace_value", "Whitespace", "currency",
+           tooltip="Expected annual value of the products the account does not own yet",
+           width=100),
+    Column("status", "Status", "status", width=100),
+    Column("seats", "Seats", "int", width=64),
+    Column("industry", "Industry", width=130),
+    Column("region", "Region", width=120),
 ]
-_WIDTHS = {"name": 230, "segment": 95, "owner": 135, "arr": 105, "renewal_date": 95,
-           "status": 85, "seats": 65, "industry": 110, "region": 115}
+#: the columns :meth:`AccountsView.set_scores` fills, and the names it also accepts for them
+#: (``score_accounts`` output uses ``score`` and ``band``).
+SCORE_COLUMNS = {
+    "health_score": ("health_score", "score"),
+    "health_band": ("health_band", "band"),
+    "health_trend": ("health_trend", "trend", "score_change"),
+    "churn_risk": ("churn_risk", "risk", "probability"),
+    "whitespace_value": ("whitespace_value", "whitespace"),
+}
+DEFAULT_BAND_COLOURS = {"Red": "#d64545", "Yellow": "#e0b000", "Green": "#2e9d5b",
+                        "Poor": "#d64545", "Average": "#e0b000", "Good": "#2e9d5b"}
+EMPTY_TEXT = ("<b>This workspace has no accounts yet.</b><br>Drop CSV or Excel exports from "
+              "your CRM or billing system here to import them.")
 
 
 class AccountsView(QWidget):
+    """The accounts table. ``account_activated(account_id)`` on double-click or Enter."""
+
+    account_activated = Signal(str)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.summary = QLabel("")
         self.summary.setObjectName("viewSummary")
-        self.model = FrameTableModel(ACCOUNT_COLUMNS, self)
-        self.table = QTableView(self)
-        self.table.setObjectName("accountsTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        for i, col in enumerate(ACCOUNT_COLUMNS):
-            self.table.setColumnWidth(i, _WIDTHS.get(col.key, 100))
-        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
-        self.empty = QLabel("This workspace has no accounts yet.")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.hide()
+        self.grid = DataTableView(ACCOUNT_COLUMNS, "accounts", self, noun="accounts",
+                                  noun_one="account", empty_text=EMPTY_TEXT)
+        self.model = self.grid.model
+        self.table = self.grid.table
+        self.grid.set_band_colours("health_band", DEFAULT_BAND_COLOURS)
+        hh = self.table.horizontalHeader()
+        if self.model.sort_state() is None:         # nothing remembered: by name
+            from PySide6.QtCore import Qt
+
+            hh.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.grid.row_activated.connect(self._row_activated)
+        self._accounts = None
+        self._ids = np.array([], dtype=object)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(8)
         layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.empty, 1)
+        layout.addWidget(self.grid, 1)
 
+    # ------------------------------------------------------------------ data
     def set_data(self, accounts, summary: dict) -> None:
-        self.model.set_frame(accounts)
-        has_rows = len(accounts) > 0
-        self.table.setVisible(has_rows)
-        self.empty.setVisible(not has_rows)
-        cur = summary.get("currency") or ""
-        symbol = "$" if cur == "USD" else ""
-        arr = f"{symbol}{summary['arr_active']:,.0f}" + ("" if symbol else f" {cur}")
+        """Show a workspace's accounts (scores cleared until :meth:`set_scores`)."""
+        frame = accounts.copy()
+        for key in SCORE_COLUMNS:
+            frame[key] = None if key == "health_band" else np.nan
+        self._accounts = frame
+        self._ids = frame["account_id"].to_numpy(dtype=object) if "account_id" in frame \
+            else np.array([None] * len(frame), dtype=object)
+        currency = summary.get("currency") or "USD"
+        self.grid.set_frame(frame)
+        symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+        arr = f"{symbol}{summary['arr_active']:,.0f}" + ("" if symbol else f" {currency}")
         self.summary.setText(
             f"<b>{summary['accounts']:,}</b> accounts · <b>{summary['active_accounts']:,}</b> "
             f"active · <b>{summary['churned_accounts']:,}</b> churned · active ARR "
             f"<b>{arr}</b> · data as of <b>{summary['data_date'] or '—'}</b>"
         )
+
+    def set_scores(self, scores, band_colours: Mapping[str, str] | None = None) -> None:
+        """Fill the health, trend, churn-risk and whitespace columns.
+
+        ``scores`` is indexed by ``account_id`` (or has an ``account_id`` column) and holds any
+        of ``health_score`` (0-100), ``health_band`` (label), ``health_trend`` (points of
+        change), ``churn_risk`` (0-1) and ``whitespace_value`` (currency); the names in
+        :data:`SCORE_COLUMNS` are accepted too. Accounts without a score stay blank.
+        ``band_colours`` maps band labels to ``#rrggbb`` (default: red/yellow/green).
+        """
+        import pandas as pd
+
+        if self._accounts is None:
+            return
+        if "account_id" in getattr(scores, "columns", ()):
+            scores = scores.set_index("account_id")
+        ids = pd.Index(self._ids)
+        update = {}
+        for key, names in SCORE_COLUMNS.items():
+            name = next((n for n in names if n in scores.columns), None)
+            if name is not None:
+                update[key] = scores[name].reindex(ids).to_numpy()
+        if band_colours:
+            self.grid.set_band_colours("health_band", band_colours)
+        if update:
+            self.model.update_columns(pd.DataFrame(update))
+
+    def _row_activated(self, frame_row: int) -> None:
+        account_id = self._ids[frame_row]
+        if account_id is not None:
+            self.account_activated.emit(str(account_id))
