@@ -8,8 +8,9 @@ LibreOffice.
 Safety rules, applied to every text cell in both formats:
 
 * **No formulas from data.** Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
-  return is never evaluated. In xlsx it is written as a string cell (``t="inlineStr"``) with
-  the *quotePrefix* style, so the cell shows exactly the original text and stays text even if
+  return is never evaluated. In xlsx every text is written with xlsxwriter's ``write_string``
+  (a ``t="inlineStr"`` cell, never a formula) and formula-like text also gets the
+  *quotePrefix* style, so the cell shows exactly the original text and stays text even if
   the user presses F2 and Enter. Text that looks like an error code (``#N/A``) is written as a
   string too. In csv there is no cell type, so such text gets a leading apostrophe ``'`` as
   OWASP recommends for CSV injection; Excel and LibreOffice then show it as text (the
@@ -24,8 +25,9 @@ Safety rules, applied to every text cell in both formats:
   renamed over the target with :func:`os.replace`; a failed export leaves the old file as it
   was and no temporary file behind.
 
-xlsx files are streamed with openpyxl's write-only mode, so memory stays bounded for 100k-row
-tables. Health bands are coloured with conditional-formatting rules on the band column (one
+xlsx files are written with xlsxwriter in constant-memory mode (each finished row is flushed
+to a scratch file), so memory stays bounded for 100k-row tables; dates are written as Excel
+serial numbers (days since 1899-12-30, time as the fraction of a day) with a date format. Health bands are coloured with conditional-formatting rules on the band column (one
 ``cellIs equal`` rule per label) rather than static fills: a user who changes "Red" to "Green"
 in the sheet sees the colour follow, and the file holds a handful of rules instead of one
 style per cell.
@@ -38,6 +40,7 @@ import math
 import os
 import re
 import secrets
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,12 +49,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.hyperlink import Hyperlink
+import xlsxwriter
 
 __all__ = [
     "ColumnSpec",
@@ -103,17 +101,17 @@ _NEEDS_LOOK = re.compile(r"^[=+\-@\t\r#]|[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 _WIDTH_SAMPLE = 500
 _MIN_WIDTH, _MAX_WIDTH = 6.0, 60.0
+_MAX_HEADER_WIDTH = 16
 
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", start_color="1F3864", end_color="1F3864")
-_HEADER_BORDER = Border(bottom=Side(style="thin", color="1F3864"))
-_HEADER_ALIGN = Alignment(vertical="center")
-# Numbers are right-aligned in their cells, so their headers are too.
-_HEADER_ALIGN_RIGHT = Alignment(vertical="center", horizontal="right")
 _RIGHT_ALIGNED_KINDS = frozenset({"int", "number", "currency", "percent"})
-_TITLE_FONT = Font(bold=True, size=14, color="1F3864")
-_SUBTITLE_FONT = Font(italic=True, color="595959")
-_LINK_FONT = Font(color="0563C1", underline="single")
+#: Colours (hex RGB): header fill, header fill over editable columns, editable cell fill, title.
+HEADER_FILL = "1F3864"
+HEADER_EDITABLE_FILL = "375623"
+EDITABLE_FILL = "FFF9DB"
+TITLE_COLOUR = "1F3864"
+#: Prefix of the scratch folder xlsxwriter streams rows into (removed after every export).
+TEMP_PREFIX = "acctdesk-xlsx-"
+_EXCEL_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
 
 
 class ExportError(Exception):
@@ -142,6 +140,16 @@ class ColumnSpec:
         :data:`DEFAULT_BAND_COLOURS`.
     number_format : str, optional
         Overrides the Excel number format the kind implies (e.g. ``'"$"#,##0.00'``).
+    editable : bool
+        A column the reader is meant to type in (xlsx: light yellow cells, a green header).
+    choices : sequence of str, optional
+        xlsx: a drop-down list of these values on the column's cells (other values warn).
+    wrap : bool
+        xlsx: wrap long text inside the column width instead of overflowing.
+    row_kinds : str, optional
+        For a numeric column holding different quantities (a KPI table): the frame column
+        naming each row's kind (``currency``, ``percent``, ``int``, ``number``); xlsx gives
+        each cell that kind's number format. Text values stay text.
     """
 
     key: str
@@ -150,6 +158,10 @@ class ColumnSpec:
     width: float | None = None
     band_colours: dict[str, str] | None = None
     number_format: str | None = None
+    editable: bool = False
+    choices: tuple[str, ...] | None = None
+    wrap: bool = False
+    row_kinds: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -161,7 +173,8 @@ class SheetSpec:
     """One table to export: the frame as shown, its visible columns and an optional title block.
 
     ``title`` and ``subtitle`` (e.g. the workspace name and "Exported 2026-11-22 10:15") go in
-    rows above the header in xlsx; csv files carry only the table.
+    rows above the header in xlsx; csv files carry only the table. ``hidden`` sheets are
+    written hidden (xlsx only; used for the priority pack's round-trip marker).
     """
 
     name: str
@@ -169,6 +182,7 @@ class SheetSpec:
     columns: list[ColumnSpec]
     title: str | None = None
     subtitle: str | None = None
+    hidden: bool = False
 
 
 @dataclass
@@ -277,6 +291,7 @@ class _Column:
     non_finite: int = 0
     cleaned: int = 0
     unparsed: int = 0
+    row_kinds: list[Any] | None = None
 
 
 def _currency_format(currency: str) -> str:
@@ -481,7 +496,8 @@ def _column_width(col: _Column, currency: str) -> float:
             content = max(content, _display_len(_shown(value, col.spec.kind)))
     if col.spec.kind == "currency" and currency.upper() not in _CURRENCY_SYMBOLS:
         content += len(currency) + 1
-    header = _display_len(col.spec.title) + 4  # room for the autofilter button
+    # room for the autofilter button; a long title wraps onto two lines instead of widening
+    header = min(_display_len(col.spec.title) + 4, _MAX_HEADER_WIDTH)
     return max(_MIN_WIDTH, min(_MAX_WIDTH, max(header, content + 2)))
 
 
@@ -528,6 +544,7 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 def _validate(sheet: SheetSpec) -> None:
     columns = sheet.frame.columns
     missing = [c.key for c in sheet.columns if c.key not in columns]
+    missing += [c.row_kinds for c in sheet.columns if c.row_kinds and c.row_kinds not in columns]
     if missing:
         raise ExportError(
             f"Sheet {sheet.name!r}: the frame has no column(s) {', '.join(map(repr, missing))}."
@@ -541,7 +558,8 @@ def _validate(sheet: SheetSpec) -> None:
 
 
 def write_xlsx(path: str | os.PathLike[str], sheets: list[SheetSpec], *,
-               currency: str = "USD") -> ExportReport:
+               currency: str = "USD",
+               custom_properties: dict[str, str] | None = None) -> ExportReport:
     """Write ``sheets`` to an xlsx workbook at ``path``, atomically.
 
     Each sheet holds an optional title block (title, subtitle, blank row), a bold header on a
@@ -550,8 +568,10 @@ def write_xlsx(path: str | os.PathLike[str], sheets: list[SheetSpec], *,
     sample of their content (at most 60 characters wide), numbers carry real Excel number
     formats (currency in ``currency``, percent as ``0%`` of a fraction, dates as real dates
     shown ``yyyy-mm-dd``), ``url`` cells are links (http, https, mailto only) and ``band``
-    cells are coloured by conditional formatting. See the module docstring for the safety
-    rules.
+    cells are coloured by conditional formatting. Columns marked ``editable`` get a light
+    yellow fill and, with ``choices``, a drop-down list. A sheet with ``hidden=True`` is
+    written hidden. ``custom_properties`` become the workbook's custom document properties
+    (File > Properties > Custom in Excel). See the module docstring for the safety rules.
 
     Returns
     -------
@@ -567,6 +587,8 @@ def write_xlsx(path: str | os.PathLike[str], sheets: list[SheetSpec], *,
     path = Path(path)
     if not sheets:
         raise ExportError("Nothing to export: no sheets were given.")
+    if all(s.hidden for s in sheets):
+        raise ExportError("Nothing to export: every sheet is hidden.")
     for sheet in sheets:
         _validate(sheet)
     names = make_sheet_names([s.name for s in sheets])
@@ -576,57 +598,107 @@ def write_xlsx(path: str | os.PathLike[str], sheets: list[SheetSpec], *,
             report.warnings.append(f"Sheet name {sheet.name!r} was changed to {name!r}.")
 
     def write(tmp: Path) -> None:
-        wb = Workbook(write_only=True)
-        wb.properties.creator = "acctdesk"
-        try:
-            for sheet, name in zip(sheets, names):
-                _write_sheet(wb, sheet, name, currency, report)
-            wb.save(tmp)
-        except BaseException:
-            _discard_streams(wb)
-            raise
+        # xlsxwriter streams each sheet's rows to a temporary file; keep those in a folder of
+        # our own so a failed export removes them at once.
+        with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as scratch:
+            wb = xlsxwriter.Workbook(str(tmp), {
+                "constant_memory": True,
+                "tmpdir": scratch,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "use_future_functions": False,
+            })
+            wb.set_properties({"author": "acctdesk", "comments": "Exported by acctdesk"})
+            for key, value in (custom_properties or {}).items():
+                wb.set_custom_property(str(key), str(value))
+            styles = _Styles(wb)
+            visible_first = next(i for i, s in enumerate(sheets) if not s.hidden)
+            for i, (sheet, name) in enumerate(zip(sheets, names)):
+                ws = _write_sheet(wb, styles, sheet, name, currency, report)
+                if i == visible_first:
+                    ws.activate()
+            wb.close()
 
     _atomic_write(path, write)
     return report
 
 
-def _discard_streams(wb: Workbook) -> None:
-    """Close and delete the per-sheet temporary files of a failed write-only workbook.
+class _Styles:
+    """The workbook's formats, created once (xlsxwriter formats belong to one workbook)."""
 
-    openpyxl streams each write-only sheet to a temporary file and only removes it on a
-    successful save (or at interpreter exit); a failed export should not leave them behind,
-    nor a half-closed row generator that complains when it is garbage-collected.
+    def __init__(self, wb) -> None:
+        self.wb = wb
+        self._cache: dict[tuple, Any] = {}
+
+    def get(self, *, number_format: str | None = None, quote: bool = False,
+            editable: bool = False, link: bool = False, header: str | None = None,
+            wrap: bool = False, title: bool = False, subtitle: bool = False) -> Any:
+        key = (number_format, quote, editable, link, header, wrap, title, subtitle)
+        fmt = self._cache.get(key)
+        if fmt is None:
+            props: dict[str, Any] = {}
+            if number_format:
+                props["num_format"] = number_format
+                if number_format.startswith("yyyy"):
+                    props["align"] = "left"  # like its header; keeps dates off the next text
+                else:  # numbers: right-aligned with a one-character gap before the next text
+                    props.update({"align": "right", "indent": 1})
+            if quote:
+                props["quote_prefix"] = True
+            if editable:
+                props["bg_color"] = "#" + EDITABLE_FILL
+                props["border"] = 1
+                props["border_color"] = "#D9D9D9"
+            if link:
+                props.update({"font_color": "#0563C1", "underline": 1})
+            if wrap:
+                props["text_wrap"] = True
+            if header is None and not title and not subtitle:
+                props["valign"] = "top"  # data cells line up with wrapped neighbours
+            if title:
+                props.update({"bold": True, "font_size": 14, "font_color": "#" + TITLE_COLOUR})
+            if subtitle:
+                props.update({"italic": True, "font_color": "#595959"})
+            if header is not None:
+                fill = HEADER_EDITABLE_FILL if editable else HEADER_FILL
+                props.update({"bold": True, "font_color": "#FFFFFF", "bg_color": "#" + fill,
+                              "pattern": 1, "bottom": 1, "bottom_color": "#" + fill,
+                              "valign": "vcenter"})
+                props.pop("border", None)
+                props.pop("border_color", None)
+                if header == "right":
+                    props.update({"align": "right", "indent": 1})
+                if wrap:
+                    props.update({"text_wrap": True, "valign": "bottom"})
+            fmt = self.wb.add_format(props) if props else None
+            self._cache[key] = fmt
+        return fmt
+
+
+def _excel_serials(values: list[Any], is_text: list[bool] | None) -> list[Any]:
+    """Dates and datetimes as Excel serial numbers (1900 date system), text left alone.
+
+    serial = days since 1899-12-30 + seconds / 86,400 (the 1900 leap-year bug only matters
+    before March 1900).
     """
-    for ws in wb.worksheets:
-        rows, writer = getattr(ws, "_rows", None), getattr(ws, "_writer", None)
-        for step in (
-            getattr(rows, "close", None),
-            getattr(writer, "close", None),
-            getattr(writer, "cleanup", None),
-        ):
-            if step is None:
-                continue
-            try:
-                step()
-            except Exception:  # best effort: the original error is what matters
-                pass
+    out: list[Any] = []
+    append = out.append
+    offset = _EXCEL_EPOCH_ORDINAL
+    for i, v in enumerate(values):
+        if v is None or (is_text is not None and is_text[i]):
+            append(v)
+        elif isinstance(v, dt.datetime):
+            append(v.toordinal() - offset + (v.hour * 3600 + v.minute * 60 + v.second
+                                             + v.microsecond / 1e6) / 86400.0)
+        else:
+            append(v.toordinal() - offset)
+    return out
 
 
-def _styled_cell(ws, *, number_format: str | None = None, font: Font | None = None,
-                 quote: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws)
-    if number_format:
-        cell.number_format = number_format
-    if font is not None:
-        cell.font = font
-    if quote:
-        cell.quotePrefix = True
-    return cell
-
-
-def _write_sheet(wb: Workbook, sheet: SheetSpec, name: str, currency: str,
-                 report: ExportReport) -> None:
-    ws = wb.create_sheet(name)
+def _write_sheet(wb, styles: _Styles, sheet: SheetSpec, name: str, currency: str,
+                 report: ExportReport):
+    ws = wb.add_worksheet(name)
     frame = sheet.frame
     specs = sheet.columns
     ncols = len(specs)
@@ -634,86 +706,128 @@ def _write_sheet(wb: Workbook, sheet: SheetSpec, name: str, currency: str,
     cols = [
         _prepare_column(frame[spec.key], spec, currency, MAX_CELL_CHARS, 0) for spec in specs
     ]
+    for col in cols:
+        if col.spec.row_kinds:
+            col.row_kinds = frame[col.spec.row_kinds].tolist()
 
     title_rows = 0
     if sheet.title or sheet.subtitle:
         title_rows = (1 if sheet.title else 0) + (1 if sheet.subtitle else 0) + 1  # + gap
-    header_row = title_rows + 1
+    header_row = title_rows  # 0-based
     first_data = header_row + 1
     last_row = header_row + nrows
 
-    # Everything before the first row (widths, panes) must be set before streaming rows.
-    for i, col in enumerate(cols, 1):
-        ws.column_dimensions[get_column_letter(i)].width = round(_column_width(col, currency), 1)
+    widths = [round(_column_width(col, currency), 1) for col in cols]
+    for i, width in enumerate(widths):
+        ws.set_column(i, i, width)
     if ncols:
-        ws.freeze_panes = f"{'B' if ncols > 1 else 'A'}{first_data}"
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.freeze_panes(first_data, 1 if ncols > 1 else 0)
+        ws.autofilter(header_row, 0, max(last_row, header_row), ncols - 1)
+    ws.repeat_rows(header_row)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_paper(9)  # A4; Letter users get it scaled by the printer dialog
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_footer("&L&8&A&R&8Page &P of &N")
+    if sheet.hidden:
+        ws.hide()
 
+    row = 0
     if sheet.title:
-        ws.append([_text_cell(ws, sheet.title, font=_TITLE_FONT)])
+        _text_cell(ws, row, 0, sheet.title, styles, role="title")
+        row += 1
     if sheet.subtitle:
-        ws.append([_text_cell(ws, sheet.subtitle, font=_SUBTITLE_FONT)])
-    if title_rows:
-        ws.append([])
+        _text_cell(ws, row, 0, sheet.subtitle, styles, role="subtitle")
+        row += 1
 
-    header = []
-    for spec in specs:
-        cell = _text_cell(ws, spec.title, font=_HEADER_FONT)
-        cell.fill = _HEADER_FILL
-        cell.border = _HEADER_BORDER
-        cell.alignment = _HEADER_ALIGN_RIGHT if spec.kind in _RIGHT_ALIGNED_KINDS else _HEADER_ALIGN
-        header.append(cell)
-    ws.append(header)
+    wrap_header = any(_display_len(spec.title) + 4 > w for spec, w in zip(specs, widths))
+    for c, spec in enumerate(specs):
+        align = "right" if spec.kind in _RIGHT_ALIGNED_KINDS else "left"
+        _text_cell(ws, header_row, c, spec.title, styles, role="header", align=align,
+                   editable=spec.editable, wrap=wrap_header)
+    if wrap_header:
+        ws.set_row(header_row, 32)
+    elif title_rows:
+        ws.set_row(header_row, 20)
 
-    _stream_rows(ws, cols, first_data, name, report)
+    _stream_rows(ws, styles, cols, first_data, name, report, currency, widths)
 
-    if ncols:
-        last_col = get_column_letter(ncols)
-        ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_row, header_row)}"
-    for i, col in enumerate(cols, 1):
+    for i, col in enumerate(cols):
         if col.spec.kind == "band" and nrows:
-            _add_band_rules(ws, get_column_letter(i), first_data, last_row, col.spec)
-        _collect_warnings(col, name, first_data, report)
+            _add_band_rules(ws, styles, i, first_data, last_row, col.spec)
+        if col.spec.choices and nrows:
+            ws.data_validation(first_data, i, last_row, i, {
+                "validate": "list", "source": list(col.spec.choices),
+                "error_type": "warning", "error_title": col.spec.title,
+                "error_message": "Choose one of: " + ", ".join(col.spec.choices),
+            })
+        _collect_warnings(col, name, first_data + 1, report)
     report.rows += nrows
+    return ws
 
 
-def _text_cell(ws, text: Any, *, font: Font | None = None) -> WriteOnlyCell:
-    """A one-off text cell (title, header) that is never read as a formula or an error."""
+def _text_cell(ws, row: int, col: int, text: Any, styles: _Styles, *, role: str,
+               align: str | None = None, editable: bool = False, wrap: bool = False) -> None:
+    """A one-off text cell (title, subtitle, header) never read as a formula or an error."""
     checked = _check_text(str(text), MAX_CELL_CHARS)
-    cell = WriteOnlyCell(ws, value=checked.text)
-    cell.data_type = "s"
-    if checked.risky:
-        cell.quotePrefix = True
-    if font is not None:
-        cell.font = font
-    return cell
+    if role == "header":
+        fmt = styles.get(quote=checked.risky, header=align or "left", editable=editable,
+                         wrap=wrap)
+    else:
+        fmt = styles.get(quote=checked.risky, title=role == "title",
+                         subtitle=role == "subtitle")
+    ws.write_string(row, col, checked.text, fmt)
 
 
-def _stream_rows(ws, cols: list[_Column], first_data: int, sheet_name: str,
-                 report: ExportReport) -> None:
-    """Append the data rows, one reused styled cell per column where that is safe.
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped in a column ``width`` characters wide (an estimate)."""
+    per_line = max(1, int(width) - 1)
+    return sum(max(1, -(-_display_len(part) // per_line)) for part in text.split("\n"))
 
-    openpyxl's write-only sheet serialises each row inside ``append``; so one styled cell per
-    column can carry every row's value (a fresh cell is only needed for hyperlinks, whose
-    objects are kept until the sheet is closed). Plain strings that cannot be mistaken for a
-    formula or an error value are passed as they are, which is openpyxl's fastest path.
+
+def _stream_rows(ws, styles: _Styles, cols: list[_Column], first_data: int, sheet_name: str,
+                 report: ExportReport, currency: str = "USD",
+                 widths: list[float] | None = None) -> None:
+    """Write the data rows in order (constant-memory mode flushes each finished row).
+
+    Each column gets one small writer function chosen once from its kind; numbers and dates
+    go through ``write_number`` with the column's format (dates as precomputed Excel serials),
+    text through ``write_string`` (which never makes a formula), links through ``write_url``.
+    Empty cells of editable columns get a blank cell with the editable fill. Rows with
+    wrapped text get a height for their estimated number of lines (15 points a line, at
+    most 409): spreadsheets do not grow rows of a written file by themselves.
     """
-    makers: list[Callable[[Any, int], Any]] = []
-    link_budget = [MAX_HYPERLINKS_PER_SHEET]
-    skipped_links = [0]
-    for col in cols:
-        makers.append(_cell_maker(ws, col, link_budget, skipped_links))
-
     if not cols:
         return
-    columns = [col.values for col in cols]
-    append = ws.append
+    link_budget = [MAX_HYPERLINKS_PER_SHEET]
+    skipped_links = [0]
+    writers = [_cell_writer(ws, styles, col, link_budget, skipped_links, currency)
+               for col in cols]
+    columns = []
+    for col in cols:
+        if col.spec.kind in ("date", "datetime"):
+            columns.append(_excel_serials(col.values, col.is_text))
+        else:
+            columns.append(col.values)
+    blanks = {c: styles.get(editable=True) for c, col in enumerate(cols) if col.spec.editable}
+    wraps = [(c, (widths or [])[c] if widths else 10.0) for c, col in enumerate(cols)
+             if col.spec.wrap]
+    plan = list(enumerate(writers))
+    write_blank, set_row = ws.write_blank, ws.set_row
+    r = first_data
     for i, values in enumerate(zip(*columns)):
-        append([make(v, i) if v is not None else None for make, v in zip(makers, values)])
+        if wraps:
+            lines = max(_wrapped_lines(values[c], w) if isinstance(values[c], str) else 1
+                        for c, w in wraps)
+            if lines > 1:
+                set_row(r, min(409, 15 * lines))
+        for c, write in plan:
+            v = values[c]
+            if v is not None:
+                write(r, c, v, i)
+            elif blanks and c in blanks:
+                write_blank(r, c, None, blanks[c])
+        r += 1
     if skipped_links[0]:
         report.warnings.append(
             f"Sheet {sheet_name!r}: {skipped_links[0]} URL(s) were written as plain text, "
@@ -721,75 +835,91 @@ def _stream_rows(ws, cols: list[_Column], first_data: int, sheet_name: str,
         )
 
 
-def _cell_maker(ws, col: _Column, link_budget: list[int],
-                skipped_links: list[int]) -> Callable[[Any, int], Any]:
+def _cell_writer(ws, styles: _Styles, col: _Column, link_budget: list[int],
+                 skipped_links: list[int], currency: str = "USD"
+                 ) -> Callable[[int, int, Any, int], Any]:
     kind = col.spec.kind
+    editable = col.spec.editable
     risky = col.risky | col.error_like  # both must stay plain text
-    quoted = _styled_cell(ws, quote=True)
+    write_string = ws.write_string
+    write_number = ws.write_number
+    plain = styles.get(editable=editable, wrap=col.spec.wrap)
+    quoted = styles.get(quote=True, editable=editable, wrap=col.spec.wrap)
 
-    def text_value(value: str, i: int) -> Any:
-        if i in risky:
-            quoted.value = value
-            quoted.data_type = "s"
-            return quoted
-        return value
+    def text_value(r: int, c: int, value: str, i: int) -> Any:
+        return write_string(r, c, value, quoted if i in risky else plain)
 
     if kind in ("text", "band"):
         if not risky:
-            return lambda value, i: value
+            if plain is None:
+                return lambda r, c, value, i: write_string(r, c, value)
+            return lambda r, c, value, i: write_string(r, c, value, plain)
         return text_value
 
     if kind == "url":
-        # Reused like the number cells; each row gets its own Hyperlink object, which openpyxl
-        # keeps (with the row's coordinate) until it writes the sheet's link list.
-        link_cell = _styled_cell(ws, font=_LINK_FONT)
-        link_cell.row, link_cell.column = 1, 1
+        link_fmt = styles.get(link=True, editable=editable)
+        write_url = ws.write_url
 
-        def url_value(value: str, i: int) -> Any:
+        def url_value(r: int, c: int, value: str, i: int) -> Any:
             if i in risky:
-                return text_value(value, i)
+                return text_value(r, c, value, i)
             target = _link_target(value)
             if target is None:
-                return value
+                return write_string(r, c, value, plain)
             if link_budget[0] <= 0:
                 skipped_links[0] += 1
-                return value
+                return write_string(r, c, value, plain)
             link_budget[0] -= 1
-            link_cell.value = value
-            link_cell.data_type = "s"
-            link_cell.hyperlink = Hyperlink(ref="", target=target)
-            return link_cell
+            if write_url(r, c, target, link_fmt, value) < 0:  # refused by xlsxwriter
+                link_budget[0] += 1
+                skipped_links[0] += 1
+                return write_string(r, c, value, plain)
+            return 0
         return url_value
 
-    # Numeric and date kinds: one reused cell carrying the number format.
-    styled = _styled_cell(ws, number_format=col.number_format)
+    # Numeric and date kinds: one format carrying the number format.
+    styled = styles.get(number_format=col.number_format, editable=editable)
     is_text = col.is_text
+    if col.row_kinds is not None:
+        kinds = col.row_kinds
+        by_kind: dict[Any, Any] = {}
+        for k in set(kinds):
+            fmt = _number_format(ColumnSpec("_", "_", k), currency) if k in KINDS else None
+            by_kind[k] = styles.get(number_format=fmt or col.number_format, editable=editable)
+
+        def row_kind_value(r: int, c: int, value: Any, i: int) -> Any:
+            if is_text is not None and is_text[i]:
+                return text_value(r, c, value, i)
+            return write_number(r, c, value, by_kind[kinds[i]])
+        return row_kind_value
 
     if is_text is None:
-        def number_value(value: Any, i: int) -> Any:
-            styled.value = value
-            return styled
-        return number_value
+        return lambda r, c, value, i: write_number(r, c, value, styled)
 
-    def mixed_value(value: Any, i: int) -> Any:
+    def mixed_value(r: int, c: int, value: Any, i: int) -> Any:
         if is_text[i]:
-            return text_value(value, i)
-        styled.value = value
-        return styled
+            return text_value(r, c, value, i)
+        return write_number(r, c, value, styled)
     return mixed_value
 
 
-def _add_band_rules(ws, letter: str, first: int, last: int, spec: ColumnSpec) -> None:
+def _add_band_rules(ws, styles: _Styles, col: int, first: int, last: int,
+                    spec: ColumnSpec) -> None:
     colours = spec.band_colours or DEFAULT_BAND_COLOURS
-    ref = f"{letter}{first}:{letter}{last}"
     for label, colour in colours.items():
         colour = colour.lstrip("#").upper()
-        fill = PatternFill("solid", start_color=colour, end_color=colour)
+        key = ("band", colour)
+        fmt = styles._cache.get(key)
+        if fmt is None:
+            fmt = styles._cache[key] = styles.wb.add_format({"bg_color": "#" + colour})
         literal = '"' + str(label).replace('"', '""') + '"'
-        ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=[literal], fill=fill))
+        ws.conditional_format(first, col, last, col, {
+            "type": "cell", "criteria": "==", "value": literal, "format": fmt,
+        })
 
 
 def _collect_warnings(col: _Column, sheet_name: str, first_data: int, report: ExportReport) -> None:
+    """Report truncations and clean-ups; ``first_data`` is the 1-based row of the first value."""
     title = col.spec.title
     for i in col.truncated:
         report.truncated_cells.append((sheet_name, first_data + i, title))

@@ -659,6 +659,13 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
                 f"already imported as batch {', '.join(str(r[0]) for r in done)}; "
                 "nothing changed")
             return result
+        if profile_id is None and mapping is None:
+            # a priority pack acctdesk exported: apply the edited cells, nothing else
+            from ..export import roundtrip
+
+            if roundtrip.is_pack(path):
+                roundtrip.import_pack(ws, path, result=result, digest=digest, progress=report)
+                return result
         sheets = read_file(path, sheet=sheet, cancel=cancel)
         plans = [plan_sheet(s, ws, profile_id=profile_id, mapping=mapping, entity=entity)
                  for s in sheets]

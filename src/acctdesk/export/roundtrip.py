@@ -1,0 +1,322 @@
+"""Round trip: apply the edits made in a priority pack's Worklist sheet (no Qt).
+
+A workbook written by :func:`acctdesk.export.pack.write_pack` carries two marks: the custom
+document property ``acctdesk_pack`` and a hidden sheet ``acctdesk`` that holds, per account
+id, the values the four editable Worklist columns had when the pack was written. Importing
+the workbook back compares each Worklist row with those values **by account id** (so rows
+the user sorted, filtered or deleted do not matter) and applies only the cells that changed:
+
+* **Owner** -> ``accounts.owner`` (an emptied cell clears the owner). The account row gets
+  the batch id and its full previous row goes to ``row_history`` (``op = 'update'``), the
+  pipeline's undo convention. If the workspace's owner changed since the export (an import
+  or another pack) the edit is not applied and the row is listed as rejected: a conflict.
+* **Status**, **Next step**, **Notes** -> one activity per changed cell, ``kind = 'note'``,
+  text ``"Status: Done"``, ``"Next step: …"`` or the note itself, ``author`` the user,
+  ``custom = {"worklist": "status"|"next_step"|"notes", "value": …, "edited_in": file,
+  "imported_at": …}``, dated the pack's data date, carrying the batch id (undo deletes it).
+
+Why activities and not a JSON blob in ``meta``: notes are per-account history (who wrote
+what, when), they show in the account's timeline, :func:`acctdesk.importers.pipeline.undo_batch`
+already removes rows by batch id, and kind ``note`` is excluded from "CSM touches" by the
+worklist, so editing a sheet never counts as talking to the customer. They are dated with the
+pack's data date (the time of the edit is in ``custom.imported_at``) because activity dates
+move the workspace's data date, and an edit must not shift every figure to today. An emptied
+Status/Next step/Notes cell is not an edit of history (nothing is deleted); it is noted.
+
+Everything is one transaction and one import batch (``profile = 'acctdesk-pack'``); the same
+file imported twice changes nothing the second time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+from typing import Any, Callable
+
+from .pack import (EDITABLE_COLUMNS, MARKER_PROPERTY, MARKER_SHEET, STATUS_CHOICES,
+                   WORKLIST_SHEET)
+
+__all__ = ["PROFILE_ID", "is_pack", "import_pack", "read_pack_edits", "PackEdits"]
+
+PROFILE_ID = "acctdesk-pack"
+_ID_HEADER = "Account ID"
+_PREFIX = {"status": "Status: ", "next_step": "Next step: ", "notes": ""}
+
+
+def is_pack(path: str | Path) -> bool:
+    """True when ``path`` is an xlsx workbook written as an acctdesk priority pack.
+
+    Cheap: reads only ``docProps/custom.xml`` and ``xl/workbook.xml`` from the zip. A pack
+    re-saved by a program that drops custom properties is still recognised by its hidden
+    ``acctdesk`` sheet next to a ``Worklist`` sheet.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "docProps/custom.xml" in names:
+                custom = zf.read("docProps/custom.xml").decode("utf-8", "replace")
+                if f'name="{MARKER_PROPERTY}"' in custom:
+                    return True
+            if "xl/workbook.xml" in names:
+                book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+                return (f'name="{MARKER_SHEET}"' in book
+                        and f'name="{WORKLIST_SHEET}"' in book)
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False
+    return False
+
+
+class PackEdits:
+    """What a pack's Worklist holds: ``rows`` (account id -> {field: value}), the exported
+    values ``original`` (same shape), ``data_date`` and the Worklist sheet row of each id."""
+
+    def __init__(self, rows, original, data_date, row_numbers, notes):
+        self.rows: dict[str, dict[str, Any]] = rows
+        self.original: dict[str, dict[str, Any]] = original
+        self.data_date: str | None = data_date
+        self.row_numbers: dict[str, int] = row_numbers
+        self.notes: list[str] = notes
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).replace("_x000D_", "\r").strip()
+    return text or None
+
+
+def read_pack_edits(path: str | Path) -> PackEdits:
+    """Read the Worklist's editable columns and the hidden exported values of a pack.
+
+    Raises
+    ------
+    ValueError
+        The workbook is not a readable pack (no Worklist or hidden sheet, or a header
+        without the Account ID and the four editable columns); the message says which.
+    """
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if WORKLIST_SHEET not in wb.sheetnames or MARKER_SHEET not in wb.sheetnames:
+            raise ValueError(
+                f"has no '{WORKLIST_SHEET}' sheet or no hidden '{MARKER_SHEET}' sheet; "
+                "was a sheet renamed or deleted?")
+        notes: list[str] = []
+        original: dict[str, dict[str, Any]] = {}
+        marker_rows = wb[MARKER_SHEET].iter_rows(values_only=True)
+        head = [str(h) if h is not None else "" for h in next(marker_rows, ())]
+        fields = list(EDITABLE_COLUMNS.values())
+        if "account_id" not in head or any(f not in head for f in fields):
+            raise ValueError(f"the hidden '{MARKER_SHEET}' sheet was changed")
+        pos = {h: i for i, h in enumerate(head)}
+        for rec in marker_rows:
+            aid = _text(rec[pos["account_id"]]) if len(rec) > pos["account_id"] else None
+            if aid:
+                original[aid] = {f: _text(rec[pos[f]]) if len(rec) > pos[f] else None
+                                 for f in fields}
+
+        ws = wb[WORKLIST_SHEET]
+        wanted = [_ID_HEADER, *EDITABLE_COLUMNS]
+        header_at, cols = None, {}
+        for r, rec in enumerate(ws.iter_rows(values_only=True), 1):
+            cells = [str(v).strip() if v is not None else "" for v in rec]
+            if header_at is None:
+                if all(w in cells for w in wanted):
+                    header_at = r
+                    cols = {w: cells.index(w) for w in wanted}
+                    rows: dict[str, dict[str, Any]] = {}
+                    row_numbers: dict[str, int] = {}
+                elif r > 20:
+                    break
+                continue
+            get = lambda name: rec[cols[name]] if cols[name] < len(rec) else None  # noqa: E731
+            aid = _text(get(_ID_HEADER))
+            if aid is None:
+                if any(_text(get(t)) for t in EDITABLE_COLUMNS):
+                    notes.append(f"Worklist row {r} has edits but no Account ID; ignored")
+                continue
+            if aid in rows:
+                notes.append(f"account {aid} appears twice in the Worklist; row {r} ignored")
+                continue
+            rows[aid] = {f: _text(get(t)) for t, f in EDITABLE_COLUMNS.items()}
+            row_numbers[aid] = r
+        if header_at is None:
+            raise ValueError(
+                f"the '{WORKLIST_SHEET}' sheet has no header with {', '.join(wanted)}")
+    finally:
+        wb.close()
+    data_date = None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            custom = zf.read("docProps/custom.xml").decode("utf-8", "replace")
+        import re
+
+        m = re.search(r'name="acctdesk_data_date"[^>]*>\s*<vt:lpwstr>([^<]*)<', custom)
+        data_date = m.group(1) if m else None
+    except (KeyError, OSError, zipfile.BadZipFile):
+        pass
+    return PackEdits(rows, original, data_date, row_numbers, notes)
+
+
+def _activity_id(digest: str, aid: str, fld: str, value: str) -> str:
+    h = hashlib.sha1(f"{digest}|{aid}|{fld}|{value}".encode("utf-8")).hexdigest()[:16]
+    return f"pack:{h}"
+
+
+def import_pack(ws, path: str | Path, *, result=None, digest: str | None = None,
+                progress: Callable[[float, str], None] | None = None):
+    """Apply the edits of a priority pack to ``ws`` as one undoable import batch.
+
+    Parameters
+    ----------
+    ws : Workspace
+    path : path of the pack (.xlsx)
+    result : FileResult, optional
+        The pipeline's result object to fill (a new one when None).
+    digest : str, optional
+        The file's SHA-256 if the caller already computed it.
+
+    Returns
+    -------
+    FileResult
+        ``profile = "acctdesk-pack"``, ``entity = "accounts"``, ``updated`` = owners changed,
+        ``inserted`` = notes added (status / next step / notes), ``unchanged`` = Worklist rows
+        without an edit, ``rejected`` = rows not applied (unknown account, owner conflict),
+        ``batch_ids`` = [the batch] (empty when nothing changed: no batch is recorded).
+        Never raises for a bad file: ``error`` says why.
+    """
+    from ..importers.pipeline import FileResult, sha256_file
+    from ..models.workspace import current_user, now_iso
+
+    path = Path(path)
+    report = progress or (lambda f, t: None)
+    if result is None:
+        result = FileResult(file=str(path))
+    result.profile, result.confidence, result.entity = PROFILE_ID, 1.0, "accounts"
+    result.sheet = WORKLIST_SHEET
+    try:
+        digest = digest or sha256_file(path)
+    except OSError as exc:
+        result.error = f"{path.name}: cannot be read ({exc.strerror})"
+        return result
+    done = ws.conn.execute(
+        "SELECT batch_id FROM import_batches WHERE sha256 = ? AND status = 'applied' "
+        "ORDER BY batch_id", (digest,)).fetchall()
+    if done:
+        result.skipped = True
+        result.batch_ids = [r[0] for r in done]
+        result.notes.append(f"already imported as batch "
+                            f"{', '.join(str(r[0]) for r in done)}; nothing changed")
+        return result
+    report(0.05, f"Reading {path.name}…")
+    try:
+        edits = read_pack_edits(path)
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
+        result.error = (f"{path.name} looks like an acctdesk priority pack but {exc}. "
+                        "Export a fresh pack and copy your edits into it.")
+        return result
+    result.notes.extend(edits.notes)
+    result.rows_read = len(edits.rows)
+
+    known = dict(ws.conn.execute("SELECT account_id, owner FROM accounts").fetchall())
+    owner_changes: list[tuple[str, str | None, int]] = []
+    notes_to_add: list[tuple[str, str, str, int]] = []
+    rejected: list[tuple[int, str, str, str]] = []
+    unchanged = 0
+    for aid, now in edits.rows.items():
+        row = edits.row_numbers[aid]
+        before = edits.original.get(aid)
+        if before is None:
+            rejected.append((row, _ID_HEADER, aid, "this account was not in the exported "
+                             "Worklist (row added by hand?); not applied"))
+            continue
+        if aid not in known:
+            rejected.append((row, _ID_HEADER, aid, "no account with this id in the "
+                             "workspace (a pack from another workspace?)"))
+            continue
+        changed = False
+        if now["owner"] != before["owner"]:
+            changed = True
+            if (known[aid] or None) != before["owner"]:
+                rejected.append((row, "Owner", now["owner"] or "",
+                                 f"the owner changed in the workspace since the export "
+                                 f"({before['owner'] or 'none'} -> {known[aid] or 'none'}); "
+                                 "not applied, export a fresh pack"))
+            else:
+                owner_changes.append((aid, now["owner"], row))
+        for fld in ("status", "next_step", "notes"):
+            if now[fld] == before[fld]:
+                continue
+            changed = True
+            if now[fld] is None:
+                result.notes.append(f"row {row}: {fld.replace('_', ' ')} was emptied; "
+                                    "earlier notes are kept")
+                continue
+            if fld == "status" and now[fld] not in STATUS_CHOICES:
+                result.notes.append(f"row {row}: status {now[fld]!r} is not one of "
+                                    f"{', '.join(STATUS_CHOICES)}; saved as written")
+            notes_to_add.append((aid, fld, now[fld], row))
+        if not changed:
+            unchanged += 1
+    result.unchanged = unchanged
+    if not owner_changes and not notes_to_add and not rejected:
+        result.notes.append("no edits found in the Worklist; nothing changed")
+        return result
+
+    report(0.5, "Writing…")
+    stamp = now_iso()
+    user = current_user()
+    date = edits.data_date or ws.data_date() or stamp[:10]
+    all_cols = [r[1] for r in ws.conn.execute("PRAGMA table_info(accounts)")]
+    before_json = "json_object(" + ", ".join(f"'{c}', {c}" for c in all_cols) + ")"
+    with ws.transaction() as conn:
+        mapping = {title: "accounts.owner" if f == "owner" else f"activities(note:{f})"
+                   for title, f in EDITABLE_COLUMNS.items()}
+        cur = conn.execute(
+            "INSERT INTO import_batches(file_name, sha256, profile, entity, mapping, "
+            "started_at, user, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'applied')",
+            (path.name, digest, PROFILE_ID, "accounts", json.dumps(mapping), stamp, user))
+        batch_id = cur.lastrowid
+        result.batch_ids.append(batch_id)
+        for aid, owner, _row in owner_changes:
+            conn.execute(
+                f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
+                f"SELECT ?, 'accounts', json_array(account_id), 'update', {before_json} "
+                f"FROM accounts WHERE account_id = ?", (batch_id, aid))
+            conn.execute("UPDATE accounts SET owner = ?, batch_id = ? WHERE account_id = ?",
+                         (owner, batch_id, aid))
+        records = []
+        for aid, fld, value, _row in notes_to_add:
+            custom = json.dumps({"worklist": fld, "value": value, "edited_in": path.name,
+                                 "imported_at": stamp}, ensure_ascii=False)
+            records.append((_activity_id(digest, aid, fld, value), aid, date, "note",
+                            _PREFIX[fld] + value, user, custom, batch_id))
+        conn.executemany(
+            "INSERT OR IGNORE INTO activities(activity_id, account_id, date, kind, text, "
+            "author, custom, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
+        if rejected:
+            conn.executemany(
+                "INSERT INTO rejected_rows(batch_id, row_number, column_name, value, reason, "
+                "raw) VALUES (?, ?, ?, ?, ?, NULL)",
+                [(batch_id, r, c, v, why) for r, c, v, why in rejected])
+        counts = {"rows_read": result.rows_read, "inserted": len(records),
+                  "updated": len(owner_changes), "unchanged": unchanged,
+                  "rejected": len(rejected), "accounts_created": 0, "review": 0}
+        conn.execute("UPDATE import_batches SET counts = ?, finished_at = ? WHERE batch_id = ?",
+                     (json.dumps(counts), now_iso(), batch_id))
+        ws.audit("import", "import_batches", str(batch_id),
+                 after={"file": path.name, "profile": PROFILE_ID, **counts})
+    result.inserted = len(records)
+    result.updated = len(owner_changes)
+    result.rejected = len(rejected)
+    result.row_errors.extend(f"row {r}, {c}: {why}" for r, c, _v, why in rejected[:50])
+    report(1.0, "Done")
+    return result
