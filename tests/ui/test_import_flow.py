@@ -198,7 +198,7 @@ def test_imports_view_lists_batches_and_undoes_with_confirmation(qtbot, window):
     import_file(ws, bad)
     with qtbot.waitSignal(window.data_reloaded, timeout=30_000):
         window.reload()
-    window.sidebar.setCurrentRow(1)
+    window.show_view("imports")
     view = window.imports_view
     assert window.stack.currentWidget() is view
     assert view.model.rowCount() == 2

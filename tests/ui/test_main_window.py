@@ -34,27 +34,31 @@ def test_welcome_state_offers_the_ways_in(window):
     assert texts == ["Open workspace…", "New workspace…", "Open the demo portfolio"]
 
 
-def test_opens_the_demo_workspace_and_shows_the_accounts(qtbot, window, demo_file):
+def test_opens_the_demo_workspace_and_shows_the_accounts(qtbot, window, demo_copy):
     from acctdesk.models import Workspace
 
-    _wait_loaded(qtbot, window, demo_file)
+    _wait_loaded(qtbot, window, demo_copy)
+    assert window.stack.currentWidget() is window.today_view      # the morning view
+    assert window.sidebar.isVisible()
+    titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+    assert titles[:2] == ["Today", "Accounts"] and "Imports" in titles
+    window.show_view("accounts")
     view = window.accounts_view
     assert window.stack.currentWidget() is view
-    assert window.sidebar.isVisible()
-    assert [window.sidebar.item(i).text() for i in range(window.sidebar.count())] == ["Accounts", "Imports"]
     model = view.model
     assert model.rowCount() == 300
     headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(6)]
     assert headers == ["Account", "Owner", "Segment", "ARR", "Health", "Band"]
-    with Workspace(demo_file) as ws:
+    with Workspace(demo_copy) as ws:
         names = sorted(ws.accounts()["name"], key=str.casefold)
     assert model.index(0, 0).data() == names[0]
     assert "300" in view.summary.text() and "2026-10-31" in view.summary.text()
     assert "demo.acctdesk" in window.status_label.text()
 
 
-def test_clicking_the_arr_header_sorts_by_arr(qtbot, window, demo_file):
-    _wait_loaded(qtbot, window, demo_file)
+def test_clicking_the_arr_header_sorts_by_arr(qtbot, window, demo_copy):
+    _wait_loaded(qtbot, window, demo_copy)
+    window.show_view("accounts")
     table = window.accounts_view.table
     model = window.accounts_view.model
     arr_col = model.column_index("arr")
@@ -80,15 +84,15 @@ def test_bad_file_shows_a_message_and_stays_on_welcome(qtbot, window, tmp_path):
     assert "not an acctdesk workspace" in window.welcome.message.text()
 
 
-def test_geometry_and_last_workspace_are_remembered(qtbot, demo_file):
+def test_geometry_and_last_workspace_are_remembered(qtbot, demo_copy):
     first = MainWindow()
     qtbot.addWidget(first)
     first.show()
     first.resize(787, 555)  # inside the offscreen screen (800x600)
-    _wait_loaded(qtbot, first, demo_file)
+    _wait_loaded(qtbot, first, demo_copy)
     first.close()
-    assert app_settings.last_workspace() == str(demo_file)
-    assert app_settings.recent_workspaces()[0] == str(demo_file)
+    assert app_settings.last_workspace() == str(demo_copy)
+    assert app_settings.recent_workspaces()[0] == str(demo_copy)
 
     second = start_window()
     qtbot.addWidget(second)
@@ -122,3 +126,23 @@ def test_table_model_sorts_numbers_with_missing_last_and_text_without_case():
     assert [model.value(r, 0) for r in range(4)] == ["Alpha", "beta", "gamma", None]
     assert model.index(0, 1).data() == ""          # missing ARR shows blank, never "nan"
     assert model.index(1, 1).data() == "$300"
+
+
+def test_from_today_to_the_account_360_and_back_with_undo(qtbot, window, demo_copy):
+    _wait_loaded(qtbot, window, demo_copy)
+    today = window.today_view
+    qtbot.waitSignal(today.loaded, timeout=120_000).wait() if not today.account_ids() else None
+    first = today.account_ids()[0]
+    with qtbot.waitSignal(window.account_view.loaded, timeout=60_000):
+        today.account_activated.emit(first)
+    assert window.current_view_key() == "account"
+    assert window.account_view.account_id == first
+    # Ctrl+Z in the menu undoes user edits (not imports)
+    undo = next(a for a in window.menuBar().actions() if a.text() == "&Edit").menu().actions()[0]
+    assert not undo.isEnabled()
+    assert today.log_touch(first, "call", "Talked about the renewal")
+    assert undo.isEnabled()
+    acts = window.workspace.activities(first)
+    assert "Talked about the renewal" in set(acts["text"])
+    undo.trigger()
+    assert "Talked about the renewal" not in set(window.workspace.activities(first)["text"])

@@ -82,7 +82,10 @@ class MainWindow(QMainWindow):
     workspace_loaded = Signal(str)   # path
     load_failed = Signal(str)        # message
 
-    VIEWS = [("accounts", "Accounts"), ("imports", "Imports")]
+    #: sidebar order; views not built yet are not listed
+    VIEWS = [("today", "Today"), ("accounts", "Accounts"), ("account", "Account"),
+             ("scorecards", "Scorecards"), ("simulator", "Simulator"), ("imports", "Imports")]
+    START_VIEW = "today"
     import_dialog_opened = Signal(object)   # the ImportDialog
     data_reloaded = Signal()
 
@@ -104,13 +107,36 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(150, 34))
             self.sidebar.addItem(item)
         self.welcome = WelcomeView()
+        from .account_view import AccountView
+        from .today_view import TodayView
+        from .undo import EditHistory
+
+        self.edit_history = EditHistory(self)
+        self.today_view = TodayView(self.runner, history=self.edit_history)
         self.accounts_view = AccountsView()
+        self.account_view = AccountView(self.runner, history=self.edit_history)
+        from .scorecard_editor import ScorecardView
+        from .simulator_view import SimulatorView
+
+        self.scorecards_view = ScorecardView(self.runner)
+        self.simulator_view = SimulatorView(self.runner)
+        self.scorecards_view.saved.connect(lambda _id: self.reload())
         self.imports_view = ImportsView()
         self.imports_view.undo_requested.connect(self.undo_batch)
+        self.views: dict[str, QWidget] = {
+            "today": self.today_view, "accounts": self.accounts_view,
+            "account": self.account_view, "scorecards": self.scorecards_view,
+            "simulator": self.simulator_view, "imports": self.imports_view,
+        }
+        #: views that have not been shown the current workspace yet (loaded when first shown)
+        self._stale: set[str] = set()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
-        self.stack.addWidget(self.accounts_view)
-        self.stack.addWidget(self.imports_view)
+        for key, _title in self.VIEWS:
+            self.stack.addWidget(self.views[key])
+        for view in (self.today_view, self.accounts_view):
+            view.account_activated.connect(self.open_account)
+        self.edit_history.failed.connect(self.status_label_message)
         self.setAcceptDrops(True)
         self.sidebar.currentRowChanged.connect(self._show_view)
 
@@ -145,6 +171,10 @@ class MainWindow(QMainWindow):
         self.welcome.new_requested.connect(self.choose_new_workspace)
         self.welcome.demo_requested.connect(self.open_demo)
         self._build_menus()
+        from .table_view import DataTableView
+
+        for grid in self.findChildren(DataTableView):
+            grid.find_shortcut.setEnabled(False)   # Edit > Find (Ctrl+F) serves every view
         self._show_welcome()
         self._restore_geometry()
 
@@ -176,9 +206,22 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.action_quit)
         file_menu.aboutToShow.connect(self._fill_recent)
         edit_menu = self.menuBar().addMenu("&Edit")
-        self.action_undo = QAction("&Undo Last Import…", self, shortcut=QKeySequence.StandardKey.Undo,
-                                   triggered=self.undo_last_import)
+        undo_edit = self.edit_history.stack.createUndoAction(self, "&Undo")
+        undo_edit.setShortcut(QKeySequence.StandardKey.Undo)
+        redo_edit = self.edit_history.stack.createRedoAction(self, "&Redo")
+        redo_edit.setShortcut(QKeySequence.StandardKey.Redo)
+        edit_menu.addAction(undo_edit)
+        edit_menu.addAction(redo_edit)
+        edit_menu.addSeparator()
+        self.action_undo = QAction("Undo Last &Import…", self, triggered=self.undo_last_import)
         edit_menu.addAction(self.action_undo)
+        edit_menu.addSeparator()
+        self.action_find = QAction("&Find", self, shortcut=QKeySequence.StandardKey.Find,
+                                   triggered=self.find_in_view)
+        self.action_export = QAction("&Export View…", self, shortcut=QKeySequence("Ctrl+E"),
+                                     triggered=self.export_view)
+        edit_menu.addAction(self.action_find)
+        edit_menu.addAction(self.action_export)
         edit_menu.addSeparator()
         self.action_prefs = QAction("&Preferences…", self,
                                     shortcut=QKeySequence.StandardKey.Preferences,
@@ -200,6 +243,27 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_workspace(p)
                                        ).setToolTip(p)
         self.recent_menu.setEnabled(bool(recent))
+
+    def _grid_of(self, view):
+        return getattr(view, "grid", None)
+
+    def find_in_view(self) -> None:
+        grid = self._grid_of(self.stack.currentWidget())
+        if grid is not None and hasattr(grid, "focus_search"):
+            grid.focus_search()
+
+    def export_view(self) -> None:
+        """Export what the current view shows (its table, as filtered and sorted)."""
+        view = self.stack.currentWidget()
+        grid = self._grid_of(view)
+        if grid is not None and hasattr(grid, "choose_export"):
+            grid.choose_export()
+            return
+        if hasattr(view, "export_to"):
+            path, _ = QFileDialog.getSaveFileName(self, "Export", str(Path.home() / "export.xlsx"),
+                                                  "Excel workbook (*.xlsx);;CSV (*.csv)")
+            if path:
+                view.export_to(path)
 
     def show_preferences(self) -> None:
         if self.workspace is None:
@@ -231,8 +295,34 @@ class MainWindow(QMainWindow):
         if row < 0 or self.workspace is None:
             return
         key = self.sidebar.item(row).data(Qt.ItemDataRole.UserRole)
-        self.stack.setCurrentWidget({"accounts": self.accounts_view,
-                                     "imports": self.imports_view}[key])
+        view = self.views[key]
+        if key in self._stale:
+            self._stale.discard(key)
+            view.set_workspace(self.workspace)
+        self.stack.setCurrentWidget(view)
+
+    def show_view(self, key: str) -> None:
+        """Switch to a view by key (as if its sidebar item was clicked)."""
+        row = next(i for i, (k, _t) in enumerate(self.VIEWS) if k == key)
+        self.sidebar.setCurrentRow(row)
+        self._show_view(row)
+
+    def current_view_key(self) -> str | None:
+        widget = self.stack.currentWidget()
+        return next((k for k, v in self.views.items() if v is widget), None)
+
+    def open_account(self, account_id: str) -> None:
+        """Open an account's 360 view (from Today, Accounts or anywhere else)."""
+        if self.workspace is None:
+            return
+        if "account" in self._stale:
+            self._stale.discard("account")
+            self.account_view.set_workspace(self.workspace)
+        self.account_view.show_account(account_id)
+        self.show_view("account")
+
+    def status_label_message(self, text: str) -> None:
+        self.status_label.setText(text)
 
     # ------------------------------------------------------------------ workspaces
     def choose_workspace(self) -> None:
@@ -265,6 +355,10 @@ class MainWindow(QMainWindow):
                           lambda st: _make_demo(path, st), self._loaded)
 
     def close_workspace(self) -> None:
+        self.runner.cancel()
+        for key, view in self.views.items():
+            if hasattr(view, "set_workspace") and key not in ("imports",):
+                view.set_workspace(None)
         if self.workspace is not None:
             self.workspace.close()
             self.workspace = None
@@ -282,8 +376,9 @@ class MainWindow(QMainWindow):
         name = result["summary"].get("name") or ws.path.stem
         self.setWindowTitle(f"{name} — {APP_NAME}")
         self.sidebar.show()
-        self.sidebar.setCurrentRow(0)
-        self.stack.setCurrentWidget(self.accounts_view)
+        self._stale = {k for k in self.views if k not in ("accounts", "imports")}
+        self.show_view(self.START_VIEW)
+        self._score_accounts()
         self.action_close.setEnabled(True)
         self.action_import.setEnabled(True)
         self.action_undo.setEnabled(True)
@@ -320,10 +415,51 @@ class MainWindow(QMainWindow):
             return {"accounts": ws.accounts(), "summary": ws.summary()}
 
         def done(result):
+            from .today_view import invalidate_analysis
+
+            invalidate_analysis(ws)
             self._show_data(result)
+            current = self.current_view_key()
+            self._stale = {k for k in self.views if k not in ("accounts", "imports")}
+            if current in self._stale:
+                self._stale.discard(current)
+                self.views[current].set_workspace(ws)
+            self._score_accounts()
             self.data_reloaded.emit()
 
         self.runner.start("reload", "Refreshing", work, done)
+
+    def _score_accounts(self) -> None:
+        """Health, churn risk and whitespace for the Accounts table, in the background."""
+        ws = self.workspace
+        if ws is None:
+            return
+
+        def work(state: TaskState):
+            import pandas as pd
+
+            from ..analytics.health import ScoringData, score_accounts
+            from .today_view import portfolio_analysis
+
+            analysis = portfolio_analysis(ws, state)
+            state.check()
+            card = analysis["card"]
+            scores = score_accounts(card, ScoringData.from_workspace(ws), analysis["as_of"])
+            frame = pd.DataFrame({"account_id": scores["account_id"],
+                                  "health_score": scores["score"],
+                                  "health_band": scores["band"]}).set_index("account_id")
+            probs = analysis["probs"]
+            frame["churn_risk"] = (probs.reindex(frame.index) if probs is not None
+                                   else (100 - frame["health_score"]) / 100)
+            suggestions = analysis["whitespace"]
+            if suggestions is not None and len(suggestions):
+                frame["whitespace_value"] = (suggestions.groupby("account_id")["expected_mrr"]
+                                             .sum() * 12).reindex(frame.index)
+            colours = {b.label: b.color for b in card.bands}
+            return frame, colours
+
+        self.runner.start("accounts:scores", "Scoring accounts", work,
+                          lambda r: self.accounts_view.set_scores(r[0], r[1]))
 
     # ------------------------------------------------------------------ importing
     def choose_import_files(self) -> None:
