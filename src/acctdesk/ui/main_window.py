@@ -83,7 +83,8 @@ class MainWindow(QMainWindow):
     load_failed = Signal(str)        # message
 
     #: sidebar order; views not built yet are not listed
-    VIEWS = [("today", "Today"), ("accounts", "Accounts"), ("account", "Account"),
+    VIEWS = [("today", "Today"), ("portfolio", "Portfolio"), ("accounts", "Accounts"),
+             ("account", "Account"), ("whitespace", "Whitespace"), ("renewals", "Renewals"),
              ("scorecards", "Scorecards"), ("simulator", "Simulator"), ("imports", "Imports")]
     START_VIEW = "today"
     import_dialog_opened = Signal(object)   # the ImportDialog
@@ -115,8 +116,15 @@ class MainWindow(QMainWindow):
         self.today_view = TodayView(self.runner, history=self.edit_history)
         self.accounts_view = AccountsView()
         self.account_view = AccountView(self.runner, history=self.edit_history)
+        from .portfolio_view import PortfolioView
+        from .renewals_view import RenewalsView
         from .scorecard_editor import ScorecardView
         from .simulator_view import SimulatorView
+        from .whitespace_view import WhitespaceView
+
+        self.portfolio_view = PortfolioView(self.runner)
+        self.whitespace_view = WhitespaceView(self.runner)
+        self.renewals_view = RenewalsView(self.runner)
 
         self.scorecards_view = ScorecardView(self.runner)
         self.simulator_view = SimulatorView(self.runner)
@@ -126,6 +134,8 @@ class MainWindow(QMainWindow):
         self.views: dict[str, QWidget] = {
             "today": self.today_view, "accounts": self.accounts_view,
             "account": self.account_view, "scorecards": self.scorecards_view,
+            "portfolio": self.portfolio_view, "whitespace": self.whitespace_view,
+            "renewals": self.renewals_view,
             "simulator": self.simulator_view, "imports": self.imports_view,
         }
         #: views that have not been shown the current workspace yet (loaded when first shown)
@@ -134,7 +144,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.welcome)
         for key, _title in self.VIEWS:
             self.stack.addWidget(self.views[key])
-        for view in (self.today_view, self.accounts_view):
+        for view in (self.today_view, self.accounts_view, self.portfolio_view,
+                     self.whitespace_view, self.renewals_view):
             view.account_activated.connect(self.open_account)
         self.edit_history.failed.connect(self.status_label_message)
         self.setAcceptDrops(True)
