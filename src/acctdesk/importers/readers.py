@@ -146,9 +146,37 @@ def _kind_and_note(path: Path, head: bytes) -> tuple[str, str | None]:
     return "csv", None
 
 
+#: a workbook expanding beyond these is refused before any of it is inflated (zip bombs)
+MAX_UNCOMPRESSED = 1_500_000_000
+MAX_RATIO = 250
+MAX_RATIO_FLOOR = 50_000_000
+
+
+def _check_zip_size(path: Path, zf: zipfile.ZipFile) -> None:
+    """Refuse archives that would inflate to an absurd size, from the central directory alone.
+
+    Real workbooks compress sheet XML 5-50x; a member above ``MAX_RATIO`` x that inflates to
+    more than ``MAX_RATIO_FLOOR`` bytes, or a total above ``MAX_UNCOMPRESSED``, is a bomb.
+    """
+    total = 0
+    for info in zf.infolist():
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_RATIO_FLOOR and ratio > MAX_RATIO:
+            raise ImportFileError.for_file(
+                path, f"would inflate part '{info.filename}' to {info.file_size / 1e6:,.0f} MB "
+                      f"({ratio:,.0f} times its packed size), which no real export does",
+                "Open the file in a spreadsheet program and save a copy, or export as .csv.")
+    if total > MAX_UNCOMPRESSED:
+        raise ImportFileError.for_file(
+            path, f"would inflate to {total / 1e9:,.1f} GB, more than acctdesk reads at once",
+            "Export fewer rows or columns, or as .csv.")
+
+
 def _zip_kind(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
+            _check_zip_size(path, zf)
             names = zf.namelist()
             if "mimetype" in names:
                 mimetype = zf.read("mimetype").decode("ascii", "replace").strip()

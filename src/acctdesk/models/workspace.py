@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import threading
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -44,6 +45,53 @@ class WorkspaceDamagedError(WorkspaceError):
     pass
 
 
+class WorkspaceEncryptedError(WorkspaceError):
+    """An encrypted workspace whose key is not at hand (no key file, keychain locked, no
+    passphrase given). Nothing was changed."""
+
+
+class WorkspaceKeyError(WorkspaceError):
+    """The key or passphrase does not open the workspace. Nothing was changed."""
+
+
+class WorkspaceBusyError(WorkspaceError, sqlite3.OperationalError):
+    """Another window or command held the write lock for longer than the busy timeout."""
+
+
+def _sqlcipher():
+    """The ``sqlcipher3`` module (SQLCipher with OpenSSL built in), or a clear error."""
+    try:
+        import sqlcipher3
+    except ImportError as exc:  # pragma: no cover - it is a dependency
+        raise WorkspaceError(
+            "encrypted workspaces need the sqlcipher3 package (pip install sqlcipher3)."
+        ) from exc
+    return sqlcipher3
+
+
+def _db_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [sqlite3.DatabaseError]
+    try:
+        import sqlcipher3
+        errors.append(sqlcipher3.DatabaseError)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(errors)
+
+
+def _is_locked_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, _db_errors()) and (
+        "database is locked" in text or "database table is locked" in text
+        or "database is busy" in text)
+
+
+def _busy_message(path: Path, what: str = "write to") -> str:
+    return (f"{path.name} is busy: another acctdesk window or command is changing it, so this "
+            f"one could not {what} it. Nothing was changed; try again when the other one "
+            "has finished.")
+
+
 def current_user() -> str:
     try:
         return getpass.getuser()
@@ -67,12 +115,19 @@ class Workspace:
         error, so a typo never silently makes an empty workspace.
     """
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = False):
+    def __init__(self, path: str | os.PathLike, *, create: bool = False,
+                 key: bytes | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
         self.path = Path(path).expanduser().resolve()
         self._local = threading.local()
         self._all_conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self.backups: list[Path] = []
+        self.busy_timeout_ms = int(busy_timeout_ms)
+        if key is not None and len(key) != 32:
+            raise ValueError("a workspace key is 32 bytes (256 bits)")
+        self._key: bytes | None = key
+        #: where the key lives (a crypto.KeyLocation) when the key was looked up here
+        self.key_location = None
         existed = self.path.exists()
         if not existed and not create:
             raise WorkspaceError(
@@ -91,8 +146,16 @@ class Workspace:
         except WorkspaceError:
             self.close()
             raise
-        except sqlite3.DatabaseError as exc:
+        except _db_errors() as exc:
             self.close()
+            if _is_locked_error(exc):
+                raise WorkspaceBusyError(_busy_message(self.path, "open")) from exc
+            if self._key is not None and "not a database" in str(exc):
+                raise WorkspaceKeyError(
+                    f"{self.path.name}: the key does not open this workspace (wrong key or "
+                    "passphrase, or the file is not an encrypted acctdesk workspace). "
+                    "Nothing was changed."
+                ) from exc
             raise WorkspaceDamagedError(
                 f"{self.path}: the file is damaged ({exc}). Restore it from a backup "
                 f"(files named {self.path.name}.bak-*) or re-import the exports."
@@ -108,21 +171,46 @@ class Workspace:
             self._local.conn = conn
         return conn
 
+    @property
+    def encrypted(self) -> bool:
+        """True when the file is a SQLCipher database opened with its key."""
+        return self._key is not None
+
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-            check_same_thread=False,
-        )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if self._key is not None:
+            conn = _sqlcipher().connect(
+                str(self.path), timeout=self.busy_timeout_ms / 1000, isolation_level=None,
+                check_same_thread=False,
+            )
+            try:
+                conn.execute("PRAGMA cipher_log_level = NONE")
+                # a raw key: no key derivation on open (the key is random, 256 bits)
+                conn.execute(f"PRAGMA key = \"x'{self._key.hex()}'\"")
+            except BaseException:
+                conn.close()
+                raise
+        else:
+            conn = sqlite3.connect(
+                self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None,
+                check_same_thread=False,
+            )
+        try:
+            self._configure(conn)
+        except BaseException:
+            conn.close()
+            raise
+        with self._conns_lock:
+            self._all_conns.append(conn)
+        return conn
+
+    def _configure(self, conn) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         # 64 MB page cache: bulk imports into indexed tables stay in memory, not on seeks.
         conn.execute("PRAGMA cache_size = -65536")
         conn.execute("PRAGMA temp_store = MEMORY")
-        with self._conns_lock:
-            self._all_conns.append(conn)
-        return conn
 
     def close(self) -> None:
         with self._conns_lock:
@@ -152,10 +240,21 @@ class Workspace:
             raise NotAWorkspaceError(
                 f"{self.path}: the file is empty, so it is not an acctdesk workspace."
             )
-        if not head.startswith(_SQLITE_MAGIC):
+        if head.startswith(_SQLITE_MAGIC):
+            self._key = None  # a plain workspace needs no key
+        else:
+            if self._key is not None:
+                return  # SQLCipher checks the key (and the application id after it)
+            from . import crypto
+
+            if crypto.key_file_path(self.path).exists():
+                self._key, self.key_location = crypto.load_key(self.path)
+                return
             raise NotAWorkspaceError(
                 f"{self.path}: not an acctdesk workspace (it is not a SQLite database). "
-                "To bring a CSV or Excel export in, import it into a workspace instead."
+                "To bring a CSV or Excel export in, import it into a workspace instead. "
+                f"(If it is an encrypted workspace, its key file {self.path.name}.key is "
+                "missing.)"
             )
         app_id = int.from_bytes(head[68:72], "big")
         if app_id != APPLICATION_ID:
@@ -167,6 +266,13 @@ class Workspace:
     def _migrate(self, *, new: bool) -> None:
         conn = self.conn
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if self._key is not None and not new:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise NotAWorkspaceError(
+                    f"{self.path}: an encrypted SQLite database, but not an acctdesk "
+                    f"workspace (application id {app_id:#x})."
+                )
         if version > SCHEMA_VERSION:
             raise WorkspaceTooNewError(
                 f"{self.path}: made by a newer acctdesk (schema {version}; this app knows up "
@@ -183,7 +289,7 @@ class Workspace:
             return
         if not new:
             self.backups.append(self.backup(f"v{version}"))
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin(conn)
         try:
             if new:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -210,6 +316,10 @@ class Workspace:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        if new:
+            # the header (application id) lives in the WAL until a checkpoint: write it to
+            # the file now, so another process can recognise the new workspace at once
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def backup(self, tag: str = "manual") -> Path:
         """Copy the workspace with SQLite's online backup API; returns the copy's path."""
@@ -221,12 +331,71 @@ class Workspace:
             target = self.path.with_name(f"{self.path.name}.bak-{tag}-{stamp}-{n}")
         fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
-        dest = sqlite3.connect(target)
         try:
-            self.conn.backup(dest)
-        finally:
-            dest.close()
+            if self._key is not None:
+                # same key, same key file: the backup is as protected as the workspace
+                dest = _sqlcipher().connect(str(target))
+                dest.execute("PRAGMA cipher_log_level = NONE")
+                dest.execute(f"PRAGMA key = \"x'{self._key.hex()}'\"")
+                key_file = self.path.with_name(self.path.name + ".key")
+                if key_file.exists():
+                    kf_target = target.with_name(target.name + ".key")
+                    fd = os.open(kf_target, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(key_file.read_bytes())
+            else:
+                dest = sqlite3.connect(target)
+            try:
+                self.conn.backup(dest)
+            finally:
+                dest.close()
+        except BaseException:
+            for p in (target, target.with_name(target.name + ".key")):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+            raise
         return target
+
+    def list_backups(self, tag: str | None = None) -> list[Path]:
+        """This workspace's backup files (oldest first), optionally only one tag's."""
+        prefix = f"{self.path.name}.bak-" + (f"{tag}-" if tag else "")
+        found = [p for p in self.path.parent.glob(f"{glob_escape(prefix)}*")
+                 if not p.name.endswith((".key", "-wal", "-shm", "-journal"))]
+        return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+    def rotate_backups(self, keep: int = 5, tag: str = "auto") -> tuple[Path | None, list[Path]]:
+        """Make a backup tagged ``tag`` and delete the oldest of that tag beyond ``keep``.
+
+        Called when the app opens a workspace (``keep`` from the settings). Backups with other
+        tags (before a migration, before encrypting) are never deleted here. ``keep=0`` makes
+        no backup and deletes the tag's old ones. Returns (new backup or None, deleted files).
+        """
+        if keep < 0:
+            raise ValueError("keep must be 0 or more")
+        made = self.backup(tag) if keep > 0 else None
+        old = self.list_backups(tag)
+        removed: list[Path] = []
+        for p in old[: max(0, len(old) - keep)]:
+            for q in (p, p.with_name(p.name + ".key")):
+                with contextlib.suppress(FileNotFoundError):
+                    q.unlink()
+            removed.append(p)
+        return made, removed
+
+    def integrity_check(self, *, limit: int = 20) -> list[str]:
+        """Run ``PRAGMA integrity_check`` (and SQLCipher's page HMAC check when encrypted).
+
+        Returns the problems found, ``[]`` when the file is sound.
+        """
+        rows = [r[0] for r in self.conn.execute(f"PRAGMA integrity_check({int(limit)})")]
+        problems = [] if rows == ["ok"] else rows
+        if self._key is not None:
+            problems += [str(r[0]) for r in self.conn.execute("PRAGMA cipher_integrity_check")]
+        return problems
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the file and truncate it (e.g. after an erasure)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @property
     def schema_version(self) -> int:
@@ -255,13 +424,22 @@ class Workspace:
                 raise
             conn.execute(f"RELEASE {name}")
             return
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin(conn)
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def _begin(self, conn) -> None:
+        """BEGIN IMMEDIATE: wait up to the busy timeout for another writer, then say so."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except _db_errors() as exc:
+            if _is_locked_error(exc):
+                raise WorkspaceBusyError(_busy_message(self.path)) from exc
+            raise
 
     def insert_rows(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -381,7 +559,8 @@ class Workspace:
 
         ``meta.data_date`` when set (the user picked one, or the demo recorded the day its
         exports were "pulled"); otherwise the latest dated event: a usage sample, a ticket
-        opened or solved, a survey, an activity, or a subscription or churn starting. Future
+        opened or solved, a survey, an activity imported from a source system (a call the user
+        logs in the app today does not move it), or a subscription or churn starting. Future
         dates a record merely announces (renewal dates, contract ends, the start of a future
         subscription, the expected close of an open deal) do not count.
         """
@@ -396,6 +575,7 @@ class Workspace:
                 UNION ALL SELECT MAX(substr(solved_at, 1, 10)) FROM tickets
                 UNION ALL SELECT MAX(date) FROM surveys
                 UNION ALL SELECT MAX(date) FROM activities
+                    WHERE COALESCE(json_extract(custom, '$.source'), '') != 'acctdesk'
                 UNION ALL SELECT MAX(start_date) FROM subscriptions
                     WHERE COALESCE(status, '') NOT IN ('future', 'open', 'lost', 'trialing')
                 UNION ALL SELECT MAX(churn_date) FROM accounts

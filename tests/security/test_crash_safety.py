@@ -1,0 +1,184 @@
+"""Crash safety: SIGKILL a real import at many points; the workspace is all-or-nothing.
+
+A 200,000-row usage CSV is imported into a workspace holding the 2,000 accounts it refers to.
+A warm helper process forks one child per kill point (plus a few imports in freshly started
+processes); the test kills the child with SIGKILL after a delay spread over the whole import,
+most of them inside the write phase, then opens the workspace, runs ``PRAGMA integrity_check``
+and checks that the counts are exactly the state before the import or exactly after it.
+Some points use an encrypted workspace.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from acctdesk.models import Workspace
+from acctdesk.models import crypto
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and SIGKILL")]
+
+ACCOUNTS, ROWS = 2_000, 200_000
+KILL_POINTS = int(os.environ.get("ACCTDESK_KILL_POINTS", "56"))
+SPAWNED_POINTS = 4
+WORKER = Path(__file__).with_name("_crash_worker.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _make_csv(path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(11)
+    months = np.array([f"{y}-{m:02d}-28" for y in range(2019, 2027) for m in range(1, 13)])
+    metrics = np.array(["active_users", "logins", "features_adopted"])
+    idx = np.arange(ROWS)
+    acct, rest = idx % ACCOUNTS, idx // ACCOUNTS
+    pacsv.write_csv(pa.table({
+        "account_id": np.char.add("A", np.char.zfill((acct + 1).astype(str), 6)),
+        "date": months[rest // 3 % len(months)],
+        "metric": metrics[rest % 3],
+        "value": rng.integers(0, 500, ROWS).astype(float),
+    }), path)
+
+
+def _make_workspace(path: Path, key: bytes | None) -> None:
+    with Workspace(path, create=True, key=key) as ws:
+        ws.insert_rows("accounts", ["account_id", "name", "status"],
+                       [(f"A{i:06d}", f"Account {i}", "active") for i in range(1, ACCOUNTS + 1)])
+        ws.checkpoint()
+
+
+def _state(path: Path, key: bytes | None) -> tuple[str, list[str]]:
+    with Workspace(path, key=key) as ws:
+        problems = ws.integrity_check()
+        counts = (ws.count("accounts"), ws.count("usage"), ws.count("import_batches"),
+                  ws.conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'import'"
+                                  ).fetchone()[0])
+    if counts == (ACCOUNTS, 0, 0, 0):
+        return "before", problems
+    if counts == (ACCOUNTS, ROWS, 1, 1):
+        return "after", problems
+    return f"MIXED {counts}", problems
+
+
+def _phase(progress: Path, killed_at: float) -> str:
+    """The last phase the child reached before it was killed."""
+    phase = "startup"
+    if progress.exists():
+        for line in progress.read_text().splitlines():
+            name, stamp = line.split()[:2]
+            if float(stamp) <= killed_at:
+                phase = name
+    return phase
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def test_sigkill_during_large_import_is_all_or_nothing(tmp_path):
+    csv = tmp_path / "usage.csv"
+    _make_csv(csv)
+    key = crypto.new_key()
+    pristine = {None: tmp_path / "pristine.acctdesk", key: tmp_path / "pristine-enc.acctdesk"}
+    for k, p in pristine.items():
+        _make_workspace(p, k)
+
+    server = subprocess.Popen([sys.executable, str(WORKER), "serve"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=_env(), cwd=tmp_path)
+
+    def ask(line: str) -> str:
+        server.stdin.write(line + "\n")
+        server.stdin.flush()
+        return server.stdout.readline().strip()
+
+    outcomes: list[tuple[float, str, str, str]] = []
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        # calibration: one import that runs to the end, to place the kill points
+        ws = tmp_path / "calibrate.acctdesk"
+        shutil.copy(pristine[None], ws)
+        progress = tmp_path / "calibrate.progress"
+        pid = ask(f"import {ws} {csv} {progress}")
+        assert ask(f"wait {pid}") == "exit 0"
+        stamps = {}
+        for line in progress.read_text().splitlines():
+            parts = line.split()
+            stamps.setdefault(parts[0], float(parts[1]))
+            if parts[0] == "done":
+                assert parts[2] == str(ROWS) and parts[3] == "None"
+        t_write = stamps["writing"] - stamps["start"]
+        t_done = stamps["done"] - stamps["start"]
+        assert _state(ws, None) == ("after", [])
+
+        rng = np.random.default_rng(2026)
+        n_read = KILL_POINTS // 6
+        delays = np.concatenate([
+            rng.uniform(0.0, t_write, n_read),
+            rng.uniform(t_write, t_done * 1.05, KILL_POINTS - n_read)])
+        for i, delay in enumerate(delays):
+            k = key if i % 5 == 4 else None  # every fifth point: an encrypted workspace
+            ws = tmp_path / f"kill{i}.acctdesk"
+            shutil.copy(pristine[k], ws)
+            progress = tmp_path / f"kill{i}.progress"
+            extra = f" {k.hex()}" if k else ""
+            pid = int(ask(f"import {ws} {csv} {progress}{extra}"))
+            time.sleep(float(delay))
+            killed_at = time.monotonic()
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            ended = ask(f"wait {pid}")
+            assert ended in ("signal 9", "exit 0"), ended
+            state, problems = _state(ws, k)
+            assert problems == [], (i, delay, problems)
+            outcomes.append((float(delay), _phase(progress, killed_at), state, ended))
+            for p in ws.parent.glob(f"{ws.name}*"):
+                p.unlink()
+    finally:
+        if server.poll() is None:
+            server.stdin.write("quit\n")
+            server.stdin.flush()
+        server.wait(timeout=60)
+
+    # a few imports in freshly started interpreters, killed at random points
+    for i, delay in enumerate(np.random.default_rng(7).uniform(0.8, 4.0, SPAWNED_POINTS)):
+        ws = tmp_path / f"spawn{i}.acctdesk"
+        shutil.copy(pristine[None], ws)
+        progress = tmp_path / f"spawn{i}.progress"
+        child = subprocess.Popen([sys.executable, str(WORKER), "import", str(ws), str(csv),
+                                  str(progress)], env=_env(), cwd=tmp_path)
+        time.sleep(float(delay))
+        killed_at = time.monotonic()
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+        state, problems = _state(ws, None)
+        assert problems == []
+        outcomes.append((float(delay), _phase(progress, killed_at), state,
+                         f"exit {child.returncode}"))
+
+    mixed = [o for o in outcomes if not o[2] in ("before", "after")]
+    assert not mixed, mixed
+    states = [o[2] for o in outcomes]
+    in_write = [o for o in outcomes if o[1] == "writing"]
+    killed = [o for o in outcomes if o[3] in ("signal 9", "exit -9")]
+    summary = (f"{len(outcomes)} kill points ({len(killed)} killed mid-run, "
+               f"{len(in_write)} in the write phase): {states.count('before')} before, "
+               f"{states.count('after')} after; write phase at {t_write:.2f}s of {t_done:.2f}s")
+    print(summary)
+    assert len(outcomes) >= 50, summary
+    assert len(killed) >= 40, summary
+    assert len(in_write) >= 15, summary
+    assert states.count("before") >= 5 and states.count("after") >= 1, summary
