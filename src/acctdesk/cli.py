@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="acctdesk",
         description="Offline workbench for B2B SaaS account managers. "
                     "With no command, starts the desktop app.",
+        epilog="acctdesk --self-test is the same as acctdesk self-test.",
     )
     parser.add_argument("--version", action="version", version=f"acctdesk {__version__}")
     parser.add_argument("--debug", action="store_true",
@@ -85,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", None))
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
+    # every command can open an encrypted workspace whose key is wrapped with a passphrase
+    for sp in sub.choices.values():
+        if not any("--passphrase-file" in a.option_strings for a in sp._actions):
+            sp.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE",
+                            help="passphrase of an encrypted workspace (first line of FILE)")
     return parser
 
 
@@ -138,9 +144,16 @@ def _run_app(path: Path | None = None, demo: bool = False, files=()) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--self-test"]:   # the packaged app's check: same as the command
+        argv = ["self-test", *argv[1:]]
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "passphrase_file", None) is not None:
+            from .models.crypto import use_passphrase_file
+
+            use_passphrase_file(args.passphrase_file)
         if args.command is None:
             return _run_app(demo=args.demo)
         if args.command == "app":

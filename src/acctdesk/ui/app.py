@@ -16,7 +16,14 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName("acctdesk")
+    from .about import app_icon
+
+    app.setWindowIcon(app_icon())
     apply_palette(app)
+    from .passphrase import install_passphrase_dialog
+
+    install_passphrase_dialog(app)
     return app
 
 

@@ -5,6 +5,7 @@ The window paints first; the workspace (and with it pandas) is loaded on a worke
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ from .tasks import TaskRunner, TaskState
 from .welcome import WelcomeView
 
 WORKSPACE_FILTER = "acctdesk workspaces (*.acctdesk);;All files (*)"
+#: a rotating backup is made when a workspace is opened and the newest is older than this
+BACKUP_EVERY_S = 12 * 3600
+KEEP_BACKUPS = 5
 IMPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 IMPORT_FILTER = ("Exports (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls *.ods);;CSV (*.csv *.tsv *.txt);;"
                  "Excel (*.xlsx *.xlsm *.xls);;OpenDocument (*.ods);;All files (*)")
@@ -42,10 +46,20 @@ def dropped_files(mime) -> list[Path]:
 
 def _load_workspace(path: Path, state: TaskState) -> dict[str, Any]:
     """Worker: open the workspace and read what the views show (pandas loads here)."""
-    from ..models import Workspace
+    from ..models.crypto import open_workspace
 
     state.progress(0.1, f"Opening {path.name}…")
-    ws = Workspace(path)
+    # integrity checked on open; rotating backups kept (an encrypted workspace asks for its
+    # passphrase through the dialog installed by the app, unless its key is in the keychain)
+    ws = open_workspace(path, full_check=True)
+    try:
+        backups = ws.list_backups("auto")
+        if not backups or time.time() - backups[-1].stat().st_mtime > BACKUP_EVERY_S:
+            state.progress(0.3, "Backing up…")
+            ws.rotate_backups(keep=KEEP_BACKUPS)
+    except BaseException:
+        ws.close()
+        raise
     try:
         state.check()
         state.progress(0.5, "Reading accounts…")
@@ -288,10 +302,10 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self, "About acctdesk",
-            f"<b>acctdesk</b> {__version__}<br>An offline workbench for people who manage a "
-            "book of B2B SaaS accounts. Your data stays on this machine.")
+        from .about import AboutDialog
+
+        self._about = AboutDialog(self)
+        self._about.open()
 
     # ------------------------------------------------------------------ views
     def _show_welcome(self) -> None:
@@ -412,9 +426,15 @@ class MainWindow(QMainWindow):
         if len(batches):
             top = batches.iloc[0]
             last = f" · last import: {top['file_name']} ({str(top['finished_at'])[:16]})"
+        lock = ""
+        if getattr(ws, "encrypted", False):
+            from ..models.crypto import key_location
+
+            where = ws.key_location or key_location(ws.path)
+            lock = " · encrypted" + (f"; key in {where.describe()}" if where else "")
         self.status_label.setText(
             f"{ws.path.name} · {summary['accounts']:,} accounts · data as of "
-            f"{summary['data_date'] or '—'} · {size:.1f} MB{last}")
+            f"{summary['data_date'] or '—'} · {size:.1f} MB{lock}{last}")
 
     def reload(self) -> None:
         """Read the workspace again after a change (import, undo)."""
