@@ -9,3 +9,27 @@ exit code 1 (``UsageError`` -> 2). No Qt here.
 
 class UsageError(Exception):
     """Bad arguments discovered after parsing (exit code 2)."""
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def iso_date(text: str) -> str:
+    """argparse type: an ISO date (YYYY-MM-DD), returned normalised."""
+    import argparse
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None

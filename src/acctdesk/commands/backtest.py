@@ -18,6 +18,8 @@ import json
 import math
 from pathlib import Path
 
+from . import positive_int
+
 NAME = "backtest"
 HELP = "check whether the health score predicted churn on past dates (AUC, lift, bands)"
 DESCRIPTION = (
@@ -40,16 +42,6 @@ def _dates(text: str) -> list[str]:
     return [_iso_date(t) for t in text.split(",") if t.strip()]
 
 
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return v
-
-
 def _pct(text: str) -> float:
     try:
         v = float(text)
@@ -64,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="workspace file")
     parser.add_argument("--scorecard", default=None, metavar="ID",
                         help="card to test (default: the assignment's default card, health)")
-    parser.add_argument("--horizon", type=_positive, default=90,
+    parser.add_argument("--horizon", type=positive_int, default=90,
                         help="days to look ahead after each date (default 90)")
     parser.add_argument("--dates", type=_dates, default=None, metavar="D1,D2,...",
                         help="past dates to score (default: 4 dates 60 days apart)")

@@ -16,7 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, iso_date
 
 NAME = "export"
 HELP = "write a view (worklist, accounts, whitespace, renewals, metrics) or the priority pack"
@@ -27,15 +27,6 @@ DESCRIPTION = (
 VIEWS = ("worklist", "accounts", "whitespace", "renewals", "metrics", "pack")
 
 
-def _iso_date(text: str) -> str:
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="workspace file")
     parser.add_argument("--view", choices=VIEWS, default="pack",
@@ -44,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="file to write: .xlsx (any view) or .csv (one table)")
     parser.add_argument("--owner", default=None, help="only this owner's accounts")
     parser.add_argument("--segment", default=None, help="only this segment's accounts")
-    parser.add_argument("--as-of", default=None, type=_iso_date,
+    parser.add_argument("--as-of", default=None, type=iso_date,
                         help="compute as of this date instead of the data date (YYYY-MM-DD)")
     parser.add_argument("--risk-source", choices=("auto", "health"), default="auto",
                         help="'health' skips the churn model (faster; risk from health)")

@@ -14,7 +14,7 @@ import json
 import math
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, iso_date
 
 NAME = "metrics"
 HELP = "revenue metrics (MRR, ARR, NRR, GRR, logo churn, movements) of a workspace"
@@ -45,15 +45,6 @@ def _definition(text: str) -> str:
     return text
 
 
-def _iso_date(text: str) -> str:
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="workspace file")
     parser.add_argument("--months", type=_months, default=12,
@@ -62,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--definition", default="standard", type=_definition,
                         help="retention definition: standard (default), "
                              "nrr_with_reactivation or start_cohort")
-    parser.add_argument("--as-of", default=None, type=_iso_date,
+    parser.add_argument("--as-of", default=None, type=iso_date,
                         help="compute as of this date instead of the data date (YYYY-MM-DD)")
     parser.add_argument("--json", action="store_true", help="print a JSON object")
 

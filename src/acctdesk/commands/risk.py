@@ -20,7 +20,7 @@ import json
 import math
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, iso_date, positive_int
 
 NAME = "risk"
 HELP = "churn risk of every active account, with drivers (trains a model if needed)"
@@ -33,36 +33,17 @@ DESCRIPTION = (
 )
 
 
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return v
-
-
-def _iso_date(text: str) -> str:
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="workspace file")
     parser.add_argument("--json", action="store_true", help="print a JSON object")
     parser.add_argument("--retrain", action="store_true",
                         help="train a new model even if a stored one fits")
-    parser.add_argument("--as-of", default=None, type=_iso_date,
+    parser.add_argument("--as-of", default=None, type=iso_date,
                         help="score as of this date instead of the data date (YYYY-MM-DD); "
                              "the model learns only from data up to it")
-    parser.add_argument("--horizon", type=_positive, default=90, metavar="DAYS",
+    parser.add_argument("--horizon", type=positive_int, default=90, metavar="DAYS",
                         help="predict churn within this many days (default 90)")
-    parser.add_argument("--limit", type=_positive, default=None, metavar="N",
+    parser.add_argument("--limit", type=positive_int, default=None, metavar="N",
                         help="list only the N riskiest accounts (default: all with --json, "
                              "25 otherwise)")
 

@@ -21,6 +21,8 @@ import json
 import math
 from pathlib import Path
 
+from . import iso_date, positive_int
+
 NAME = "score"
 HELP = "score every active account, store the snapshot and show trends and what moved"
 DESCRIPTION = (
@@ -30,34 +32,15 @@ DESCRIPTION = (
 )
 
 
-def _iso_date(text: str) -> str:
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
-
-
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return v
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="workspace file")
-    parser.add_argument("--as-of", default=None, type=_iso_date,
+    parser.add_argument("--as-of", default=None, type=iso_date,
                         help="score as of this date (YYYY-MM-DD; default: the data date)")
     parser.add_argument("--scorecard", default=None, metavar="ID",
                         help="score every account with this card instead of the assignment")
     parser.add_argument("--no-store", action="store_true",
                         help="do not store the snapshot (just show the scores)")
-    parser.add_argument("--limit", type=_positive, default=10,
+    parser.add_argument("--limit", type=positive_int, default=10,
                         help="number of biggest movers to list in the text output")
     parser.add_argument("--json", action="store_true", help="print a JSON object")
 

@@ -16,6 +16,8 @@ import argparse
 import json
 from pathlib import Path
 
+from . import iso_date, positive_int
+
 NAME = "worklist"
 HELP = "the ranked list of accounts that need attention, with reasons and next steps"
 DESCRIPTION = (
@@ -24,30 +26,11 @@ DESCRIPTION = (
     "data date."
 )
 
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return v
-
-
-def _iso_date(text: str) -> str:
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="workspace file")
-    parser.add_argument("--limit", type=_positive, default=25,
+    parser.add_argument("--limit", type=positive_int, default=25,
                         help="number of items to print (default 25)")
-    parser.add_argument("--as-of", default=None, type=_iso_date,
+    parser.add_argument("--as-of", default=None, type=iso_date,
                         help="compute as of this date instead of the data date (YYYY-MM-DD)")
     parser.add_argument("--risk-source", choices=("auto", "health"), default="auto",
                         help="'health' skips the churn model even when it is available")
