@@ -256,3 +256,24 @@ def test_preferences_change_the_data_date_and_are_audited(qtbot, window):
     assert "data as of 2025-03-31" in window.status_label.text()
     entry = ws.audit_log().iloc[-1]
     assert entry["action"] == "settings.change" and "2025-03-31" in entry["after"]
+
+
+def test_audit_view_shows_imports_undo_and_settings_and_exports_them(qtbot, window, tmp_path):
+    import openpyxl
+
+    from acctdesk.importers.pipeline import import_file, undo_batch
+
+    ws = window.workspace
+    r = import_file(ws, DATA / "salesforce" / "accounts_details.csv")
+    undo_batch(ws, r.batch_ids[0])
+    with qtbot.waitSignal(window.audit_view.loaded, timeout=30_000):
+        window.show_view("audit")
+    grid = window.audit_view.grid
+    actions = [grid.model.value(i, 2) for i in range(grid.model.rowCount())]
+    assert actions[:2] == ["undo", "import"]                   # newest first
+    assert "accounts_details.csv" in grid.model.value(1, 4)
+    out = tmp_path / "audit.xlsx"
+    window.audit_view.export_to(out)
+    sheet = openpyxl.load_workbook(out).active
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    assert "undo" in values and "import" in values

@@ -42,7 +42,7 @@ def test_opens_the_demo_workspace_and_shows_the_accounts(qtbot, window, demo_cop
     assert window.sidebar.isVisible()
     titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
     assert titles == ["Today", "Portfolio", "Accounts", "Account", "Whitespace", "Renewals",
-                      "Scorecards", "Simulator", "Imports"]
+                      "Scorecards", "Simulator", "Imports", "Audit"]
     window.show_view("accounts")
     view = window.accounts_view
     assert window.stack.currentWidget() is view

@@ -99,7 +99,8 @@ class MainWindow(QMainWindow):
     #: sidebar order; views not built yet are not listed
     VIEWS = [("today", "Today"), ("portfolio", "Portfolio"), ("accounts", "Accounts"),
              ("account", "Account"), ("whitespace", "Whitespace"), ("renewals", "Renewals"),
-             ("scorecards", "Scorecards"), ("simulator", "Simulator"), ("imports", "Imports")]
+             ("scorecards", "Scorecards"), ("simulator", "Simulator"), ("imports", "Imports"),
+             ("audit", "Audit")]
     START_VIEW = "today"
     import_dialog_opened = Signal(object)   # the ImportDialog
     data_reloaded = Signal()
@@ -143,9 +144,13 @@ class MainWindow(QMainWindow):
         self.scorecards_view = ScorecardView(self.runner)
         self.simulator_view = SimulatorView(self.runner)
         self.scorecards_view.saved.connect(lambda _id: self.reload())
+        from .audit_view import AuditView
+
+        self.audit_view = AuditView(self.runner)
         self.imports_view = ImportsView()
         self.imports_view.undo_requested.connect(self.undo_batch)
         self.views: dict[str, QWidget] = {
+            "audit": self.audit_view,
             "today": self.today_view, "accounts": self.accounts_view,
             "account": self.account_view, "scorecards": self.scorecards_view,
             "portfolio": self.portfolio_view, "whitespace": self.whitespace_view,
