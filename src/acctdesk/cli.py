@@ -149,11 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["self-test", *argv[1:]]
     parser = build_parser()
     args = parser.parse_args(argv)
+    restore_provider = None
     try:
         if getattr(args, "passphrase_file", None) is not None:
-            from .models.crypto import use_passphrase_file
+            from .models import crypto
 
-            use_passphrase_file(args.passphrase_file)
+            restore_provider = (crypto, crypto._provider)   # for this command only
+            crypto.use_passphrase_file(args.passphrase_file)
         if args.command is None:
             return _run_app(demo=args.demo)
         if args.command == "app":
@@ -174,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"acctdesk: error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if restore_provider is not None:
+            restore_provider[0].set_passphrase_provider(restore_provider[1])
 
 
 def gui_main() -> int:
