@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..importers.pack_marker import MARKER_PROPERTY, MARKER_SHEET, WORKLIST_SHEET
 from .tables import ColumnSpec, ExportError, ExportReport, SheetSpec, write_csv, write_xlsx
 
 __all__ = [
@@ -60,12 +61,8 @@ STATUS_CHOICES = ("Open", "In progress", "Waiting on customer", "Done", "Snoozed
 #: the Worklist's editable columns: header title -> field name used in the marker sheet.
 EDITABLE_COLUMNS = {"Owner": "owner", "Status": "status", "Next step": "next_step",
                     "Notes": "notes"}
-#: custom document property that marks a workbook as an acctdesk priority pack.
-MARKER_PROPERTY = "acctdesk_pack"
-#: hidden sheet holding the exported values of the editable columns.
-MARKER_SHEET = "acctdesk"
+#: MARKER_PROPERTY, MARKER_SHEET and WORKLIST_SHEET live in importers.pack_marker
 PACK_VERSION = "1"
-WORKLIST_SHEET = "Worklist"
 RENEWAL_WINDOW_DAYS = 365
 
 

@@ -34,40 +34,14 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-from .pack import (EDITABLE_COLUMNS, MARKER_PROPERTY, MARKER_SHEET, STATUS_CHOICES,
-                   WORKLIST_SHEET)
+from ..importers.pack_marker import MARKER_PROPERTY, MARKER_SHEET, WORKLIST_SHEET, is_pack
+from .pack import EDITABLE_COLUMNS, STATUS_CHOICES
 
 __all__ = ["PROFILE_ID", "is_pack", "import_pack", "read_pack_edits", "PackEdits"]
 
 PROFILE_ID = "acctdesk-pack"
 _ID_HEADER = "Account ID"
 _PREFIX = {"status": "Status: ", "next_step": "Next step: ", "notes": ""}
-
-
-def is_pack(path: str | Path) -> bool:
-    """True when ``path`` is an xlsx workbook written as an acctdesk priority pack.
-
-    Cheap: reads only ``docProps/custom.xml`` and ``xl/workbook.xml`` from the zip. A pack
-    re-saved by a program that drops custom properties is still recognised by its hidden
-    ``acctdesk`` sheet next to a ``Worklist`` sheet.
-    """
-    path = Path(path)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return False
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            if "docProps/custom.xml" in names:
-                custom = zf.read("docProps/custom.xml").decode("utf-8", "replace")
-                if f'name="{MARKER_PROPERTY}"' in custom:
-                    return True
-            if "xl/workbook.xml" in names:
-                book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-                return (f'name="{MARKER_SHEET}"' in book
-                        and f'name="{WORKLIST_SHEET}"' in book)
-    except (OSError, zipfile.BadZipFile, KeyError):
-        return False
-    return False
 
 
 class PackEdits:

@@ -155,8 +155,23 @@ class AccountIndex:
             idx.by_external[(src, str(ext))] = aid
         return idx
 
+    @classmethod
+    def from_workspace(cls, ws) -> "AccountIndex":
+        """The index of a workspace's accounts; names and domains are read on first need."""
+        idx = cls()
+        conn = ws.conn
+        idx.ids = {r[0] for r in conn.execute("SELECT account_id FROM accounts")}
+        for src, ext, aid in conn.execute(
+                "SELECT source, external_id, account_id FROM external_ids"):
+            idx.by_external[(src, str(ext))] = aid
+        idx._pending = lambda: conn.execute(
+            "SELECT account_id, name, domain FROM accounts").fetchall()
+        return idx
+
     def _build(self) -> None:
         pending, self._pending = self._pending, []
+        if callable(pending):
+            pending = pending()
         for aid, name, dom in pending:
             self._add(aid, name, dom)
 

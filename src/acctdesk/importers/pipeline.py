@@ -416,7 +416,13 @@ def _match(ws: Workspace, frame: pd.DataFrame, prof: Profile, index: AccountInde
     known_ids = index.ids
     keys = pd.DataFrame({"d": direct, "e": ext, "n": name, "m": dom}).astype(object)
     keys = keys.where(keys.notna(), None)
-    uniq = keys.drop_duplicates()
+    # group on the hint columns the file has (one, usually): the others are all empty
+    used = [c for c in keys.columns if keys[c].notna().any()] or ["d"]
+    codes, first = pd.factorize(pd.MultiIndex.from_frame(keys[used])) if len(used) > 1 \
+        else pd.factorize(keys[used[0]], use_na_sentinel=False)
+    first_rows = pd.Series(np.arange(n)).groupby(codes, sort=True).first().to_numpy() \
+        if n else np.arange(0)
+    uniq = keys.iloc[first_rows]
     resolved: dict[tuple, str | None] = {}
     new_accounts, links, review = [], [], []
     source = prof.source_key
@@ -469,11 +475,10 @@ def _match(ws: Workspace, frame: pd.DataFrame, prof: Profile, index: AccountInde
             index.by_external[(source, str(e))] = aid
         resolved[key] = aid
     if n:
-        # first-appearance group numbers line up with drop_duplicates' order
-        codes = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+        # factorize numbers the distinct keys in order of first appearance, as uniq lists them
         lookup = np.array([resolved[k] for k in uniq.itertuples(index=False, name=None)],
                           dtype=object)
-        ids = lookup[codes]
+        ids = lookup[np.asarray(codes)]
     else:
         ids = []
     account_ids = pd.Series(ids, index=frame.index, dtype=object)
@@ -661,9 +666,11 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
             return result
         if profile_id is None and mapping is None:
             # a priority pack acctdesk exported: apply the edited cells, nothing else
-            from ..export import roundtrip
+            from .pack_marker import is_pack
 
-            if roundtrip.is_pack(path):
+            if is_pack(path):
+                from ..export import roundtrip
+
                 roundtrip.import_pack(ws, path, result=result, digest=digest, progress=report)
                 return result
         sheets = read_file(path, sheet=sheet, cancel=cancel)
@@ -690,9 +697,7 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
 def _write_plans(ws, path, digest, plans, result, decisions, cancel, report) -> None:
     check = (lambda: None) if cancel is None else (
         lambda: (_ for _ in ()).throw(ImportCancelled()) if cancel() else None)
-    index = AccountIndex.from_frames(
-        ws.frame("SELECT account_id, name, domain FROM accounts"),
-        ws.frame("SELECT source, external_id, account_id FROM external_ids"))
+    index = AccountIndex.from_workspace(ws)
     data_date = ws.data_date()
     prepared = []
     for n, plan in enumerate(plans):
@@ -852,9 +857,7 @@ def preview_file(ws: Workspace, path: str | Path, *, profile_id: str | None = No
         result = FileResult(file=str(path))
         transformed, more = _required_and_totals(transformed, plan, result)
         out.row_errors = errors + more
-        index = AccountIndex.from_frames(
-            ws.frame("SELECT account_id, name, domain FROM accounts"),
-            ws.frame("SELECT source, external_id, account_id FROM external_ids"))
+        index = AccountIndex.from_workspace(ws)
         matched = _match(ws, transformed, plan.profile, index, decisions)
         out.review = matched.review
         out.new_accounts = len(matched.new_accounts)

@@ -1,0 +1,41 @@
+"""How a priority pack written by acctdesk is recognised when it comes back in.
+
+Kept apart from ``acctdesk.export`` so the import pipeline can check any file cheaply
+without loading the exporters.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+#: workbook custom property set on every priority pack
+MARKER_PROPERTY = "acctdesk_pack"
+#: hidden sheet holding the exported values of the editable columns
+MARKER_SHEET = "acctdesk"
+WORKLIST_SHEET = "Worklist"
+
+
+def is_pack(path: str | Path) -> bool:
+    """True when ``path`` is an xlsx workbook written as an acctdesk priority pack.
+
+    Cheap: reads only ``docProps/custom.xml`` and ``xl/workbook.xml`` from the zip. A pack
+    re-saved by a program that drops custom properties is still recognised by its hidden
+    ``acctdesk`` sheet next to a ``Worklist`` sheet.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "docProps/custom.xml" in names:
+                custom = zf.read("docProps/custom.xml").decode("utf-8", "replace")
+                if f'name="{MARKER_PROPERTY}"' in custom:
+                    return True
+            if "xl/workbook.xml" in names:
+                book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+                return (f'name="{MARKER_SHEET}"' in book
+                        and f'name="{WORKLIST_SHEET}"' in book)
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False
+    return False
