@@ -147,3 +147,32 @@ def test_from_today_to_the_account_360_and_back_with_undo(qtbot, window, demo_co
     assert "Talked about the renewal" in set(acts["text"])
     undo.trigger()
     assert "Talked about the renewal" not in set(window.workspace.activities(first)["text"])
+
+
+def test_integrity_is_checked_in_the_background_after_opening(qtbot, window, demo_copy):
+    with qtbot.waitSignal(window.integrity_checked, timeout=60_000) as checked:
+        window.open_workspace(demo_copy)
+    assert checked.args[0] == []
+    backups = window.workspace.list_backups("auto")
+    assert len(backups) == 1                       # the daily rotating backup
+
+
+def test_a_damaged_workspace_is_reported_not_silently_used(qtbot, window, tmp_path):
+    from acctdesk.models import Workspace
+
+    path = tmp_path / "damaged.acctdesk"
+    with Workspace(path, create=True) as ws:
+        ws.insert_rows("accounts", ["account_id", "name"],
+                       [(f"a{i}", f"Account {i}" * 20) for i in range(3000)])
+        ws.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    for page in range(2, len(data) // 4096):
+        data[page * 4096 + 10: page * 4096 + 200] = b"\xff" * 190
+    path.write_bytes(bytes(data))
+    messages = []
+    window.load_failed.connect(messages.append)
+    window.integrity_checked.connect(lambda problems: messages.extend(problems))
+    window.open_workspace(path)
+    qtbot.waitUntil(lambda: bool(messages), timeout=60_000)
+    text = " ".join(messages).lower()
+    assert "damaged" in text or "malformed" in text or "corrupt" in text, text

@@ -633,7 +633,8 @@ def create_workspace(path: str | os.PathLike, *, encrypted: bool = False,
 
 def open_workspace(path: str | os.PathLike, passphrase_file: str | os.PathLike | None = None,
                    *, create: bool = False, full_check: bool = False,
-                   keep_backups: int | None = None, interactive: bool = True) -> Workspace:
+                   keep_backups: int | None = None, interactive: bool = True,
+                   check: bool = True) -> Workspace:
     """Open a workspace, plain or encrypted: what commands and the app call.
 
     The key of an encrypted workspace comes from the keychain, or is unwrapped with the
@@ -647,7 +648,7 @@ def open_workspace(path: str | os.PathLike, passphrase_file: str | os.PathLike |
     if ws_path.exists() and is_encrypted(ws_path) and key_file_path(ws_path).exists():
         phrase = read_passphrase_file(passphrase_file) if passphrase_file else None
         key, _loc = load_key(ws_path, passphrase=phrase, interactive=interactive)
-    ws = Workspace(ws_path, create=create, key=key)
+    ws = Workspace(ws_path, create=create, key=key, check=check)
     try:
         if full_check:
             problems = ws.integrity_check()

@@ -116,8 +116,12 @@ class Workspace:
     """
 
     def __init__(self, path: str | os.PathLike, *, create: bool = False,
-                 key: bytes | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
+                 key: bytes | None = None, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+                 check: bool = True):
         self.path = Path(path).expanduser().resolve()
+        #: run PRAGMA quick_check when opening (the app skips it and runs the full
+        #: integrity check in the background right after the first paint instead)
+        self._check_on_open = check
         self._local = threading.local()
         self._all_conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
@@ -278,7 +282,7 @@ class Workspace:
                 f"{self.path}: made by a newer acctdesk (schema {version}; this app knows up "
                 f"to {SCHEMA_VERSION}). Update acctdesk to open it; the file was not changed."
             )
-        if not new:
+        if not new and (self._check_on_open or version != SCHEMA_VERSION):
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise WorkspaceDamagedError(

@@ -51,15 +51,9 @@ def _load_workspace(path: Path, state: TaskState) -> dict[str, Any]:
     state.progress(0.1, f"Opening {path.name}…")
     # integrity checked on open; rotating backups kept (an encrypted workspace asks for its
     # passphrase through the dialog installed by the app, unless its key is in the keychain)
-    ws = open_workspace(path, full_check=True)
-    try:
-        backups = ws.list_backups("auto")
-        if not backups or time.time() - backups[-1].stat().st_mtime > BACKUP_EVERY_S:
-            state.progress(0.3, "Backing up…")
-            ws.rotate_backups(keep=KEEP_BACKUPS)
-    except BaseException:
-        ws.close()
-        raise
+    # the full integrity check and the daily backup run in the background after the first
+    # paint (MainWindow._check_workspace): a 100k-account file takes seconds to read through
+    ws = open_workspace(path, check=False)
     try:
         state.check()
         state.progress(0.5, "Reading accounts…")
@@ -408,6 +402,7 @@ class MainWindow(QMainWindow):
         self.sidebar.show()
         self._stale = {k for k in self.views if k not in ("accounts", "imports")}
         self.show_view(self.START_VIEW)
+        self._check_workspace()
         self._score_accounts()
         self.action_close.setEnabled(True)
         self.action_import.setEnabled(True)
@@ -464,6 +459,34 @@ class MainWindow(QMainWindow):
             self.data_reloaded.emit()
 
         self.runner.start("reload", "Refreshing", work, done)
+
+    integrity_checked = Signal(list)   # problems found ([] when the file is sound)
+
+    def _check_workspace(self) -> None:
+        """Integrity check and the daily rotating backup, in the background after loading."""
+        ws = self.workspace
+
+        def work(state: TaskState):
+            problems = ws.integrity_check()
+            if not problems:
+                backups = ws.list_backups("auto")
+                if not backups or time.time() - backups[-1].stat().st_mtime > BACKUP_EVERY_S:
+                    state.progress(0.8, "Backing up…")
+                    ws.rotate_backups(keep=KEEP_BACKUPS)
+            return problems
+
+        def done(problems):
+            if problems:
+                message = (f"{ws.path.name} is damaged ({problems[0]}). Restore it from a "
+                           f"backup (files named {ws.path.name}.bak-*) or re-import the "
+                           "exports; avoid changing it until then.")
+                self.status_label.setText(message)
+                if os.environ.get("ACCTDESK_NO_DIALOGS") != "1":
+                    QMessageBox(QMessageBox.Icon.Critical, "acctdesk", message,
+                                QMessageBox.StandardButton.Ok, self).open()
+            self.integrity_checked.emit(list(problems))
+
+        self.runner.start("integrity", "Checking the workspace", work, done)
 
     def _score_accounts(self) -> None:
         """Health, churn risk and whitespace for the Accounts table, in the background."""
