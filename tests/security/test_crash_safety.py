@@ -106,27 +106,31 @@ def test_sigkill_during_large_import_is_all_or_nothing(tmp_path):
     outcomes: list[tuple[float, str, str, str]] = []
     try:
         assert server.stdout.readline().strip() == "ready"
-        # calibration: one import that runs to the end, to place the kill points
-        ws = tmp_path / "calibrate.acctdesk"
-        shutil.copy(pristine[None], ws)
-        progress = tmp_path / "calibrate.progress"
-        pid = ask(f"import {ws} {csv} {progress}")
-        assert ask(f"wait {pid}") == "exit 0"
-        stamps = {}
-        for line in progress.read_text().splitlines():
-            parts = line.split()
-            stamps.setdefault(parts[0], float(parts[1]))
-            if parts[0] == "done":
-                assert parts[2] == str(ROWS) and parts[3] == "None"
-        t_write = stamps["writing"] - stamps["start"]
-        t_done = stamps["done"] - stamps["start"]
-        assert _state(ws, None) == ("after", [])
+        # calibration: imports that run to the end, to place the kill points. The fastest of
+        # two is used: the first run is slower (cold caches), and kill points placed after an
+        # import has already finished test nothing.
+        t_write = t_done = float("inf")
+        for attempt in range(2):
+            ws = tmp_path / f"calibrate{attempt}.acctdesk"
+            shutil.copy(pristine[None], ws)
+            progress = tmp_path / f"calibrate{attempt}.progress"
+            pid = ask(f"import {ws} {csv} {progress}")
+            assert ask(f"wait {pid}") == "exit 0"
+            stamps = {}
+            for line in progress.read_text().splitlines():
+                parts = line.split()
+                stamps.setdefault(parts[0], float(parts[1]))
+                if parts[0] == "done":
+                    assert parts[2] == str(ROWS) and parts[3] == "None"
+            t_write = min(t_write, stamps["writing"] - stamps["start"])
+            t_done = min(t_done, stamps["done"] - stamps["start"])
+            assert _state(ws, None) == ("after", [])
 
         rng = np.random.default_rng(2026)
         n_read = KILL_POINTS // 6
         delays = np.concatenate([
             rng.uniform(0.0, t_write, n_read),
-            rng.uniform(t_write, t_done * 1.05, KILL_POINTS - n_read)])
+            rng.uniform(t_write, t_done * 0.95, KILL_POINTS - n_read)])
         for i, delay in enumerate(delays):
             k = key if i % 5 == 4 else None  # every fifth point: an encrypted workspace
             ws = tmp_path / f"kill{i}.acctdesk"

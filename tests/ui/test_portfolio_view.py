@@ -11,7 +11,6 @@ from acctdesk.analytics import portfolio as P
 from acctdesk.analytics.health import active_mask
 from acctdesk.models import Workspace
 from acctdesk.ui.portfolio_view import PortfolioView
-from acctdesk.ui.tasks import TaskRunner
 
 LOAD_MS = 60_000
 
@@ -22,14 +21,6 @@ def demo_path(demo_file, tmp_path_factory):
     path = tmp_path_factory.mktemp("portfolio_view") / "demo.acctdesk"
     shutil.copy(demo_file, path)
     return path
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.cancel()
-    r.wait()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from acctdesk.analytics import portfolio as P
 from acctdesk.models import Workspace
 from acctdesk.ui.renewals_view import RenewalsView
-from acctdesk.ui.tasks import TaskRunner
 
 LOAD_MS = 60_000
 
@@ -21,14 +20,6 @@ def demo_path(demo_file, tmp_path_factory):
     path = tmp_path_factory.mktemp("renewals_view") / "demo.acctdesk"
     shutil.copy(demo_file, path)
     return path
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.cancel()
-    r.wait()
 
 
 @pytest.fixture

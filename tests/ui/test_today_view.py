@@ -11,7 +11,6 @@ import pytest
 from acctdesk.models import Workspace
 from acctdesk.models.model_store import risk_for_workspace
 from acctdesk.ui.account_view import AccountView
-from acctdesk.ui.tasks import TaskRunner
 from acctdesk.ui.today_view import TodayView, invalidate_analysis
 from acctdesk.ui.undo import EditHistory
 
@@ -36,14 +35,6 @@ def ws(trained_demo, tmp_path):
     yield w
     invalidate_analysis(w)
     w.close()
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.cancel()
-    r.wait()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from acctdesk.models import Workspace
-from acctdesk.ui.tasks import TaskRunner
 from acctdesk.ui.whitespace_view import OWNED, WhitespaceView
 
 LOAD_MS = 60_000
@@ -19,14 +18,6 @@ def demo_path(demo_file, tmp_path_factory):
     path = tmp_path_factory.mktemp("whitespace_view") / "demo.acctdesk"
     shutil.copy(demo_file, path)
     return path
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.cancel()
-    r.wait()
 
 
 @pytest.fixture
