@@ -7,7 +7,7 @@ then selects each sidebar item in turn and grabs the window at 1440x900 into
 golden file from ``tests/data/importers`` when the source tree is at hand, else a generated
 CSV), an account's 360 view when the window can open one (``account.png``) and the scorecard
 editor (``scorecard-editor.png``) and simulator when the sidebar does not have them yet.
-Waiting uses a ``QEventLoop`` with a timeout, never a ``processEvents`` loop. Qt is imported
+Waiting uses a ``QEventLoop`` with a timeout, never a hand-pumped event loop. Qt is imported
 only when the command runs, and settings go to a throwaway folder so the user's window
 layout and recent files are untouched.
 """
@@ -131,7 +131,7 @@ def _render(path: Path, out: Path, timeout: float, tmp: Path) -> list[Path]:
             raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
 
     def settle(msecs: int = 250) -> None:
-        """Let queued paints and layout run (a short event loop, not processEvents)."""
+        """Let queued paints and layout run (a short timed event loop)."""
         loop = QEventLoop()
         QTimer.singleShot(msecs, loop.quit)
         loop.exec()

@@ -1,7 +1,7 @@
 """One task runner for the app: long work runs on a worker thread, results come back by signal.
 
 Starting a task of a kind that is already running cancels the old one (cooperatively, through
-its ``TaskState``) and disconnects it, so a stale result never lands. No ``processEvents``:
+its ``TaskState``) and disconnects it, so a stale result never lands. The event loop is never re-entered by hand:
 progress travels as queued signals to the UI thread.
 """
 from __future__ import annotations
