@@ -586,3 +586,18 @@ __all__ = ["BAND_COLOURS", "MOVEMENT_COLOURS", "band_colour", "money_text", "Mon
            "HoverTips", "bars", "add_legend", "stacked_bars", "lines", "no_data",
            "reset_plot", "scale_colour", "diverging_colour", "HeatMapWidget", "KpiTile",
            "FullTextTooltips", "install_full_text_tooltips"]
+
+
+def empty_state_pages(text: str, content):
+    """(empty-state label, stack of [label, content]): what a view shows with no workspace."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel, QStackedWidget
+
+    empty = QLabel(text)
+    empty.setObjectName("emptyState")
+    empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    empty.setWordWrap(True)
+    pages = QStackedWidget()
+    pages.addWidget(empty)
+    pages.addWidget(content)
+    return empty, pages

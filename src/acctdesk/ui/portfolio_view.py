@@ -237,13 +237,7 @@ class PortfolioView(QWidget):
         c.addWidget(self.lower, 1)
         self.content = content
 
-        self.empty = QLabel(NO_WORKSPACE_TEXT)
-        self.empty.setObjectName("emptyState")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.empty)
-        self.pages.addWidget(content)
+        self.empty, self.pages = charts.empty_state_pages(NO_WORKSPACE_TEXT, content)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QVBoxLayout,
+    QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout,
     QWidget,
 )
 
@@ -115,13 +115,7 @@ class RenewalsView(QWidget):
         cl.addLayout(tiles)
         cl.addWidget(split, 1)
         self.content = content
-        self.empty = QLabel(NO_WORKSPACE_TEXT)
-        self.empty.setObjectName("emptyState")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.empty)
-        self.pages.addWidget(content)
+        self.empty, self.pages = charts.empty_state_pages(NO_WORKSPACE_TEXT, content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         head = QHBoxLayout()

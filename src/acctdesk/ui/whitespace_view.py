@@ -23,7 +23,7 @@ import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QStackedWidget,
+    QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter,
     QVBoxLayout, QWidget,
 )
 
@@ -176,13 +176,7 @@ class WhitespaceView(QWidget):
         split.setSizes([420, 380])
         self.split = split
 
-        self.empty = QLabel(NO_WORKSPACE_TEXT)
-        self.empty.setObjectName("emptyState")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.empty)
-        self.pages.addWidget(split)
+        self.empty, self.pages = charts.empty_state_pages(NO_WORKSPACE_TEXT, split)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         top = QHBoxLayout()
