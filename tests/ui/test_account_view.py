@@ -1,7 +1,6 @@
 """The Account 360 view on a real demo workspace: header values, charts, timeline edits."""
 from __future__ import annotations
 
-import json
 import shutil
 
 import numpy as np
@@ -18,15 +17,6 @@ from acctdesk.ui.undo import EditHistory
 
 LOAD_MS = 60_000
 ACCOUNT = "A000213"
-
-
-@pytest.fixture(scope="module")
-def trained_demo(demo_file, tmp_path_factory):
-    path = tmp_path_factory.mktemp("trained360") / "demo.acctdesk"
-    shutil.copy(demo_file, path)
-    with Workspace(path) as ws:
-        risk_for_workspace(ws)
-    return path
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The Portfolio view on a real demo workspace: tiles, drill-down, slicers, export."""
 from __future__ import annotations
 
-import shutil
 
 import openpyxl
 import pytest
@@ -13,14 +12,6 @@ from acctdesk.models import Workspace
 from acctdesk.ui.portfolio_view import PortfolioView
 
 LOAD_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def demo_path(demo_file, tmp_path_factory):
-    """One writable copy per module: the churn model is trained once and then reused."""
-    path = tmp_path_factory.mktemp("portfolio_view") / "demo.acctdesk"
-    shutil.copy(demo_file, path)
-    return path
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The Renewals view on a real demo workspace: months, the at-risk list and the forecast."""
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import openpyxl
@@ -13,13 +12,6 @@ from acctdesk.models import Workspace
 from acctdesk.ui.renewals_view import RenewalsView
 
 LOAD_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def demo_path(demo_file, tmp_path_factory):
-    path = tmp_path_factory.mktemp("renewals_view") / "demo.acctdesk"
-    shutil.copy(demo_file, path)
-    return path
 
 
 @pytest.fixture

@@ -9,22 +9,11 @@ import openpyxl
 import pytest
 
 from acctdesk.models import Workspace
-from acctdesk.models.model_store import risk_for_workspace
 from acctdesk.ui.account_view import AccountView
 from acctdesk.ui.today_view import TodayView, invalidate_analysis
 from acctdesk.ui.undo import EditHistory
 
 LOAD_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def trained_demo(demo_file, tmp_path_factory):
-    """The demo with its churn model trained and stored once (copies reuse it)."""
-    path = tmp_path_factory.mktemp("trained") / "demo.acctdesk"
-    shutil.copy(demo_file, path)
-    with Workspace(path) as ws:
-        risk_for_workspace(ws)
-    return path
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The Whitespace view on a real demo workspace: heat map, suggestions, backtest, export."""
 from __future__ import annotations
 
-import shutil
 
 import openpyxl
 import pytest
@@ -11,13 +10,6 @@ from acctdesk.models import Workspace
 from acctdesk.ui.whitespace_view import OWNED, WhitespaceView
 
 LOAD_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def demo_path(demo_file, tmp_path_factory):
-    path = tmp_path_factory.mktemp("whitespace_view") / "demo.acctdesk"
-    shutil.copy(demo_file, path)
-    return path
 
 
 @pytest.fixture
