@@ -242,3 +242,53 @@ def test_summary_counts_only_accounts_active_on_the_data_date(workspace):
     assert s["active_accounts"] == 2          # a1 and a3
     assert s["churned_accounts"] == 1         # a2
     assert s["arr_active"] == 1300.0
+
+
+def test_fast_account_read_holds_the_same_rows_and_summary(workspace):
+    """The app's table reads accounts unordered as plain Python values; same rows, same
+    counts as the ordered, typed read and ``summary``."""
+    workspace.insert_rows(
+        "accounts", ["account_id", "name", "arr", "seats", "status", "contract_start",
+                     "churn_date"],
+        [("a1", "beta", 1000.5, 10, "active", "2024-01-01", None),
+         ("a2", "Alpha", None, None, "churned", "2024-01-01", "2026-03-01"),
+         ("a3", "gamma", 300.0, 3, "active", "2024-01-01", "2026-12-01")])
+    workspace.set_meta("data_date", "2026-10-31")
+    fast = workspace.accounts(ordered=False, objects=True)
+    typed = workspace.accounts()
+    assert list(typed["name"]) == ["Alpha", "beta", "gamma"]       # by name, any case
+    assert list(fast["account_id"]) == ["a1", "a2", "a3"]         # as stored
+    assert list(fast.columns) == list(typed.columns)
+    assert all(dtype == object for dtype in fast.dtypes)
+    assert fast.loc[1, "arr"] is None and fast.loc[0, "churn_date"] is None
+    assert fast.loc[0, "arr"] == 1000.5 and fast.loc[0, "seats"] == 10
+    quick = workspace.account_summary(fast)
+    full = workspace.summary()
+    for key in ("accounts", "active_accounts", "churned_accounts", "arr_active", "data_date"):
+        assert quick[key] == full[key], key
+    assert (quick["accounts"], quick["active_accounts"], quick["arr_active"]) == (3, 2, 1300.5)
+
+
+def test_frames_built_in_pieces_equal_one_from_records(workspace, monkeypatch):
+    """Big query results become a frame piece by piece (so a background read never holds the
+    interpreter lock for long); values and dtypes must be what one from_records gives, also
+    where a piece's column is all NULL."""
+    import pandas as pd
+
+    from acctdesk.models import workspace as workspace_module
+
+    workspace.conn.execute("CREATE TABLE t (i INTEGER, n INTEGER, s TEXT, late TEXT, "
+                           "f REAL, mixed, blank TEXT)")
+    rows = [(k, None if k < 5 else k, f"s{k}", None if k < 7 else f"d{k}", k / 3,
+             "x" if k % 4 else k, None) for k in range(11)]
+    workspace.conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    sql = "SELECT i, n, s, late, f, mixed, blank, i AS i FROM t ORDER BY i"
+    expected = pd.DataFrame.from_records(workspace.conn.execute(sql).fetchall(),
+                                         columns=["i", "n", "s", "late", "f", "mixed",
+                                                  "blank", "i"])
+    for chunk in (2, 3, 5, 100):
+        monkeypatch.setattr(workspace_module, "FRAME_CHUNK", chunk)
+        got = workspace.frame(sql)
+        pd.testing.assert_frame_equal(got, expected)
+    assert str(got["n"].dtype) == "float64" and got["n"].isna().sum() == 5
+    assert got["late"].isna().sum() == 7 and got["late"].iloc[-1] == "d10"
