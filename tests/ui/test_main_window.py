@@ -57,6 +57,19 @@ def test_opens_the_demo_workspace_and_shows_the_accounts(qtbot, window, demo_cop
     assert "demo.acctdesk" in window.status_label.text()
 
 
+def test_a_workspace_reopens_on_the_view_last_used(qtbot, window, demo_copy):
+    _wait_loaded(qtbot, window, demo_copy)
+    window.show_view("renewals")
+    window.close_workspace()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    _wait_loaded(qtbot, second, demo_copy)
+    assert second.stack.currentWidget() is second.renewals_view
+    assert second.sidebar.currentItem().text() == "Renewals"
+    second.close()
+
+
 def test_clicking_the_arr_header_sorts_by_arr(qtbot, window, demo_copy):
     _wait_loaded(qtbot, window, demo_copy)
     window.show_view("accounts")

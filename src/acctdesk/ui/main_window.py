@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
@@ -44,6 +44,19 @@ def dropped_files(mime) -> list[Path]:
     return out
 
 
+#: ms between showing a workspace and starting its background work (integrity check, backup,
+#: scores): the first paint of a 100k-row table should not share the interpreter with them
+START_DELAY_MS = 300
+
+
+def _read_accounts(ws) -> tuple[Any, dict[str, Any]]:
+    """The accounts table's rows and the summary line: storage order and plain Python values
+    (the table sorts on its own, and building typed pandas columns for 100k rows of text
+    costs more than reading them), the summary computed from the same rows."""
+    accounts = ws.accounts(ordered=False, objects=True)
+    return accounts, ws.account_summary(accounts)
+
+
 def _load_workspace(path: Path, state: TaskState) -> dict[str, Any]:
     """Worker: open the workspace and read what the views show (pandas loads here)."""
     from ..models.crypto import open_workspace
@@ -57,8 +70,7 @@ def _load_workspace(path: Path, state: TaskState) -> dict[str, Any]:
     try:
         state.check()
         state.progress(0.5, "Reading accounts…")
-        accounts = ws.accounts()
-        summary = ws.summary()
+        accounts, summary = _read_accounts(ws)
     except BaseException:
         ws.close()
         raise
@@ -324,6 +336,21 @@ class MainWindow(QMainWindow):
             self._stale.discard(key)
             view.set_workspace(self.workspace)
         self.stack.setCurrentWidget(view)
+        if key != "account":        # the 360 view needs an account: not a place to reopen on
+            app_settings.settings().setValue("window/view", key)
+
+    def start_view(self) -> str:
+        """The view a workspace opens on: the one last used, else :attr:`START_VIEW`."""
+        key = app_settings.settings().value("window/view", "") or ""
+        return key if key in self.views and key != "account" else self.START_VIEW
+
+    def _start_background_work(self) -> None:
+        """After a workspace is shown: the integrity check, the daily backup and the scores
+        of the Accounts table."""
+        if self.workspace is None:
+            return
+        self._check_workspace()
+        self._score_accounts()
 
     def show_view(self, key: str) -> None:
         """Switch to a view by key (as if its sidebar item was clicked)."""
@@ -401,9 +428,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name} — {APP_NAME}")
         self.sidebar.show()
         self._stale = {k for k in self.views if k not in ("accounts", "imports")}
-        self.show_view(self.START_VIEW)
-        self._check_workspace()
-        self._score_accounts()
+        self.show_view(self.start_view())
+        # the first paint comes before the background work that would compete with it
+        QTimer.singleShot(START_DELAY_MS, self._start_background_work)
         self.action_close.setEnabled(True)
         self.action_import.setEnabled(True)
         self.action_undo.setEnabled(True)
@@ -443,7 +470,8 @@ class MainWindow(QMainWindow):
             return
 
         def work(state: TaskState):
-            return {"accounts": ws.accounts(), "summary": ws.summary()}
+            accounts, summary = _read_accounts(ws)
+            return {"accounts": accounts, "summary": summary}
 
         def done(result):
             from .today_view import invalidate_analysis
