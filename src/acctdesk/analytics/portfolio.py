@@ -204,8 +204,8 @@ def slicer_options(accounts: pd.DataFrame) -> dict[str, list[str]]:
     out = {}
     for key in SLICERS:
         if key in accounts:
-            vals = accounts[key].dropna().astype(str).str.strip()
-            out[key] = sorted({v for v in vals if v}, key=str.casefold)
+            distinct = pd.unique(accounts[key].dropna().to_numpy(dtype=object))
+            out[key] = sorted({str(v).strip() for v in distinct} - {""}, key=str.casefold)
         else:
             out[key] = []
     return out

@@ -277,16 +277,15 @@ class PortfolioView(QWidget):
             state.check()
             state.progress(0.85, "Computing the portfolio figures")
             result = None if inp.empty else P.compute_portfolio(inp, {})
-            return inp, result
+            options = P.slicer_options(inp.accounts) if not inp.empty else {}
+            return inp, result, options
 
         self.runner.start(self.LOAD_KIND, "Loading the portfolio", work, self._loaded)
 
     def _loaded(self, payload) -> None:
-        inp, result = payload
-        from ..analytics import portfolio as P
-
+        inp, result, options = payload
         self.inputs = inp
-        self._fill_slicers(P.slicer_options(inp.accounts) if not inp.empty else {})
+        self._fill_slicers(options)
         if inp.empty or result is None:
             self.empty.setText(EMPTY_TEXT)
             self.pages.setCurrentWidget(self.empty)

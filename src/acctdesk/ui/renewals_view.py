@@ -40,6 +40,7 @@ class RenewalsView(QWidget):
     account_activated = Signal(str)
 
     LOAD_KIND = "renewals:load"
+    REFRESH_KIND = "renewals:refresh"
 
     def __init__(self, runner: TaskRunner, parent=None):
         super().__init__(parent)
@@ -129,6 +130,7 @@ class RenewalsView(QWidget):
     # ------------------------------------------------------------------ workspace
     def set_workspace(self, ws) -> None:
         self.runner.cancel(self.LOAD_KIND)
+        self.runner.cancel(self.REFRESH_KIND)
         self.workspace = ws
         self.inputs = None
         if ws is None:
@@ -143,14 +145,18 @@ class RenewalsView(QWidget):
         def work(state: TaskState):
             from ..analytics import portfolio as P
 
-            return P.load_inputs(ws, parts=("health", "risk"), progress=state.progress,
-                                 check=state.check)
+            inp = P.load_inputs(ws, parts=("health", "risk"), progress=state.progress,
+                                check=state.check)
+            if inp.empty:
+                return inp, None, {}
+            return inp, renewals_figures(inp, {}), P.slicer_options(inp.accounts)
 
         self.runner.start(self.LOAD_KIND, "Loading renewals", work, self._loaded)
 
-    def _loaded(self, inp) -> None:
+    def _loaded(self, payload) -> None:
+        inp, figures, options = payload
         self.inputs = inp
-        self._fill_filters(inp)
+        self._fill_filters(options)
         if inp.empty:
             self.empty.setText(EMPTY_TEXT)
             self.pages.setCurrentWidget(self.empty)
@@ -160,17 +166,15 @@ class RenewalsView(QWidget):
             return
         self.grid.set_band_colours("band", inp.band_colours)
         self.grid.currency = inp.currency
-        self.refresh()
+        self._show(figures)
 
     def _enable(self, on: bool) -> None:
         for b in self.filters.values():
             b.setEnabled(on)
         self.export_button.setEnabled(on)
 
-    def _fill_filters(self, inp) -> None:
-        from ..analytics.portfolio import slicer_options
-
-        opts = slicer_options(inp.accounts) if inp is not None and not inp.empty else {}
+    def _fill_filters(self, opts: dict[str, list[str]] | None) -> None:
+        opts = opts or {}
         for key, box in self.filters.items():
             box.blockSignals(True)
             box.clear()
@@ -192,18 +196,22 @@ class RenewalsView(QWidget):
 
     # ------------------------------------------------------------------ showing
     def refresh(self, *_: Any) -> None:
-        """Recompute the rows for the filters (cheap: the inputs are loaded) and show them."""
-        from ..analytics import portfolio as P
-
+        """Recompute the rows for the filters (in the background: the inputs are loaded, but
+        100k accounts take a moment) and show them."""
         inp = self.inputs
         if inp is None or inp.empty:
             return
-        rows, bm = P.renewals(inp, self.current_filters())
-        self.rows, self.by_month = rows, bm
-        self.forecast = P.renewal_forecast(rows)
+        filters = self.current_filters()
+        self.runner.start(self.REFRESH_KIND, "Updating renewals",
+                          lambda state: renewals_figures(inp, filters), self._show)
+
+    def _show(self, figures: dict[str, Any]) -> None:
+        from ..analytics import portfolio as P
+
+        inp = self.inputs
+        rows, bm, f = figures["rows"], figures["by_month"], figures["forecast"]
+        self.rows, self.by_month, self.forecast = rows, bm, f
         cur = inp.currency
-        f = self.forecast
-        soon = P._renewing(rows, inp.as_of, P.RENEWAL_SOON_DAYS) if len(rows) else rows
         first, last = (bm["month"].iloc[0], bm["month"].iloc[-1]) if len(bm) else ("", "")
         period = f"{charts.month_label(first)} to {charts.month_label(last)}"
         self.tiles["arr"].set_value(
@@ -217,13 +225,11 @@ class RenewalsView(QWidget):
             + inp.risk_label)
         self.tiles["at_risk"].set_value(
             P.money(f["arr_at_risk"], cur),
-            f"{int((rows['churn_probability'] >= 0.5).sum()) if len(rows) else 0:,} accounts "
-            "at 50% risk or more",
+            f"{figures['high_risk']:,} accounts at 50% risk or more",
             "ARR at risk = sum over the renewals of ARR × churn probability (the ARR "
             "renewing minus the forecast).")
         self.tiles["soon"].set_value(
-            P.money(float(soon["arr"].fillna(0).sum()) if len(soon) else 0.0, cur),
-            f"{len(soon):,} accounts",
+            P.money(figures["soon_arr"], cur), f"{figures['soon']:,} accounts",
             f"ARR of the accounts renewing in the {P.RENEWAL_SOON_DAYS} days after the data "
             "date.")
         self.subtitle.setText(f"as of <b>{inp.as_of}</b> · {inp.risk_label}")
@@ -328,3 +334,16 @@ class RenewalsView(QWidget):
 
 
 __all__ = ["RenewalsView"]
+
+
+def renewals_figures(inp, filters: dict[str, str]) -> dict[str, Any]:
+    """Worker: what the view shows for ``filters`` — the renewal rows, the months, the
+    forecast and the tiles' counts (pandas over every account: kept off the UI thread)."""
+    from ..analytics import portfolio as P
+
+    rows, bm = P.renewals(inp, filters)
+    soon = P._renewing(rows, inp.as_of, P.RENEWAL_SOON_DAYS) if len(rows) else rows
+    return {"rows": rows, "by_month": bm, "forecast": P.renewal_forecast(rows),
+            "high_risk": int((rows["churn_probability"] >= 0.5).sum()) if len(rows) else 0,
+            "soon": len(soon),
+            "soon_arr": float(soon["arr"].fillna(0).sum()) if len(soon) else 0.0}

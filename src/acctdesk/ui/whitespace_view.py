@@ -57,6 +57,7 @@ class WhitespaceView(QWidget):
     account_activated = Signal(str)
 
     LOAD_KIND = "whitespace:load"
+    REFRESH_KIND = "whitespace:refresh"
 
     def __init__(self, runner: TaskRunner, parent=None):
         super().__init__(parent)
@@ -192,6 +193,7 @@ class WhitespaceView(QWidget):
     # ------------------------------------------------------------------ workspace
     def set_workspace(self, ws) -> None:
         self.runner.cancel(self.LOAD_KIND)
+        self.runner.cancel(self.REFRESH_KIND)
         self.workspace = ws
         self.inputs = None
         self._account = None
@@ -204,18 +206,24 @@ class WhitespaceView(QWidget):
             return
         self.subtitle.setText("Loading…")
 
+        choice = self._choice()
+
         def work(state: TaskState):
             from ..analytics import portfolio as P
 
-            return P.load_inputs(ws, parts=("risk", "whitespace", "matrix", "backtest"),
-                                 progress=state.progress, check=state.check)
+            inp = P.load_inputs(ws, parts=("risk", "whitespace", "matrix", "backtest"),
+                                progress=state.progress, check=state.check)
+            if inp.empty or inp.matrix is None or not len(inp.matrix):
+                return inp, None, _filter_options(inp)
+            return inp, whitespace_figures(inp, **choice), _filter_options(inp)
 
         self.runner.start(self.LOAD_KIND, "Finding whitespace", work, self._loaded)
 
-    def _loaded(self, inp) -> None:
+    def _loaded(self, payload) -> None:
+        inp, figures, options = payload
         self.inputs = inp
-        self._fill_filters(inp)
-        if inp.empty or inp.matrix is None or not len(inp.matrix):
+        self._fill_filters(options)
+        if figures is None:
             self.empty.setText(EMPTY_TEXT)
             self.pages.setCurrentWidget(self.empty)
             self.subtitle.setText("")
@@ -223,22 +231,15 @@ class WhitespaceView(QWidget):
             self.loaded.emit()
             return
         self._draw_backtest(inp.backtest or {})
-        self.refresh()
+        self._show(figures)
 
     def _enable(self, on: bool) -> None:
         for b in (self.segment_box, self.product_box, self.top_box, self.sort_box,
                   self.export_button):
             b.setEnabled(on)
 
-    def _fill_filters(self, inp) -> None:
-        segs, prods = [], []
-        if inp is not None and not inp.empty:
-            from ..analytics.portfolio import slicer_options
-
-            segs = slicer_options(inp.accounts)["segment"]
-            if inp.matrix is not None and len(inp.matrix):
-                prods = sorted(inp.matrix["product"].dropna().unique().tolist(),
-                               key=str.casefold)
+    def _fill_filters(self, options: tuple[list[str], list[str]] | None) -> None:
+        segs, prods = options or ([], [])
         for box, title, values in ((self.segment_box, "All segments", segs),
                                    (self.product_box, "All products", prods)):
             box.blockSignals(True)
@@ -267,49 +268,40 @@ class WhitespaceView(QWidget):
         self.top_box.setCurrentIndex(i)
 
     # ------------------------------------------------------------------ showing
-    def refresh(self, *_: Any) -> None:
-        from ..analytics import portfolio as P
+    def _choice(self) -> dict[str, Any]:
+        return {"segment": self.segment_box.currentData(),
+                "product": self.product_box.currentData(),
+                "top": int(self.top_box.currentData() or 30),
+                "sort": self.sort_box.currentData(), "account": self._account}
 
+    def refresh(self, *_: Any) -> None:
+        """Recompute the map and the suggestions for the filters, in the background."""
         inp = self.inputs
         if inp is None or inp.empty or inp.matrix is None:
             return
-        seg, prod = self.segment_box.currentData(), self.product_box.currentData()
-        top = int(self.top_box.currentData() or 30)
-        states, values, totals = P.whitespace_grid(inp, segment=seg, product=prod,
-                                                   top=len(inp.accounts))
-        keep = totals.head(top)
-        sort = self.sort_box.currentData()
-        if sort == "name":
-            keep = keep.sort_values("name", key=lambda s: s.astype(str).str.casefold(),
-                                    kind="stable")
-        elif sort == "owned":
-            keep = keep.sort_values(["owned", "whitespace_arr"], ascending=[True, False],
-                                    kind="stable")
-        ids = keep["account_id"].to_numpy(dtype=object)
-        self.states, self.values = states.reindex(ids), values.reindex(ids)
+        choice = self._choice()
+        self.runner.start(self.REFRESH_KIND, "Updating whitespace",
+                          lambda state: whitespace_figures(inp, **choice), self._show)
+
+    def _show(self, figures: dict[str, Any]) -> None:
+        from ..analytics import portfolio as P
+
+        inp = self.inputs
+        seg, prod = figures["segment"], figures["product"]
+        keep, totals = figures["keep"], figures["totals"]
+        self.states, self.values = figures["states"], figures["values"]
         self.totals = totals
-        self.shown_totals = keep.reset_index(drop=True)
+        self.shown_totals = keep
         self._draw_map(inp.currency)
-        # suggestions, filtered the same way
-        s = inp.suggestions if inp.suggestions is not None else pd.DataFrame()
-        if len(s):
-            s = s.assign(expected_arr=s["expected_mrr"] * 12.0)
-            if seg:
-                s = s.loc[s["segment"].astype(str) == seg]
-            if prod:
-                s = s.loc[s["product"] == prod]
-            if self._account:
-                s = s.loc[s["account_id"].astype(str) == self._account]
-        self.suggestions = s.reset_index(drop=True)
+        s = self.suggestions = figures["suggestions"]
         self.grid.set_frame(self.suggestions if len(s) else
                             pd.DataFrame(columns=[c.key for c in self.grid.model.columns]
                                          + ["account_id"]))
         what = ", ".join(x for x in (seg, prod) if x) or "all segments and products"
         acct = ""
-        if self._account:
-            name = self._name(self._account)
-            acct = f" of <b>{name}</b>"
-        self.clear_account_button.setVisible(bool(self._account))
+        if figures["account"]:
+            acct = f" of <b>{self._name(figures['account'])}</b>"
+        self.clear_account_button.setVisible(bool(figures["account"]))
         self.list_title.setText(
             f"<b>Suggestions</b>{acct} — {len(self.suggestions):,} ({what}), by expected "
             "annual value; double-click opens the account")
@@ -472,3 +464,46 @@ class WhitespaceView(QWidget):
 
 
 __all__ = ["WhitespaceView"]
+
+
+def _filter_options(inp) -> tuple[list[str], list[str]]:
+    """Worker: the segments and products the filters offer."""
+    from ..analytics.portfolio import slicer_options
+
+    if inp.empty:
+        return [], []
+    segs = slicer_options(inp.accounts)["segment"]
+    prods = []
+    if inp.matrix is not None and len(inp.matrix):
+        prods = sorted(inp.matrix["product"].dropna().unique().tolist(), key=str.casefold)
+    return segs, prods
+
+
+def whitespace_figures(inp, segment: str | None, product: str | None, top: int,
+                       sort: str | None, account: str | None) -> dict[str, Any]:
+    """Worker: the heat map's rows (the ``top`` accounts by whitespace, sorted by ``sort``)
+    and the suggestions, filtered by segment, product and (for the list) one account."""
+    from ..analytics import portfolio as P
+
+    states, values, totals = P.whitespace_grid(inp, segment=segment, product=product,
+                                               top=len(inp.accounts))
+    keep = totals.head(top)
+    if sort == "name":
+        keep = keep.sort_values("name", key=lambda s: s.astype(str).str.casefold(),
+                                kind="stable")
+    elif sort == "owned":
+        keep = keep.sort_values(["owned", "whitespace_arr"], ascending=[True, False],
+                                kind="stable")
+    ids = keep["account_id"].to_numpy(dtype=object)
+    s = inp.suggestions if inp.suggestions is not None else pd.DataFrame()
+    if len(s):
+        s = s.assign(expected_arr=s["expected_mrr"] * 12.0)
+        if segment:
+            s = s.loc[s["segment"].astype(str) == segment]
+        if product:
+            s = s.loc[s["product"] == product]
+        if account:
+            s = s.loc[s["account_id"].astype(str) == account]
+    return {"segment": segment, "product": product, "account": account,
+            "states": states.reindex(ids), "values": values.reindex(ids), "totals": totals,
+            "keep": keep.reset_index(drop=True), "suggestions": s.reset_index(drop=True)}
