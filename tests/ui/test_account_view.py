@@ -155,3 +155,51 @@ def test_empty_states(qtbot, runner, workspace, ws):
     assert v.content.isVisible()
     v.set_workspace(None)
     assert "Open a workspace" in v.empty.text()
+
+
+def test_one_accounts_history_scores_equal_the_portfolio_scores(ws):
+    """The 360 view scores only the account's own rows when no measure is a percentile; its
+    scores must be exactly the ones of scoring the whole portfolio."""
+    from acctdesk.analytics.scorecard_presets import builtin_scorecards
+    from acctdesk.ui.account_view import _scoring_data_for
+
+    data = ScoringData.from_workspace(ws)
+    assert _scoring_data_for(default_scorecard(), data, ACCOUNT) is data   # percentiles
+    card = builtin_scorecards()["renewal_risk"]
+    assert not any(m.mapping.kind == "percentile" for m in card.measures)
+    own = _scoring_data_for(card, data, ACCOUNT)
+    assert len(own.accounts) == 1 and set(own.usage["account_id"]) == {ACCOUNT}
+    for as_of in ("2026-04-30", "2026-10-31"):
+        full = score_accounts(card, data, as_of).set_index("account_id").loc[ACCOUNT]
+        one = score_accounts(card, own, as_of).set_index("account_id").loc[ACCOUNT]
+        assert one["score"] == pytest.approx(full["score"])
+        assert one["band"] == full["band"]
+
+
+def test_views_read_the_workspace_once(qtbot, runner, ws, monkeypatch):
+    """Today, Portfolio, Renewals, Whitespace and the 360 view share one read of the
+    workspace (at 100k accounts each read takes tens of seconds)."""
+    from acctdesk.ui.portfolio_view import PortfolioView
+    from acctdesk.ui.renewals_view import RenewalsView
+    from acctdesk.ui.today_view import TodayView
+    from acctdesk.ui.whitespace_view import WhitespaceView
+
+    reads = []
+    original = ScoringData.from_workspace.__func__
+    monkeypatch.setattr(ScoringData, "from_workspace",
+                        classmethod(lambda cls, w: reads.append(1) or original(cls, w)))
+    today = TodayView(runner, history=EditHistory())
+    qtbot.addWidget(today)
+    with qtbot.waitSignal(today.loaded, timeout=LOAD_MS):
+        today.set_workspace(ws)
+    for cls in (PortfolioView, RenewalsView, WhitespaceView):
+        v = cls(runner)
+        qtbot.addWidget(v)
+        with qtbot.waitSignal(v.loaded, timeout=LOAD_MS):
+            v.set_workspace(ws)
+    account = AccountView(runner, history=EditHistory())
+    qtbot.addWidget(account)
+    account.set_workspace(ws)
+    with qtbot.waitSignal(account.loaded, timeout=LOAD_MS):
+        account.show_account(ACCOUNT)
+    assert len(reads) == 1

@@ -124,12 +124,17 @@ def _risk_label(info: Mapping[str, Any]) -> str:
 
 def load_inputs(ws, *, parts: tuple[str, ...] = ("health", "risk", "whitespace"),
                 progress: Callable[[float, str], None] | None = None,
-                check: Callable[[], None] | None = None) -> PortfolioInputs:
+                check: Callable[[], None] | None = None, data=None, risk=None,
+                suggestions: pd.DataFrame | None = None) -> PortfolioInputs:
     """Read a workspace and compute the analytics the views need.
 
     ``parts``: any of ``"health"``, ``"risk"``, ``"whitespace"`` (suggestions),
     ``"backtest"`` (whitespace backtest) and ``"matrix"`` (ownership matrix). ``progress``
     gets (fraction, text); ``check`` raises to cancel (a task runner's ``TaskState``).
+    What a caller already has is used instead of being read or computed again: ``data``
+    (the workspace's :class:`~acctdesk.analytics.health.ScoringData`), ``risk`` (the
+    :class:`~acctdesk.analytics.churn.RiskResult` of ``risk_for_workspace`` as of the data
+    date) and ``suggestions`` (``whitespace()`` with that risk).
     """
     def step(f: float, text: str) -> None:
         if check is not None:
@@ -138,8 +143,12 @@ def load_inputs(ws, *, parts: tuple[str, ...] = ("health", "risk", "whitespace")
             progress(f, text)
 
     step(0.02, "Reading the workspace")
-    accounts = ws.accounts()
-    subs = ws.subscriptions()
+    if data is not None:        # shallow copies: a caller's column added here stays here
+        accounts = data.accounts.copy(deep=False)
+        subs = data.frame("subscriptions").copy(deep=False)
+    else:
+        accounts = ws.accounts()
+        subs = ws.subscriptions()
     as_of = ws.data_date()
     currency = ws.get_meta("currency") or "USD"
     out = PortfolioInputs(as_of=as_of, currency=currency, accounts=accounts,
@@ -148,14 +157,14 @@ def load_inputs(ws, *, parts: tuple[str, ...] = ("health", "risk", "whitespace")
         return out
     need_usage = any(p in parts for p in ("whitespace", "backtest"))
     if need_usage:
-        out.usage = ws.usage()
-    data = None
+        out.usage = data.frame("usage") if data is not None else ws.usage()
     if "health" in parts:
         step(0.1, "Scoring health")
         from .health import ScoringData, score_accounts
         from .scorecard_presets import default_scorecard
 
-        data = ScoringData.from_workspace(ws)
+        if data is None:
+            data = ScoringData.from_workspace(ws)
         card = default_scorecard(data)
         s = score_accounts(card, data, as_of)
         out.health = pd.DataFrame({"account_id": s["account_id"].astype(str).to_numpy(),
@@ -166,8 +175,11 @@ def load_inputs(ws, *, parts: tuple[str, ...] = ("health", "risk", "whitespace")
         step(0.3, "Estimating churn risk")
         from ..models.model_store import risk_for_workspace
 
-        with _RISK_LOCK:
-            r = risk_for_workspace(ws, as_of=as_of)
+        if risk is not None:
+            r = risk
+        else:
+            with _RISK_LOCK:
+                r = risk_for_workspace(ws, as_of=as_of, data=data)
         frame = r.accounts
         out.risk = pd.DataFrame({
             "account_id": frame["account_id"].astype(str).to_numpy(),
@@ -187,7 +199,8 @@ def load_inputs(ws, *, parts: tuple[str, ...] = ("health", "risk", "whitespace")
                     "health"):
                 probs = pd.Series(out.risk["churn_probability"].to_numpy(),
                                   index=out.risk["account_id"].to_numpy())
-            out.suggestions = W.whitespace(subs, accounts, out.usage, as_of, risk=probs)
+            out.suggestions = suggestions if suggestions is not None else \
+                W.whitespace(subs, accounts, out.usage, as_of, risk=probs)
         if "matrix" in parts:
             step(0.75, "Building the product matrix")
             out.matrix = W.ownership_matrix(subs, accounts, as_of)

@@ -445,12 +445,12 @@ def worklist_items(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ workspace wrappers
-def _scoring(ws, as_of: str, scorecard=None):
+def _scoring(ws, as_of: str, scorecard=None, data=None):
     from ..models.scores import load_scorecard
     from .health import ScoringData, score_accounts
     from .scorecard_presets import DEFAULT_ID, default_scorecard
 
-    data = ScoringData.from_workspace(ws)
+    data = data if data is not None else ScoringData.from_workspace(ws)
     card = scorecard or load_scorecard(ws, DEFAULT_ID) or default_scorecard(data)
     current = score_accounts(card, data, as_of)
     return data, card, current
@@ -479,8 +479,10 @@ def worklist_from_workspace(
     settings: WorklistSettings | None = None,
     scorecard=None,
     limit: int | None = None,
+    data=None,
 ) -> pd.DataFrame:
-    """:func:`build_worklist` on a workspace as of its data date.
+    """:func:`build_worklist` on a workspace as of its data date (``data``: its
+    :class:`~acctdesk.analytics.health.ScoringData` when already read).
 
     Health is scored with the stored default scorecard (or the shipped default); the previous
     snapshot is the latest stored one before ``as_of``, or the score recomputed
@@ -492,7 +494,7 @@ def worklist_from_workspace(
         raise ValueError("the workspace has no data yet (no data date)")
     if st.currency_symbol == "$":
         st.currency_symbol = currency_symbol(ws.get_meta("currency"))
-    data, card, current = _scoring(ws, as_of, scorecard)
+    data, card, current = _scoring(ws, as_of, scorecard, data)
     previous, label = _baseline(ws, card, data, as_of, st)
     out = build_worklist(data.accounts, as_of=as_of, scores=current, previous_scores=previous,
                          tickets=data.tickets, surveys=data.surveys,
@@ -708,7 +710,7 @@ def team_targets_from_workspace(ws, *, as_of: str | None = None,
     as_of = str(as_of or ws.data_date() or "")[:10]
     if not as_of:
         raise ValueError("the workspace has no data yet (no data date)")
-    data, card, current = _scoring(ws, as_of, scorecard)
+    data, card, current = _scoring(ws, as_of, scorecard, data)
     previous, _label = _baseline(ws, card, data, as_of, st)
     hist = score_history(ws, card.id, expand=False)
     hist = hist[hist["as_of"] < as_of][["account_id", "as_of", "score"]]

@@ -218,12 +218,15 @@ def load_or_train(ws: Workspace, data=None, *, as_of: str | None = None,
 
 def risk_for_workspace(ws: Workspace, *, as_of: str | None = None,
                        horizon_days: int = churn.DEFAULT_HORIZON, retrain: bool = False,
-                       explain_limit: int | None = None, **train_kw) -> churn.RiskResult:
+                       explain_limit: int | None = None, data=None,
+                       **train_kw) -> churn.RiskResult:
     """Churn risk of every account active on ``as_of`` (default: the data date), with the
     stored model when it still fits (:func:`load_or_train`), else the health fallback.
 
     ``result.model`` is :func:`acctdesk.analytics.churn.model_summary` plus ``as_of``,
     ``loaded_from_workspace`` and ``trained_now`` (or the fallback's ``kind``/``reason``).
+    ``data``: the workspace's :class:`~acctdesk.analytics.health.ScoringData` when the caller
+    has already read it.
     """
     from ..analytics.health import ScoringData
 
@@ -231,7 +234,7 @@ def risk_for_workspace(ws: Workspace, *, as_of: str | None = None,
     as_of = str(as_of or data_date or "")[:10]
     if not as_of:
         raise ValueError(f"{ws.path.name} has no dated data yet: import some records first")
-    data = ScoringData.from_workspace(ws)
+    data = data if data is not None else ScoringData.from_workspace(ws)
     model, status = load_or_train(ws, data, as_of=as_of, horizon_days=horizon_days,
                                   retrain=retrain, **train_kw)
     if model is None:

@@ -529,6 +529,10 @@ class Workspace:
         return self._entity("accounts", order="name COLLATE NOCASE, account_id" if ordered
                             else "", objects=objects)
 
+    def account(self, account_id: str) -> pd.DataFrame:
+        """The account ``account_id`` (one row, or none when there is no such account)."""
+        return self._entity("accounts", "account_id = ?", (account_id,))
+
     def subscriptions(self, account_id: str | None = None) -> pd.DataFrame:
         if account_id is None:
             return self._entity("subscriptions", order="account_id, product, start_date")

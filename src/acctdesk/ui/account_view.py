@@ -30,7 +30,8 @@ from .table_model import Column
 from .table_view import DataTableView
 from .tasks import TaskRunner, TaskState
 from .today_view import (
-    BAND_COLOURS, currency_symbol, install_tooltips, money, portfolio_analysis,
+    BAND_COLOURS, card_key, currency_symbol, install_tooltips, money, portfolio_analysis,
+    shared_value,
 )
 from .undo import EditHistory
 
@@ -85,6 +86,25 @@ EMPTY_NO_ACCOUNTS = ("<b>No accounts yet.</b><br>Import your CRM and billing exp
                      "here.")
 
 
+def _scoring_data_for(card, data, account_id: str):
+    """The rows a score of ``account_id`` needs: only that account's when no measure of
+    ``card`` ranks an account against the others (a percentile mapping), so the history's
+    twelve month-end scores take milliseconds instead of a minute at 100k accounts;
+    otherwise the whole portfolio."""
+    from ..analytics.health import ScoringData
+
+    if any(m.mapping.kind == "percentile" for m in card.measures):
+        return data
+    frames = {}
+    for name in ("accounts", "usage", "tickets", "surveys", "subscriptions", "activities",
+                 "contacts"):
+        df = getattr(data, name)
+        if df is not None and "account_id" in df:
+            df = df.loc[df["account_id"].astype(str).to_numpy() == account_id]
+        frames[name] = df
+    return ScoringData(**frames)
+
+
 def _month_ends(as_of: str, months: int) -> list[str]:
     """The last ``months`` month ends before ``as_of``, oldest first, then ``as_of``."""
     d = dt.date.fromisoformat(as_of[:10])
@@ -115,11 +135,10 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
     from ..models.scores import score_history
 
     state.progress(0.02, "Reading the account…")
-    accounts = ws.accounts()
     currency = ws.get_meta("currency") or "USD"
-    hit = accounts[accounts["account_id"].astype(str) == str(account_id)]
+    hit = ws.account(str(account_id))
     if hit.empty:
-        return {"missing": True, "account_id": account_id, "count": len(accounts),
+        return {"missing": True, "account_id": account_id, "count": ws.count("accounts"),
                 "currency": currency}
     acc = hit.iloc[0].to_dict()
     as_of = ws.data_date()
@@ -127,7 +146,16 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
     state.check()
     card = shared["card"]
     state.progress(0.5, "Health history…")
-    data = ScoringData.from_workspace(ws)
+    data = _scoring_data_for(card, shared["data"], str(account_id))
+
+    def scores_on(day: str) -> pd.DataFrame:
+        if data is not shared["data"]:        # this account's rows only: cheap
+            return score_accounts(card, data, day)
+        # the whole portfolio (a percentile measure ranks the account against the others):
+        # computed once per day and card, then every account's 360 view reuses it
+        return shared_value(ws, ("scores", card_key(card), day),
+                            lambda: score_accounts(card, data, day))
+
     hist = score_history(ws, card.id, account_id)
     if len(hist) >= 2:
         points = hist.sort_values("as_of").reset_index(drop=True)
@@ -136,14 +164,14 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
         rows = []
         for d in _month_ends(as_of, HISTORY_MONTHS):
             state.check()
-            s = score_accounts(card, data, d)
+            s = scores_on(d)
             r = s[s["account_id"].astype(str) == str(account_id)]
             if len(r):
                 rows.append(r.assign(as_of=d))
         points = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
             columns=["as_of", "score"])
         source = f"recomputed as of the last {HISTORY_MONTHS} month ends"
-    current = score_accounts(card, data, as_of)
+    current = scores_on(as_of)
     current = current[current["account_id"].astype(str) == str(account_id)]
     cur = current.iloc[0] if len(current) else None
     prev = points[points["as_of"] < as_of].iloc[-1] if len(points) and \

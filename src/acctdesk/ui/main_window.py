@@ -531,7 +531,7 @@ class MainWindow(QMainWindow):
             analysis = portfolio_analysis(ws, state)
             state.check()
             card = analysis["card"]
-            scores = score_accounts(card, ScoringData.from_workspace(ws), analysis["as_of"])
+            scores = score_accounts(card, analysis["data"], analysis["as_of"])
             frame = pd.DataFrame({"account_id": scores["account_id"],
                                   "health_score": scores["score"],
                                   "health_band": scores["band"]}).set_index("account_id")

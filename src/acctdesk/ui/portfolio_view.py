@@ -270,10 +270,12 @@ class PortfolioView(QWidget):
 
         def work(state: TaskState):
             from ..analytics import portfolio as P
+            from .today_view import shared_inputs
 
             inp = P.load_inputs(ws, parts=("health", "risk", "whitespace"),
                                 progress=lambda f, t: state.progress(0.8 * f, t),
-                                check=state.check)
+                                check=state.check,
+                                **shared_inputs(ws, state))
             state.check()
             state.progress(0.85, "Computing the portfolio figures")
             result = None if inp.empty else P.compute_portfolio(inp, {})

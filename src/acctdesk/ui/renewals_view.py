@@ -144,9 +144,11 @@ class RenewalsView(QWidget):
 
         def work(state: TaskState):
             from ..analytics import portfolio as P
+            from .today_view import shared_inputs
 
             inp = P.load_inputs(ws, parts=("health", "risk"), progress=state.progress,
-                                check=state.check)
+                                check=state.check,
+                                **shared_inputs(ws, state))
             if inp.empty:
                 return inp, None, {}
             return inp, renewals_figures(inp, {}), P.slicer_options(inp.accounts)

@@ -149,11 +149,12 @@ def _preview(card_dict: dict, data, as_of: str | None, dates: list[str],
 def _load(ws, state: TaskState) -> dict[str, Any]:
     """Worker: everything the editor needs from the workspace."""
     from ..analytics.assignment import assign
-    from ..analytics.health import ScoringData, backtest_dates
+    from ..analytics.health import backtest_dates
     from ..models.scores import available_scorecards, load_assignment, load_scorecards
+    from .today_view import workspace_data
 
     state.progress(0.05, "Reading the workspace for the scorecard preview…")
-    data = ScoringData.from_workspace(ws)
+    data = workspace_data(ws)
     state.check()
     cards = available_scorecards(ws, data)
     stored = set(load_scorecards(ws))

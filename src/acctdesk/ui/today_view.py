@@ -116,19 +116,9 @@ def invalidate_analysis(ws=None) -> None:
             del _CACHE[key]
 
 
-def portfolio_analysis(ws, state: TaskState | None = None) -> dict[str, Any]:
-    """Churn risk, whitespace and the scorecard of a workspace as of its data date.
-
-    Computed once per workspace and data date and shared by the views (the first view to ask
-    computes it; a second one waits for it). Keys: ``as_of``, ``risk`` (RiskResult),
-    ``probs`` (Series or None when the health score stands in), ``risk_note``,
-    ``risk_source``, ``whitespace`` (frame of suggestions), ``card`` (Scorecard).
-    """
-    from ..analytics.scorecard_presets import DEFAULT_ID, default_scorecard
-    from ..models.scores import load_scorecard
-
-    as_of = ws.data_date()
-    key = (id(ws), str(ws.path), as_of)
+def _shared(key: tuple, build):
+    """The value cached under ``key`` (its first item the workspace's ``id``), built once:
+    the first thread to ask builds it, others asking meanwhile wait for that result."""
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         if hit is not None:
@@ -139,37 +129,98 @@ def portfolio_analysis(ws, state: TaskState | None = None) -> dict[str, Any]:
             hit = _CACHE.get(key)
         if hit is not None:
             return hit
-        import pandas as pd
-
-        from ..analytics.whitespace import whitespace
-        from ..models.model_store import risk_for_workspace
-
-        if state:
-            state.progress(0.1, "Churn risk…")
-        risk = risk_for_workspace(ws, as_of=as_of)
-        info = risk.model or {}
-        if str(info.get("kind", "")).startswith("health"):
-            probs, src = None, "health"
-            note = ("churn risk = (100 - health) / 100: no churn model "
-                    f"({info.get('reason') or 'too little history'})")
-        else:
-            frame = risk.accounts
-            probs = pd.Series(frame["churn_probability"].to_numpy(dtype=float),
-                              index=frame["account_id"].astype(str).to_numpy()).dropna()
-            src = "model"
-            auc = info.get("auc")
-            note = f"churn risk from the workspace's churn model (out-of-time AUC " \
-                   f"{auc:.2f})" if isinstance(auc, (int, float)) else "churn model"
-        if state:
-            state.check()
-            state.progress(0.4, "Expansion suggestions…")
-        ws_frame = whitespace(ws.subscriptions(), ws.accounts(), ws.usage(), as_of, risk=probs)
-        card = load_scorecard(ws, DEFAULT_ID) or default_scorecard()
-        out = {"as_of": as_of, "risk": risk, "probs": probs, "risk_note": note,
-               "risk_source": src, "whitespace": ws_frame, "card": card}
+        value = build()
         with _CACHE_LOCK:
-            _CACHE[key] = out
-        return out
+            _CACHE[key] = value
+        return value
+
+
+def shared_value(ws, name: tuple, build):
+    """A value derived from ``ws``'s data, computed once under ``name`` and shared until
+    :func:`invalidate_analysis`."""
+    return _shared((id(ws), str(ws.path)) + tuple(name), build)
+
+
+def card_key(card) -> str:
+    """A scorecard's identity for caching: its id and a digest of its definition (an edited
+    card scores differently)."""
+    import hashlib
+    import json
+
+    text = json.dumps(card.to_dict(), sort_keys=True, default=str)
+    return f"{card.id}:{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+
+
+def workspace_data(ws):
+    """Every entity of ``ws`` as a :class:`~acctdesk.analytics.health.ScoringData`, read once
+    and shared by the views (and their prepared arrays with it) until
+    :func:`invalidate_analysis`. At 100k accounts a read takes tens of seconds; the views
+    used to read it up to five times each. Treat the frames as read-only."""
+    from ..analytics.health import ScoringData
+
+    return _shared((id(ws), str(ws.path), "data"), lambda: ScoringData.from_workspace(ws))
+
+
+def portfolio_analysis(ws, state: TaskState | None = None) -> dict[str, Any]:
+    """Churn risk, whitespace and the scorecard of a workspace as of its data date.
+
+    Computed once per workspace and data date and shared by the views (the first view to ask
+    computes it; a second one waits for it). Keys: ``as_of``, ``risk`` (RiskResult),
+    ``probs`` (Series or None when the health score stands in), ``risk_note``,
+    ``risk_source``, ``whitespace`` (frame of suggestions), ``card`` (Scorecard), ``data``
+    (:func:`workspace_data`).
+    """
+    as_of = ws.data_date()
+    return _shared((id(ws), str(ws.path), as_of), lambda: _analyse(ws, as_of, state))
+
+
+def shared_inputs(ws, state: TaskState | None = None) -> dict[str, Any]:
+    """Keyword arguments for :func:`acctdesk.analytics.portfolio.load_inputs` from
+    :func:`portfolio_analysis` (read and computed once for all the views); none for a
+    workspace without accounts or dated data."""
+    if not ws.count("accounts") or not ws.data_date():
+        return {}
+    shared = portfolio_analysis(ws, state)
+    return {"data": shared["data"], "risk": shared["risk"],
+            "suggestions": shared["whitespace"]}
+
+
+def _analyse(ws, as_of: str | None, state: TaskState | None) -> dict[str, Any]:
+    import pandas as pd
+
+    from ..analytics.scorecard_presets import DEFAULT_ID, default_scorecard
+    from ..analytics.whitespace import whitespace
+    from ..models.model_store import risk_for_workspace
+    from ..models.scores import load_scorecard
+
+    if state:
+        state.progress(0.05, "Reading the workspace…")
+    data = workspace_data(ws)
+    if state:
+        state.check()
+        state.progress(0.1, "Churn risk…")
+    risk = risk_for_workspace(ws, as_of=as_of, data=data)
+    info = risk.model or {}
+    if str(info.get("kind", "")).startswith("health"):
+        probs, src = None, "health"
+        note = ("churn risk = (100 - health) / 100: no churn model "
+                f"({info.get('reason') or 'too little history'})")
+    else:
+        frame = risk.accounts
+        probs = pd.Series(frame["churn_probability"].to_numpy(dtype=float),
+                          index=frame["account_id"].astype(str).to_numpy()).dropna()
+        src = "model"
+        auc = info.get("auc")
+        note = f"churn risk from the workspace's churn model (out-of-time AUC " \
+               f"{auc:.2f})" if isinstance(auc, (int, float)) else "churn model"
+    if state:
+        state.check()
+        state.progress(0.4, "Expansion suggestions…")
+    ws_frame = whitespace(data.frame("subscriptions"), data.accounts, data.frame("usage"),
+                          as_of, risk=probs)
+    card = load_scorecard(ws, DEFAULT_ID) or default_scorecard()
+    return {"as_of": as_of, "risk": risk, "probs": probs, "risk_note": note,
+            "risk_source": src, "whitespace": ws_frame, "card": card, "data": data}
 
 
 def load_today(ws, state: TaskState) -> dict[str, Any]:
@@ -180,18 +231,18 @@ def load_today(ws, state: TaskState) -> dict[str, Any]:
     from ..models.edits import worklist_states
 
     state.progress(0.02, "Reading the workspace…")
-    accounts = ws.accounts()
     as_of = ws.data_date()
     currency = ws.get_meta("currency") or "USD"
-    if not len(accounts) or not as_of:
+    if not ws.count("accounts") or not as_of:
         return {"empty": True, "currency": currency}
     shared = portfolio_analysis(ws, state)
+    accounts = shared["data"].accounts
     state.check()
     state.progress(0.7, "Ranking accounts…")
     wsx = shared["whitespace"]
     expansion = wsx[["account_id", "expected_mrr"]].dropna() if len(wsx) else None
     full = worklist_from_workspace(ws, as_of=as_of, churn_probability=shared["probs"],
-                                   expansion=expansion)
+                                   expansion=expansion, data=shared["data"])
     state.check()
     card = shared["card"]
     acc = accounts.set_index(accounts["account_id"].astype(str))

@@ -210,9 +210,11 @@ class WhitespaceView(QWidget):
 
         def work(state: TaskState):
             from ..analytics import portfolio as P
+            from .today_view import shared_inputs
 
             inp = P.load_inputs(ws, parts=("risk", "whitespace", "matrix", "backtest"),
-                                progress=state.progress, check=state.check)
+                                progress=state.progress, check=state.check,
+                                **shared_inputs(ws, state))
             if inp.empty or inp.matrix is None or not len(inp.matrix):
                 return inp, None, _filter_options(inp)
             return inp, whitespace_figures(inp, **choice), _filter_options(inp)
