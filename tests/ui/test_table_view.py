@@ -373,3 +373,32 @@ def test_model_filters_are_masks_and_keep_the_sort():
         ["Beta Labs", "Gamma Inc", "Acme GmbH", "Delta Co"]
     model.sort(-1)                                                  # back to frame order
     assert model.source_row(0) == 0 and model.value(0, 0) == "Gamma Inc"
+
+
+@pytest.mark.parametrize("sort", [(0, Qt.SortOrder.AscendingOrder),
+                                  (2, Qt.SortOrder.DescendingOrder),
+                                  (4, Qt.SortOrder.AscendingOrder), None])
+def test_a_frame_prepared_on_a_worker_shows_what_the_frame_shows(qtbot, sort):
+    """The app prepares big tables off the UI thread (prepare_frame); the model must show
+    exactly what set_frame(frame) shows, also when the sort changed in between."""
+    from acctdesk.ui.table_model import prepare_frame
+
+    def shown(model):
+        return [[model.index(r, c).data() for c in range(model.columnCount())]
+                for r in range(model.rowCount())]
+
+    plain, adopted = FrameTableModel(COLUMNS), FrameTableModel(COLUMNS)
+    for m in (plain, adopted):
+        if sort is not None:
+            m.sort(*sort)
+    plain.set_frame(_frame())
+    prepared = prepare_frame(COLUMNS, _frame(), adopted.sort_state())
+    adopted.set_frame(prepared)
+    assert adopted._values is prepared.values          # taken over, not rebuilt
+    assert shown(adopted) == shown(plain)
+    assert shown(plain)[0][0] == {None: "Acme GmbH", 0: "=cmd|calc", 2: "Beta Labs",
+                                  4: "=cmd|calc"}[sort[0] if sort else None]
+    stale = FrameTableModel(COLUMNS)                   # sorted differently since preparing
+    stale.sort(7, Qt.SortOrder.DescendingOrder)
+    stale.set_frame(prepared)
+    assert [r[0] for r in shown(stale)][:2] == ["Beta Labs", "Gamma Inc"]   # by seats

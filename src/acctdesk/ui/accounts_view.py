@@ -5,13 +5,14 @@ provides them (scoring runs in the background and may come later than the accoun
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from .table_model import Column
+from .table_model import Column, PreparedFrame, prepare_frame
 from .table_view import DataTableView
 
 ACCOUNT_COLUMNS = [
@@ -51,6 +52,26 @@ EMPTY_TEXT = ("<b>This workspace has no accounts yet.</b><br>Drop CSV or Excel e
               "your CRM or billing system here to import them.")
 
 
+@dataclass
+class PreparedAccounts:
+    """Accounts made ready for :meth:`AccountsView.set_data` (see :func:`prepare_accounts`)."""
+
+    frame: object               # the accounts with blank score columns
+    ids: np.ndarray             # account_id per frame row
+    table: PreparedFrame        # the frame converted for the table's model
+
+
+def prepare_accounts(accounts, sort) -> PreparedAccounts:
+    """Worker-safe part of :meth:`AccountsView.set_data`: the score columns added and the
+    table's arrays (and the sort by ``sort``, the model's ``sort_state()``) built."""
+    frame = accounts.copy()
+    for key in SCORE_COLUMNS:
+        frame[key] = None if key == "health_band" else np.nan
+    ids = frame["account_id"].to_numpy(dtype=object) if "account_id" in frame \
+        else np.array([None] * len(frame), dtype=object)
+    return PreparedAccounts(frame, ids, prepare_frame(ACCOUNT_COLUMNS, frame, sort))
+
+
 class AccountsView(QWidget):
     """The accounts table. ``account_activated(account_id)`` on double-click or Enter."""
 
@@ -81,15 +102,17 @@ class AccountsView(QWidget):
 
     # ------------------------------------------------------------------ data
     def set_data(self, accounts, summary: dict) -> None:
-        """Show a workspace's accounts (scores cleared until :meth:`set_scores`)."""
-        frame = accounts.copy()
-        for key in SCORE_COLUMNS:
-            frame[key] = None if key == "health_band" else np.nan
-        self._accounts = frame
-        self._ids = frame["account_id"].to_numpy(dtype=object) if "account_id" in frame \
-            else np.array([None] * len(frame), dtype=object)
+        """Show a workspace's accounts (scores cleared until :meth:`set_scores`).
+
+        ``accounts``: a frame of accounts, or what :func:`prepare_accounts` made of one on a
+        worker thread (the UI thread then only swaps it in).
+        """
+        if not isinstance(accounts, PreparedAccounts):
+            accounts = prepare_accounts(accounts, self.model.sort_state())
+        self._accounts = accounts.frame
+        self._ids = accounts.ids
         currency = summary.get("currency") or "USD"
-        self.grid.set_frame(frame)
+        self.grid.set_frame(accounts.table)   # made for another sort: the model redoes it
         symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
         arr = f"{symbol}{summary['arr_active']:,.0f}" + ("" if symbol else f" {currency}")
         self.summary.setText(

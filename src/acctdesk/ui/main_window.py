@@ -49,15 +49,18 @@ def dropped_files(mime) -> list[Path]:
 START_DELAY_MS = 300
 
 
-def _read_accounts(ws) -> tuple[Any, dict[str, Any]]:
-    """The accounts table's rows and the summary line: storage order and plain Python values
+def _read_accounts(ws, sort=None) -> tuple[Any, dict[str, Any]]:
+    """The accounts table's rows, prepared for the table sorted by ``sort`` (its model's
+    ``sort_state()``), and the summary line: read in storage order as plain Python values
     (the table sorts on its own, and building typed pandas columns for 100k rows of text
     costs more than reading them), the summary computed from the same rows."""
+    from .accounts_view import prepare_accounts
+
     accounts = ws.accounts(ordered=False, objects=True)
-    return accounts, ws.account_summary(accounts)
+    return prepare_accounts(accounts, sort), ws.account_summary(accounts)
 
 
-def _load_workspace(path: Path, state: TaskState) -> dict[str, Any]:
+def _load_workspace(path: Path, state: TaskState, sort=None) -> dict[str, Any]:
     """Worker: open the workspace and read what the views show (pandas loads here)."""
     from ..models.crypto import open_workspace
 
@@ -70,7 +73,7 @@ def _load_workspace(path: Path, state: TaskState) -> dict[str, Any]:
     try:
         state.check()
         state.progress(0.5, "Reading accounts…")
-        accounts, summary = _read_accounts(ws)
+        accounts, summary = _read_accounts(ws, sort)
     except BaseException:
         ws.close()
         raise
@@ -395,8 +398,9 @@ class MainWindow(QMainWindow):
 
     def open_workspace(self, path: str | os.PathLike) -> None:
         path = Path(path)
+        sort = self.accounts_view.model.sort_state()
         self.runner.start("open", f"Opening {path.name}",
-                          lambda st: _load_workspace(path, st), self._loaded)
+                          lambda st: _load_workspace(path, st, sort), self._loaded)
 
     def open_demo(self) -> None:
         from ..paths import data_dir
@@ -469,8 +473,10 @@ class MainWindow(QMainWindow):
         if ws is None:
             return
 
+        sort = self.accounts_view.model.sort_state()
+
         def work(state: TaskState):
-            accounts, summary = _read_accounts(ws)
+            accounts, summary = _read_accounts(ws, sort)
             return {"accounts": accounts, "summary": summary}
 
         def done(result):

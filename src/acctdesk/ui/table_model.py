@@ -295,6 +295,105 @@ def _dense_rank(texts: list[str]) -> np.ndarray:
     return rank
 
 
+# ====================================================================== column arrays
+def column_array(kind: str, series) -> np.ndarray:
+    """A frame column as the model keeps it: floats (NaN for missing) for numeric kinds,
+    objects (None for missing) for the others."""
+    if kind in NUMERIC_KINDS:
+        import pandas as pd
+
+        if isinstance(series, np.ndarray) and series.dtype.kind == "f":
+            return series
+        return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if isinstance(series, np.ndarray):
+        return series.astype(object, copy=False)
+    return series.to_numpy(dtype=object, na_value=None)
+
+
+def text_codes(values: np.ndarray, kind: str, fmt: Callable[[Any], str]
+               ) -> tuple[np.ndarray, list[str]]:
+    """(code per row, shown text per code) of a text-like column; missing cells get -1."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if kind == "status":
+        shown = [fmt(u) for u in uniques.tolist()]
+    else:       # text as it is: no per-value formatter call (100k names)
+        shown = [u if type(u) is str else str(u) for u in uniques.tolist()]
+    return codes.astype(np.int64), shown
+
+
+def date_days(values: np.ndarray) -> np.ndarray:
+    """Dates or timestamps (text or datetime) as float day numbers since 1970 (NaN: none)."""
+    import pandas as pd
+
+    s = pd.Series(values, dtype=object)
+    try:
+        stamps = pd.to_datetime(s, errors="coerce", format="ISO8601")
+    except (ValueError, TypeError):
+        stamps = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True)
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    ns = stamps.to_numpy(dtype="datetime64[ns]")
+    days = ns.astype(np.int64).astype(float) / 86_400e9
+    days[np.isnat(ns)] = np.nan
+    return days
+
+
+def sort_permutation(key: np.ndarray, order: Qt.SortOrder) -> np.ndarray:
+    """Stable argsort of a numeric sort key; missing values (NaN) last in both orders."""
+    missing = np.isnan(key)
+    if order == Qt.SortOrder.DescendingOrder:
+        return np.argsort(np.where(missing, np.inf, -key), kind="stable")
+    return np.argsort(np.where(missing, np.inf, key), kind="stable")
+
+
+@dataclass
+class PreparedFrame:
+    """A frame converted for a :class:`FrameTableModel` by :func:`prepare_frame`: the work of
+    ``set_frame`` that does not touch Qt, done on a worker thread so that handing 100k rows
+    to a table costs the UI thread next to nothing."""
+
+    keys: tuple[str, ...]
+    kinds: tuple[str, ...]
+    n: int
+    values: list[np.ndarray]
+    lists: list[list]
+    text_index: list[tuple[np.ndarray, list[str]] | None]
+    sort_keys: list[np.ndarray | None]
+    sorted: tuple[int, Qt.SortOrder] | None
+    perm: np.ndarray | None
+
+
+def prepare_frame(columns: list[Column], frame,
+                  sort: tuple[int, Qt.SortOrder] | None = None) -> PreparedFrame:
+    """Convert ``frame`` for a model with ``columns``, sorted by ``sort`` (the model's
+    :meth:`FrameTableModel.sort_state`): safe on any thread (no Qt object is touched)."""
+    kinds = [c.kind for c in columns]
+    values = [column_array(c.kind, frame[c.key]) for c in columns]
+    n = len(frame)
+    text_index: list = [None] * len(columns)
+    sort_keys: list = [None] * len(columns)
+    perm = None
+    if sort is not None and not 0 <= sort[0] < len(columns):
+        sort = None
+    if sort is not None and n:
+        col = sort[0]
+        kind = kinds[col]
+        if values[col].dtype.kind == "f":
+            key = values[col]
+        elif kind in DATE_KINDS:
+            key = date_days(values[col])
+        else:
+            text_index[col] = text_codes(values[col], kind, make_formatter(kind))
+            codes, shown = text_index[col]
+            key = _dense_rank([t.casefold() for t in shown])[codes]
+        sort_keys[col] = key
+        perm = sort_permutation(key, sort[1])
+    return PreparedFrame(tuple(c.key for c in columns), tuple(kinds), n, values,
+                         [v.tolist() for v in values], text_index, sort_keys, sort, perm)
+
+
 # ====================================================================== the model
 class FrameTableModel(QAbstractTableModel):
     """A read-only, sortable, filterable table over the columns of a DataFrame.
@@ -373,11 +472,7 @@ class FrameTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ data in
     def _column_array(self, c: Column, series) -> np.ndarray:
-        if c.kind in NUMERIC_KINDS:
-            import pandas as pd
-
-            return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        return series.to_numpy(dtype=object, na_value=None)
+        return column_array(c.kind, series)
 
     def _load(self, frame) -> None:
         # columns may have been replaced by assignment: rebuild what depends on them
@@ -388,12 +483,35 @@ class FrameTableModel(QAbstractTableModel):
         self._n = len(frame)
         self._reset_caches()
 
+    def _adopt(self, prepared: PreparedFrame) -> bool:
+        """Take over a :class:`PreparedFrame` made for these columns and this sort."""
+        if prepared.keys != tuple(c.key for c in self.columns) or \
+                prepared.kinds != tuple(self._kinds) or prepared.sorted != self._sorted:
+            return False
+        self._values = prepared.values
+        self._n = prepared.n
+        self._reset_caches()
+        self._lists = list(prepared.lists)
+        self._text_index = list(prepared.text_index)
+        self._sort_keys = list(prepared.sort_keys)
+        self._perm = prepared.perm
+        return True
+
     def set_frame(self, frame) -> None:
-        """Replace the rows with those of ``frame`` (a DataFrame holding every column key).
+        """Replace the rows with those of ``frame`` (a DataFrame holding every column key,
+        or a :class:`PreparedFrame` of one).
 
         The current sort and filters are kept and applied to the new rows.
         """
         self.beginResetModel()
+        if isinstance(frame, PreparedFrame):
+            if self._adopt(frame):
+                self._recompute_order()
+                self.endResetModel()
+                return
+            import pandas as pd     # made for other columns or another sort: start over
+
+            frame = pd.DataFrame(dict(zip(frame.keys, frame.values)))
         self._load(frame)
         self._perm = None
         if self._sorted is not None and self._sorted[0] >= len(self.columns):
@@ -521,32 +639,13 @@ class FrameTableModel(QAbstractTableModel):
         """(code per frame row, shown text per code); missing cells have code -1."""
         hit = self._text_index[column]
         if hit is None:
-            import pandas as pd
-
-            codes, uniques = pd.factorize(self._values[column], use_na_sentinel=True)
-            if self._kinds[column] == "status":
-                fmt = self._formatters[column]
-                shown = [fmt(u) for u in uniques.tolist()]
-            else:       # text as it is: no per-value formatter call (100k names)
-                shown = [u if type(u) is str else str(u) for u in uniques.tolist()]
-            hit = (codes.astype(np.int64), shown)
+            hit = text_codes(self._values[column], self._kinds[column],
+                             self._formatters[column])
             self._text_index[column] = hit
         return hit
 
     def _date_days(self, column: int) -> np.ndarray:
-        import pandas as pd
-
-        s = pd.Series(self._values[column], dtype=object)
-        try:
-            stamps = pd.to_datetime(s, errors="coerce", format="ISO8601")
-        except (ValueError, TypeError):
-            stamps = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True)
-        if getattr(stamps.dt, "tz", None) is not None:
-            stamps = stamps.dt.tz_localize(None)
-        ns = stamps.to_numpy(dtype="datetime64[ns]")
-        days = ns.astype(np.int64).astype(float) / 86_400e9
-        days[np.isnat(ns)] = np.nan
-        return days
+        return date_days(self._values[column])
 
     def _sort_key(self, column: int) -> np.ndarray:
         key = self._sort_keys[column]
@@ -658,12 +757,7 @@ class FrameTableModel(QAbstractTableModel):
         return self._sorted
 
     def _permutation(self, column: int, order: Qt.SortOrder) -> np.ndarray:
-        key = self._sort_key(column)
-        missing = np.isnan(key)
-        if order == Qt.SortOrder.DescendingOrder:
-            # stable descending: negate the key; missing values stay last
-            return np.argsort(np.where(missing, np.inf, -key), kind="stable")
-        return np.argsort(np.where(missing, np.inf, key), kind="stable")
+        return sort_permutation(self._sort_key(column), order)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by ``column``; a column outside the table (-1) restores the frame's order."""
