@@ -265,7 +265,9 @@ def load_today(ws, state: TaskState) -> dict[str, Any]:
     owners = sorted({str(o) for o in accounts["owner"].dropna()}) if "owner" in accounts else []
     segments = sorted({str(s) for s in accounts["segment"].dropna()}) \
         if "segment" in accounts else []
-    return {"empty": False, "frame": frame.reset_index(drop=True), "as_of": as_of,
+    frame = frame.reset_index(drop=True)
+    return {"empty": False, "frame": frame, "as_of": as_of,
+            "ids": frame["account_id"].astype(str).to_numpy(dtype=object),
             "risk_source": shared["risk_source"], "risk_note": shared["risk_note"],
             "drivers": drivers, "whitespace": top_ws, "owners": owners, "segments": segments,
             "bands": {b.label: b.color for b in card.bands}, "currency": currency,
@@ -513,15 +515,24 @@ class TodayView(QWidget):
             mask &= (frame["owner"] == owner).to_numpy(dtype=bool, na_value=False)
         if segment not in (None, ALL):
             mask &= (frame["segment"] == segment).to_numpy(dtype=bool, na_value=False)
-        ids = frame["account_id"].astype(str).to_numpy()
+        ids = self.result.get("ids")
+        if ids is None or len(ids) != len(frame):
+            ids = self.result["ids"] = frame["account_id"].astype(str).to_numpy(dtype=object)
         as_of, today = self.result["as_of"], self.clock()
-        hidden = np.array([is_hidden(self.states.get(a), as_of, today) for a in ids],
-                          dtype=bool) if self.states else np.zeros(len(frame), dtype=bool)
+        # only the few accounts with a state or a touch need a look (100k rows stay in numpy)
+        hidden_ids = [a for a, e in self.states.items() if is_hidden(e, as_of, today)]
+        hidden = np.isin(ids, hidden_ids) if hidden_ids else np.zeros(len(frame), dtype=bool)
         n_hidden = int((hidden & mask).sum())
         if not self.show_done.isChecked():
             mask &= ~hidden
-        shown = frame.loc[mask].copy()
-        shown["state_text"] = [self._state_text(a) for a in shown["account_id"].astype(str)]
+        rows = np.flatnonzero(mask)
+        shown = frame.iloc[rows].copy()
+        noted = list(set(self.states) | set(self.touched))
+        texts = np.full(len(rows), None, dtype=object)
+        if noted:
+            at = np.flatnonzero(np.isin(ids[rows], noted))
+            texts[at] = [self._state_text(a) for a in ids[rows][at]]
+        shown["state_text"] = texts
         if mask.sum() == 0:
             self.grid.empty_text = (
                 "<b>Nothing left on this list.</b><br>Every item here is done or snoozed; "
