@@ -136,12 +136,15 @@ class AccountsView(QWidget):
             return
         if "account_id" in getattr(scores, "columns", ()):
             scores = scores.set_index("account_id")
-        ids = pd.Index(self._ids)
+        aligned = len(scores) == len(self._ids) and \
+            np.array_equal(scores.index.to_numpy(dtype=object), self._ids)
+        ids = None if aligned else pd.Index(self._ids)
         update = {}
         for key, names in SCORE_COLUMNS.items():
             name = next((n for n in names if n in scores.columns), None)
             if name is not None:
-                update[key] = scores[name].reindex(ids).to_numpy()
+                column = scores[name] if aligned else scores[name].reindex(ids)
+                update[key] = column.to_numpy()
         if band_colours:
             self.grid.set_band_colours("health_band", band_colours)
         if update:

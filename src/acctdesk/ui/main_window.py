@@ -528,10 +528,12 @@ class MainWindow(QMainWindow):
         if ws is None:
             return
 
+        ids = self.accounts_view._ids
+
         def work(state: TaskState):
             import pandas as pd
 
-            from ..analytics.health import ScoringData, score_accounts
+            from ..analytics.health import score_accounts
             from .today_view import portfolio_analysis
 
             analysis = portfolio_analysis(ws, state)
@@ -549,7 +551,8 @@ class MainWindow(QMainWindow):
                 frame["whitespace_value"] = (suggestions.groupby("account_id")["expected_mrr"]
                                              .sum() * 12).reindex(frame.index)
             colours = {b.label: b.color for b in card.bands}
-            return frame, colours
+            # in the table's row order here, so the UI thread only swaps the columns in
+            return frame.reindex(pd.Index(ids, dtype=object)), colours
 
         self.runner.start("accounts:scores", "Scoring accounts", work,
                           lambda r: self.accounts_view.set_scores(r[0], r[1]))
