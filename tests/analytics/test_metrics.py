@@ -441,3 +441,15 @@ def test_contraction_to_zero_is_churn_and_datetime_input():
     a = mrr_by_month(as_dt, as_of=pd.Timestamp(AS_OF))
     b = mrr_by_month(TOY, as_of=AS_OF)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_labels_built_in_chunks_equal_one_conversion():
+    """Month labels are converted in chunks (no long interpreter-lock hold); same Series."""
+    from acctdesk.analytics.metrics import _labels
+
+    values = np.array([f"2026-{m:02d}" for m in range(1, 13)], dtype=object)[
+        np.arange(250_007) % 12]
+    chunked = _labels(values, chunk=1_000)
+    assert chunked.equals(pd.Series(values, dtype=pd.Series(["x"]).dtype))
+    assert len(chunked) == 250_007 and chunked.iloc[-1] == "2026-11"
+    assert list(chunked.index[:3]) == [0, 1, 2] and chunked.index[-1] == 250_006

@@ -137,9 +137,18 @@ def _append_doc(fn, text: str) -> None:
         fn.__doc__ = fn.__doc__.rstrip() + "\n" + text
 
 
-def _labels(values) -> pd.Series:
-    """Text labels as the default string dtype of the installed pandas (also when empty)."""
-    return pd.Series(np.asarray(values, dtype=object), dtype=pd.Series(["x"]).dtype)
+def _labels(values, chunk: int = 100_000) -> pd.Series:
+    """Text labels as the default string dtype of the installed pandas (also when empty).
+
+    Converted ``chunk`` labels at a time and joined (joining Arrow-backed text is free):
+    a million labels in one conversion held Python's interpreter lock for a quarter of a
+    second, long enough to stall the app's window while a view loaded in the background."""
+    values = np.asarray(values, dtype=object)
+    dtype = pd.Series(["x"]).dtype
+    if len(values) <= chunk:
+        return pd.Series(values, dtype=dtype)
+    return pd.concat([pd.Series(values[i:i + chunk], dtype=dtype)
+                      for i in range(0, len(values), chunk)], ignore_index=True)
 
 
 def _to_cents(values) -> np.ndarray:

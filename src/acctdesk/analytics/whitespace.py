@@ -37,6 +37,7 @@ The accounts scored are the same accounts the model learns from: the propensity 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -106,11 +107,29 @@ def _month_of_day(day: np.ndarray) -> np.ndarray:
     return out
 
 
-def _text(frame: pd.DataFrame, col: str, default: str = "") -> np.ndarray:
+def _text(frame: pd.DataFrame, col: str, default: str = "",
+          fn: Callable[[str], str] | None = None) -> np.ndarray:
+    """Column ``col`` as an object array of text (``default`` for missing cells), each
+    distinct value converted (and passed through ``fn``) once: a 3-million-row usage column
+    costs one factorisation and one take, not three passes of Python strings."""
     if col not in frame:
         return np.full(len(frame), default, dtype=object)
-    s = frame[col]
-    return s.astype(object).where(s.notna(), default).astype(str).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+    texts = [str(u) for u in uniques]
+    if fn is not None:
+        texts = [fn(t) for t in texts]
+        default = fn(default)
+    return np.array(texts + [default], dtype=object)[codes]
+
+
+def _positions(index: pd.Index, frame: pd.DataFrame, col: str) -> np.ndarray:
+    """Position in ``index`` of each row's ``col`` value (-1 when absent), looking up each
+    distinct value once."""
+    if col not in frame:
+        return np.full(len(frame), -1, dtype=np.intp)
+    codes, uniques = pd.factorize(frame[col], use_na_sentinel=True)
+    found = index.get_indexer(pd.Index([str(u) for u in uniques], dtype=object))
+    return np.append(found, -1)[codes]
 
 
 def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
@@ -143,7 +162,7 @@ class _Data:
         self.prospect = np.char.lower(_text(acc, "status").astype(str)) == "prospect" if self.n else np.zeros(0, bool)
 
         subs = subscriptions.reset_index(drop=True)
-        a = self.index.get_indexer(_text(subs, "account_id"))
+        a = _positions(self.index, subs, "account_id")
         keep = a >= 0
         subs = subs.loc[keep].reset_index(drop=True)
         self.s_acct = a[keep]
@@ -154,7 +173,7 @@ class _Data:
         self.products = np.array(order, dtype=object)
         self.P = len(self.products)
         self.s_prod = pd.Index(self.products).get_indexer(prod)
-        status = np.char.lower(np.char.strip(_text(subs, "status").astype(str)))
+        status = _text(subs, "status", fn=lambda t: t.strip().lower())
         self.s_trial = np.isin(status, list(TRIAL_STATUSES))
         self.s_pipe = np.isin(status, list(PIPELINE_STATUSES))
         self.s_closed = np.isin(status, list(_CLOSED_STATUSES))
@@ -172,9 +191,10 @@ class _Data:
         # usage: dense (account x month) arrays per metric, built per date in _usage_at
         if usage is None or len(usage) == 0:
             usage = pd.DataFrame(columns=["account_id", "metric", "date", "value"])
-        ua = self.index.get_indexer(_text(usage, "account_id"))
-        metric = _text(usage, "metric")
-        mcode = np.select([metric == _AU, metric == _LOGINS, metric == _FEATURES], [0, 1, 2], -1)
+        ua = _positions(self.index, usage, "account_id")
+        mc, mu = pd.factorize(usage["metric"], use_na_sentinel=True)
+        known = {_AU: 0, _LOGINS: 1, _FEATURES: 2}
+        mcode = np.array([known.get(str(u), -1) for u in mu] + [-1], dtype=np.int64)[mc]
         uday = _days(usage["date"]) if len(usage) else np.zeros(0)
         uval = _num(usage, "value")
         ok = (ua >= 0) & (mcode >= 0) & ~np.isnan(uday) & ~np.isnan(uval)

@@ -142,6 +142,8 @@ class RenewalsView(QWidget):
             return
         self.subtitle.setText("Loading…")
 
+        table = self._table()
+
         def work(state: TaskState):
             from ..analytics import portfolio as P
             from .today_view import shared_inputs
@@ -151,7 +153,7 @@ class RenewalsView(QWidget):
                                 **shared_inputs(ws, state))
             if inp.empty:
                 return inp, None, {}
-            return inp, renewals_figures(inp, {}), P.slicer_options(inp.accounts)
+            return inp, renewals_figures(inp, {}, table), P.slicer_options(inp.accounts)
 
         self.runner.start(self.LOAD_KIND, "Loading renewals", work, self._loaded)
 
@@ -203,9 +205,13 @@ class RenewalsView(QWidget):
         inp = self.inputs
         if inp is None or inp.empty:
             return
-        filters = self.current_filters()
+        filters, table = self.current_filters(), self._table()
         self.runner.start(self.REFRESH_KIND, "Updating renewals",
-                          lambda state: renewals_figures(inp, filters), self._show)
+                          lambda state: renewals_figures(inp, filters, table), self._show)
+
+    def _table(self) -> tuple[list, Any]:
+        """The grid's columns and sort, for preparing its rows on the worker."""
+        return list(self.grid.model.columns), self.grid.model.sort_state()
 
     def _show(self, figures: dict[str, Any]) -> None:
         from ..analytics import portfolio as P
@@ -237,7 +243,7 @@ class RenewalsView(QWidget):
         self.subtitle.setText(f"as of <b>{inp.as_of}</b> · {inp.risk_label}")
         self.subtitle.setToolTip(inp.risk_label)
         self._draw(bm, cur)
-        self.grid.set_frame(rows)
+        self.grid.set_frame(figures["table"])      # prepared in the worker
         self.pages.setCurrentWidget(self.content)
         self._enable(True)
         self.loaded.emit()
@@ -338,14 +344,17 @@ class RenewalsView(QWidget):
 __all__ = ["RenewalsView"]
 
 
-def renewals_figures(inp, filters: dict[str, str]) -> dict[str, Any]:
+def renewals_figures(inp, filters: dict[str, str], table=None) -> dict[str, Any]:
     """Worker: what the view shows for ``filters`` — the renewal rows, the months, the
-    forecast and the tiles' counts (pandas over every account: kept off the UI thread)."""
+    forecast and the tiles' counts (pandas over every account: kept off the UI thread), and
+    the rows prepared for the grid when ``table`` = (columns, sort state) is given."""
     from ..analytics import portfolio as P
+    from .table_model import prepare_frame
 
     rows, bm = P.renewals(inp, filters)
     soon = P._renewing(rows, inp.as_of, P.RENEWAL_SOON_DAYS) if len(rows) else rows
     return {"rows": rows, "by_month": bm, "forecast": P.renewal_forecast(rows),
+            "table": rows if table is None else prepare_frame(table[0], rows, table[1]),
             "high_risk": int((rows["churn_probability"] >= 0.5).sum()) if len(rows) else 0,
             "soon": len(soon),
             "soon_arr": float(soon["arr"].fillna(0).sum()) if len(soon) else 0.0}

@@ -271,10 +271,12 @@ class WhitespaceView(QWidget):
 
     # ------------------------------------------------------------------ showing
     def _choice(self) -> dict[str, Any]:
+        model = self.grid.model
         return {"segment": self.segment_box.currentData(),
                 "product": self.product_box.currentData(),
                 "top": int(self.top_box.currentData() or 30),
-                "sort": self.sort_box.currentData(), "account": self._account}
+                "sort": self.sort_box.currentData(), "account": self._account,
+                "table": (list(model.columns), model.sort_state())}
 
     def refresh(self, *_: Any) -> None:
         """Recompute the map and the suggestions for the filters, in the background."""
@@ -295,10 +297,8 @@ class WhitespaceView(QWidget):
         self.totals = totals
         self.shown_totals = keep
         self._draw_map(inp.currency)
-        s = self.suggestions = figures["suggestions"]
-        self.grid.set_frame(self.suggestions if len(s) else
-                            pd.DataFrame(columns=[c.key for c in self.grid.model.columns]
-                                         + ["account_id"]))
+        self.suggestions = figures["suggestions"]
+        self.grid.set_frame(figures["table"])      # prepared in the worker
         what = ", ".join(x for x in (seg, prod) if x) or "all segments and products"
         acct = ""
         if figures["account"]:
@@ -482,10 +482,12 @@ def _filter_options(inp) -> tuple[list[str], list[str]]:
 
 
 def whitespace_figures(inp, segment: str | None, product: str | None, top: int,
-                       sort: str | None, account: str | None) -> dict[str, Any]:
+                       sort: str | None, account: str | None, table=None) -> dict[str, Any]:
     """Worker: the heat map's rows (the ``top`` accounts by whitespace, sorted by ``sort``)
-    and the suggestions, filtered by segment, product and (for the list) one account."""
+    and the suggestions, filtered by segment, product and (for the list) one account;
+    ``table`` = (columns, sort state) of the suggestions grid, to prepare its rows here."""
     from ..analytics import portfolio as P
+    from .table_model import prepare_frame
 
     states, values, totals = P.whitespace_grid(inp, segment=segment, product=product,
                                                top=len(inp.accounts))
@@ -506,6 +508,12 @@ def whitespace_figures(inp, segment: str | None, product: str | None, top: int,
             s = s.loc[s["product"] == product]
         if account:
             s = s.loc[s["account_id"].astype(str) == account]
-    return {"segment": segment, "product": product, "account": account,
-            "states": states.reindex(ids), "values": values.reindex(ids), "totals": totals,
-            "keep": keep.reset_index(drop=True), "suggestions": s.reset_index(drop=True)}
+    s = s.reset_index(drop=True)
+    out = {"segment": segment, "product": product, "account": account,
+           "states": states.reindex(ids), "values": values.reindex(ids), "totals": totals,
+           "keep": keep.reset_index(drop=True), "suggestions": s, "table": s}
+    if table is not None:
+        columns, sort_state = table
+        rows = s if len(s) else pd.DataFrame(columns=[c.key for c in columns] + ["account_id"])
+        out["table"] = prepare_frame(columns, rows, sort_state)
+    return out
