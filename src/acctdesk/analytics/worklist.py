@@ -141,24 +141,46 @@ def _day(x) -> int:
 
 
 def _days(col: pd.Series) -> np.ndarray:
-    """Day numbers (float, NaN when missing/unparseable) of ISO dates or timestamps."""
-    text = col.astype(object).where(col.notna(), None)
-    text = pd.Series(text, dtype=object).map(lambda v: None if v is None else str(v)[:10])
+    """Day numbers (float, NaN when missing/unparseable) of ISO dates or timestamps.
+
+    Each distinct value is parsed once (a million activity dates hold a few hundred distinct
+    days; parsing them all in one call held Python's interpreter lock for half a second)."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    text = pd.Series([str(v)[:10] for v in uniques], dtype=object)
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     ns = parsed.to_numpy(dtype="datetime64[ns]")
-    out = ns.astype("datetime64[D]").astype("int64").astype("float64")
-    out[np.isnat(ns)] = np.nan
-    return out
+    udays = ns.astype("datetime64[D]").astype("int64").astype("float64")
+    udays[np.isnat(ns)] = np.nan
+    return np.append(udays, np.nan)[codes]
 
 
 def _per_account(ids: pd.Index, keys: pd.Series, values: np.ndarray, how: str) -> np.ndarray:
-    """Reduce ``values`` grouped by account ``keys`` onto ``ids`` (NaN/0 where none)."""
-    s = pd.Series(values, index=pd.Index(keys.astype(str).to_numpy()))
+    """Reduce ``values`` grouped by account ``keys`` onto ``ids`` (NaN/0 where none).
+
+    ``how``: ``count`` (rows per account, 0 where none), ``max`` (NaN values skipped; NaN
+    where none) or ``sum`` (NaN where no row). Keys are looked up once per distinct value and
+    reduced with numpy, so a million rows never sit in one long pandas group-by."""
+    if not ids.is_unique:
+        s = pd.Series(values, index=pd.Index(keys.astype(str).to_numpy()))
+        g = s.groupby(level=0).size() if how == "count" else getattr(s.groupby(level=0), how)()
+        out = g.reindex(ids)
+        return (out.fillna(0) if how == "count" else out).to_numpy(dtype="float64")
+    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+    at = ids.get_indexer(pd.Index([str(u) for u in uniques], dtype=object))
+    target = np.append(at, -1)[codes]
+    ok = target >= 0
+    t, n = target[ok], len(ids)
     if how == "count":
-        g = s.groupby(level=0).size()
-        return g.reindex(ids).fillna(0).to_numpy(dtype="float64")
-    g = getattr(s.groupby(level=0), how)()
-    return g.reindex(ids).to_numpy(dtype="float64")
+        return np.bincount(t, minlength=n).astype("float64")
+    vals = np.asarray(values, dtype="float64")[ok]
+    if how == "max":
+        out = np.full(n, np.nan)
+        np.fmax.at(out, t, vals)
+        return out
+    if how == "sum":
+        total = np.bincount(t, weights=np.nan_to_num(vals, nan=0.0), minlength=n)
+        return np.where(np.bincount(t, minlength=n) > 0, total, np.nan)
+    raise ValueError(f"unknown reduction {how!r}")
 
 
 def _money(x: float, symbol: str) -> str:
@@ -166,7 +188,10 @@ def _money(x: float, symbol: str) -> str:
 
 
 def _lower(col: pd.Series) -> pd.Series:
-    return col.astype(object).where(col.notna(), "").astype(str).str.strip().str.lower()
+    """Text stripped and lower-cased ("" for missing), each distinct value once."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    table = np.array([str(u).strip().lower() for u in uniques] + [""], dtype=object)
+    return pd.Series(table[codes], index=col.index, dtype=object)
 
 
 # ------------------------------------------------------------------ the list
