@@ -42,6 +42,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..frames import frame_in_pieces
+
 __all__ = [
     "TRIAL_STATUSES", "PIPELINE_STATUSES", "ownership_matrix", "association_rules",
     "usage_features", "cross_sell", "upsell", "whitespace", "backtest", "WHITESPACE_COLUMNS",
@@ -361,14 +363,14 @@ def _matrix_frame(data: _Data, day: int, st: dict) -> pd.DataFrame:
     state = np.select(
         [st["owned"][act], st["trial"][act], st["pipeline"][act]],
         ["owned", "trial", "pipeline"], "gap").astype(object)
-    return pd.DataFrame({
+    return frame_in_pieces({
         "account_id": np.repeat(data.ids[act], P),
         "product": np.tile(data.products, len(act)),
         "state": state.reshape(-1),
         "mrr": st["mrr"][act].reshape(-1),
         "quantity": np.where(st["owned"][act], st["quantity"][act], 0.0).reshape(-1),
         "lapsed": st["lapsed"][act].reshape(-1),
-    })
+    }, len(act) * P)
 
 
 # ===================================================================== association rules
@@ -744,14 +746,14 @@ def _cross_frame(data: _Data, sc: _Scored, min_lift_shown: float = 1.2) -> pd.Da
             else:
                 text += f", typical {_money(ty)}/month ({sg} peer median)"
         reasons.append(text)
-    return pd.DataFrame({
+    return frame_in_pieces({
         "account_id": data.ids[a], "name": data.name[a], "product": prod, "kind": "cross-sell",
         "propensity": sc.propensity, "expected_mrr": expected, "value_mrr": typical,
         "reason": np.array(reasons, dtype=object), "at_risk": False, "churn_risk": np.nan,
         "segment": data.segment[a], "industry": data.industry[a], "owner": data.owner[a],
         "peer_share": peer_share, "rule_antecedent": r_ante,
         "rule_confidence": r_conf, "rule_lift": r_lift, "extra_seats": np.nan,
-    })
+    }, len(a))
 
 
 def cross_sell(subscriptions: pd.DataFrame, accounts: pd.DataFrame, usage: pd.DataFrame | None,
@@ -862,14 +864,14 @@ def _upsell_frame(data: _Data, day: int, st: dict, feats: pd.DataFrame, *, thres
                      f"({how}) brings use to {_pct(headroom)}")
         parts.append(basis)
         reasons.append("; ".join(parts))
-    return pd.DataFrame({
+    return frame_in_pieces({
         "account_id": data.ids[rows], "name": data.name[rows], "product": prod, "kind": "upsell",
         "propensity": prop, "expected_mrr": prop * value, "value_mrr": value,
         "reason": np.array(reasons, dtype=object), "at_risk": False, "churn_risk": np.nan,
         "segment": data.segment[rows], "industry": data.industry[rows],
         "owner": data.owner[rows], "peer_share": np.nan, "rule_antecedent": None,
         "rule_confidence": np.nan, "rule_lift": np.nan, "extra_seats": extra,
-    })
+    }, len(rows))
 
 
 def upsell(subscriptions: pd.DataFrame, accounts: pd.DataFrame, usage: pd.DataFrame, as_of, *,

@@ -55,6 +55,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ..frames import records_in_pieces
+
 from .health import CLOSED_TICKET_STATUSES, active_mask
 
 __all__ = [
@@ -442,7 +444,7 @@ def build_worklist(
             "next_step", "health", "health_before", "health_delta", "churn_probability",
             "arr_at_risk", "days_to_renewal", "urgent_open", "nps", "days_since_touch",
             "expansion_mrr"]
-    out = pd.DataFrame(rows, columns=[c for c in cols if c != "rank"])
+    out = records_in_pieces(rows, [c for c in cols if c != "rank"])
     if len(out):
         out = out.sort_values(["priority", "arr", "account_id"],
                               ascending=[False, False, True], kind="stable")

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from ..frames import concat_pieces
 from .schema import ENTITY_FIELDS, MIGRATIONS, SCHEMA_VERSION
 
 SUFFIX = ".acctdesk"
@@ -674,36 +675,17 @@ def _records_frame(cur: sqlite3.Cursor, cols: list[str]) -> pd.DataFrame:
     Same values and dtypes as one ``from_records`` over all rows, but no single step holds
     Python's interpreter lock for long: building a frame of 3 million usage rows in one call
     held it for over a second, and the app's window (which needs the lock to paint) froze
-    while a background task did that. A piece whose column is all NULL is cast to the dtype
-    the other pieces agree on (an integer column with NULLs becomes float64, as it would in
-    one call), so the pieces' dtypes match before they are joined.
+    while a background task did that. :func:`acctdesk.frames.concat_pieces` joins the pieces
+    as one call would have typed them.
     """
     rows = cur.fetchmany(FRAME_CHUNK)
     if len(rows) < FRAME_CHUNK:
         return pd.DataFrame.from_records(rows, columns=cols)
-    positions = list(range(len(cols)))          # positional names: duplicates stay apart
     parts = []
     while rows:
-        parts.append(pd.DataFrame.from_records(rows, columns=positions))
+        parts.append(pd.DataFrame.from_records(rows, columns=cols))
         rows = cur.fetchmany(FRAME_CHUNK)
-    for j in positions:
-        empty = [p[j].isna().all() for p in parts]
-        kinds = {p[j].dtype for p, e in zip(parts, empty) if not e}
-        if not kinds or not any(empty):
-            continue
-        if all(getattr(k, "kind", "O") in "iuf" for k in kinds):
-            for p in parts:                     # numbers with NULLs: float64, as one call
-                p[j] = p[j].astype(float)
-            continue
-        if len(kinds) > 1 or next(iter(kinds)) == object:
-            continue                            # mixed: concat gives object, as one call would
-        target = kinds.pop()
-        for p, e in zip(parts, empty):
-            if e:
-                p[j] = p[j].astype(target)
-    frame = pd.concat(parts, ignore_index=True)
-    frame.columns = cols
-    return frame
+    return concat_pieces(parts)
 
 
 def _check_identifier(name: str) -> None:
