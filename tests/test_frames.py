@@ -46,3 +46,14 @@ def test_records_in_pieces_equals_one_call(piece):
     pd.testing.assert_frame_equal(got, expected)
     assert str(got["days"].dtype) == "float64" and got["reasons"].iloc[3] == ["r3"]
     assert records_in_pieces([], cols).columns.tolist() == cols
+
+
+def test_isin_text_matches_pandas_isin():
+    from acctdesk.frames import isin_text
+
+    values = pd.Series(["a", "b", None, "c", "a", "7"], dtype=object)
+    allowed = ["a", 7, "zz", "a"]
+    expected = values.astype(str).isin([str(a) for a in allowed]).to_numpy() & \
+        values.notna().to_numpy()
+    assert isin_text(values, allowed).tolist() == expected.tolist() == \
+        [True, False, False, False, True, True]

@@ -75,3 +75,12 @@ def records_in_pieces(rows: Sequence[Mapping[str, Any]], columns: Iterable[str] 
     cols = list(columns) if columns else list(rows[0].keys())
     return concat_pieces([pd.DataFrame(list(rows[i:i + piece]), columns=cols)
                           for i in range(0, len(rows), piece)])
+
+
+def isin_text(values: pd.Series | np.ndarray, allowed: Iterable[Any]) -> np.ndarray:
+    """``values.astype(str).isin(allowed)`` as a boolean array, each distinct value looked up
+    once (half a million suggestion rows share about a hundred thousand account ids)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    allowed = pd.Index([str(a) for a in allowed], dtype=object).unique()
+    hit = allowed.get_indexer(pd.Index([str(u) for u in uniques], dtype=object)) >= 0
+    return np.append(hit, False)[codes]

@@ -33,6 +33,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from ..frames import isin_text
+
 __all__ = [
     "SLICERS", "KPI_KEYS", "RETENTION_MONTHS", "RENEWAL_MONTHS", "RENEWAL_SOON_DAYS",
     "PortfolioInputs", "Kpi", "load_inputs", "slicer_options", "slice_accounts",
@@ -317,7 +319,7 @@ def _mrr(inp: PortfolioInputs, ids: pd.Index) -> pd.DataFrame:
     from .metrics import mrr_by_month
 
     subs = inp.subscriptions
-    subs = subs.loc[subs["account_id"].astype(str).isin(ids)]
+    subs = subs.loc[isin_text(subs["account_id"], ids)]
     return mrr_by_month(subs, as_of=inp.as_of)
 
 
@@ -427,7 +429,7 @@ def compute_kpis(inp: PortfolioInputs, filters: Mapping[str, str | None] | None 
     # --- whitespace
     sugg = inp.suggestions
     if sugg is not None and len(sugg):
-        sugg = sugg.loc[sugg["account_id"].astype(str).isin(_ids(active))]
+        sugg = sugg.loc[isin_text(sugg["account_id"], _ids(active))]
         srows = sugg.assign(expected_arr=sugg["expected_mrr"] * 12.0)
         value = float(srows["expected_arr"].sum())
         detail = f"{len(srows):,} suggestions · {srows['account_id'].nunique():,} accounts"

@@ -174,7 +174,7 @@ def _load(ws, state: TaskState) -> dict[str, Any]:
     return {"data": data, "cards": cards, "stored": stored, "assignment": assignment,
             "assignment_error": assignment_error, "assignment_counts": counts,
             "as_of": as_of, "dates": dates, "first": first,
-            "currency": ws.summary().get("currency")}
+            "currency": ws.get_meta("currency")}
 
 
 # ====================================================================== the view
