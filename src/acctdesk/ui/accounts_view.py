@@ -56,7 +56,7 @@ EMPTY_TEXT = ("<b>This workspace has no accounts yet.</b><br>Drop CSV or Excel e
 class PreparedAccounts:
     """Accounts made ready for :meth:`AccountsView.set_data` (see :func:`prepare_accounts`)."""
 
-    frame: object               # the accounts with blank score columns
+    frame: object               # the accounts as read
     ids: np.ndarray             # account_id per frame row
     table: PreparedFrame        # the frame converted for the table's model
 
@@ -64,12 +64,14 @@ class PreparedAccounts:
 def prepare_accounts(accounts, sort) -> PreparedAccounts:
     """Worker-safe part of :meth:`AccountsView.set_data`: the score columns added and the
     table's arrays (and the sort by ``sort``, the model's ``sort_state()``) built."""
-    frame = accounts.copy()
-    for key in SCORE_COLUMNS:
-        frame[key] = None if key == "health_band" else np.nan
-    ids = frame["account_id"].to_numpy(dtype=object) if "account_id" in frame \
-        else np.array([None] * len(frame), dtype=object)
-    return PreparedAccounts(frame, ids, prepare_frame(ACCOUNT_COLUMNS, frame, sort))
+    n = len(accounts)
+    columns = {k: accounts[k] for k in accounts.columns}
+    for key in SCORE_COLUMNS:           # blank until set_scores
+        columns[key] = np.full(n, None, dtype=object) if key == "health_band" \
+            else np.full(n, np.nan)
+    ids = accounts["account_id"].to_numpy(dtype=object) if "account_id" in accounts \
+        else np.full(n, None, dtype=object)
+    return PreparedAccounts(accounts, ids, prepare_frame(ACCOUNT_COLUMNS, columns, sort, n))
 
 
 class AccountsView(QWidget):

@@ -54,9 +54,10 @@ def _read_accounts(ws, sort=None) -> tuple[Any, dict[str, Any]]:
     ``sort_state()``), and the summary line: read in storage order as plain Python values
     (the table sorts on its own, and building typed pandas columns for 100k rows of text
     costs more than reading them), the summary computed from the same rows."""
-    from .accounts_view import prepare_accounts
+    from .accounts_view import ACCOUNT_COLUMNS, prepare_accounts
 
-    accounts = ws.accounts(ordered=False, objects=True)
+    needed = {c.key for c in ACCOUNT_COLUMNS} | {"account_id", "churn_date", "contract_start"}
+    accounts = ws.accounts(ordered=False, objects=True, columns=needed)
     return prepare_accounts(accounts, sort), ws.account_summary(accounts)
 
 
@@ -415,6 +416,9 @@ class MainWindow(QMainWindow):
             if hasattr(view, "set_workspace") and key not in ("imports",):
                 view.set_workspace(None)
         if self.workspace is not None:
+            from .today_view import invalidate_analysis
+
+            invalidate_analysis(self.workspace)     # its data and analyses leave memory
             self.workspace.close()
             self.workspace = None
         self.setWindowTitle(APP_NAME)
@@ -424,6 +428,9 @@ class MainWindow(QMainWindow):
 
     def _loaded(self, result: dict[str, Any]) -> None:
         if self.workspace is not None:
+            from .today_view import invalidate_analysis
+
+            invalidate_analysis(self.workspace)
             self.workspace.close()
         ws = result["workspace"]
         self.workspace = ws

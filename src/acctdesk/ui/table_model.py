@@ -307,6 +307,8 @@ def column_array(kind: str, series) -> np.ndarray:
         return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if isinstance(series, np.ndarray):
         return series.astype(object, copy=False)
+    if series.dtype == object:          # Python values already (None or NaN for missing,
+        return series.to_numpy()        # both shown blank): no per-cell missing test
     return series.to_numpy(dtype=object, na_value=None)
 
 
@@ -366,12 +368,14 @@ class PreparedFrame:
 
 
 def prepare_frame(columns: list[Column], frame,
-                  sort: tuple[int, Qt.SortOrder] | None = None) -> PreparedFrame:
+                  sort: tuple[int, Qt.SortOrder] | None = None,
+                  n: int | None = None) -> PreparedFrame:
     """Convert ``frame`` for a model with ``columns``, sorted by ``sort`` (the model's
-    :meth:`FrameTableModel.sort_state`): safe on any thread (no Qt object is touched)."""
+    :meth:`FrameTableModel.sort_state`): safe on any thread (no Qt object is touched).
+    ``frame`` may also be a mapping of column arrays with ``n`` rows."""
     kinds = [c.kind for c in columns]
     values = [column_array(c.kind, frame[c.key]) for c in columns]
-    n = len(frame)
+    n = len(frame) if n is None else n
     text_index: list = [None] * len(columns)
     sort_keys: list = [None] * len(columns)
     perm = None
