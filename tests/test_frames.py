@@ -57,3 +57,13 @@ def test_isin_text_matches_pandas_isin():
         values.notna().to_numpy()
     assert isin_text(values, allowed).tolist() == expected.tolist() == \
         [True, False, False, False, True, True]
+
+
+def test_date_part_slices_arrow_text_and_leaves_objects():
+    from acctdesk.frames import date_part
+
+    text = pd.Series(["2026-03-01T10:00:00", None, "2026-03-01 23:59"],
+                     dtype=pd.Series(["x"]).dtype)
+    assert date_part(text).tolist()[0] == "2026-03-01" and date_part(text).nunique() == 1
+    objects = pd.Series(["2026-03-01T10:00:00", None], dtype=object)
+    assert date_part(objects) is objects

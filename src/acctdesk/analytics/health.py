@@ -50,6 +50,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..frames import date_part
+
 from ..models.schema import ENTITY_FIELDS
 
 __all__ = [
@@ -678,7 +680,7 @@ def _days(values) -> np.ndarray:
     """ISO dates or timestamps (text) -> float days since 1970-01-01 (NaN if empty/invalid).
 
     Converts each distinct value once (exports repeat the same dates many times)."""
-    s = pd.Series(values)
+    s = date_part(values)
     if len(s) == 0:
         return np.empty(0, dtype=float)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)

@@ -55,7 +55,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ..frames import records_in_pieces
+from ..frames import date_part, records_in_pieces
 
 from .health import CLOSED_TICKET_STATUSES, active_mask
 
@@ -147,7 +147,7 @@ def _days(col: pd.Series) -> np.ndarray:
 
     Each distinct value is parsed once (a million activity dates hold a few hundred distinct
     days; parsing them all in one call held Python's interpreter lock for half a second)."""
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    codes, uniques = pd.factorize(date_part(col), use_na_sentinel=True)
     text = pd.Series([str(v)[:10] for v in uniques], dtype=object)
     parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     ns = parsed.to_numpy(dtype="datetime64[ns]")
