@@ -205,3 +205,16 @@ def test_empty_and_no_workspace_states(qtbot, runner, workspace):
     v.set_workspace(None)
     assert v.model.rowCount() == 0
     assert "Open a workspace" in v.summary.text()
+
+
+def test_risk_drivers_are_not_listed_for_a_low_risk_account():
+    from acctdesk.ui.today_view import DRIVER_FLOOR, drivers_html
+
+    drivers = ["customer for 5.4 years", "usage down 3% in 3 months"]
+    low = drivers_html(drivers, DRIVER_FLOOR / 2, "model", "Risk drivers")
+    assert "Low churn risk (5%)" in low and "5.4 years" not in low
+    high = drivers_html(drivers, 0.42, "model", "Risk drivers")
+    assert "<li>customer for 5.4 years</li>" in high
+    # without a churn model the drivers are the weakest health measures: always listed
+    assert "<li>usage down" in drivers_html(drivers, 0.01, "health", "Weakest")
+    assert "None of note" in drivers_html([], 0.5, "model", "Risk drivers")

@@ -30,8 +30,8 @@ from .table_model import Column
 from .table_view import DataTableView
 from .tasks import TaskRunner, TaskState
 from .today_view import (
-    BAND_COLOURS, card_key, currency_symbol, install_tooltips, money, portfolio_analysis,
-    shared_value,
+    BAND_COLOURS, card_key, currency_symbol, drivers_html, install_tooltips, money,
+    portfolio_analysis, shared_value,
 )
 from .undo import EditHistory
 
@@ -662,13 +662,10 @@ class AccountView(QWidget):
         self.moved_label.setText(text)
         self.measures.set_frame(r["measures"] if len(r["measures"]) else
                                 pd.DataFrame({c.key: [] for c in MEASURE_COLUMNS}))
-        drivers = r["drivers"]
         label = "Risk drivers" if r["risk_source"] == "model" else \
             "Risk drivers (weakest health measures; no churn model)"
-        self.drivers_label.setText(
-            f"<b>{label}</b>" + ("<ul style='margin-left:-20px'>" +
-                                 "".join(f"<li>{e(str(d))}</li>" for d in drivers) + "</ul>"
-                                 if drivers else "<br>None of note."))
+        self.drivers_label.setText(drivers_html(r["drivers"], r.get("churn_probability"),
+                                                r["risk_source"], label))
         w = r["whitespace"]
         if len(w):
             w = w.assign(kind_text=w["kind"].map(lambda k: {

@@ -11,6 +11,7 @@ shared :class:`~acctdesk.ui.undo.EditHistory` and audited. Double-click or Enter
 from __future__ import annotations
 
 import datetime as dt
+import html
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -102,6 +103,23 @@ def install_tooltips(grid: DataTableView) -> None:
     grid.table.setItemDelegate(delegate)
     grid.frozen_view.setItemDelegate(delegate)
     grid._tooltip_delegate = delegate
+
+
+#: below this churn probability the model's top attributions are not risks worth listing
+#: ("customer for 5.4 years" under a 0% risk reads as a warning it is not)
+DRIVER_FLOOR = 0.10
+
+
+def drivers_html(drivers, probability, risk_source: str, label: str) -> str:
+    """The risk-drivers block: the list, or why there is none to act on."""
+    e = html.escape
+    if risk_source == "model" and probability is not None and probability == probability \
+            and probability < DRIVER_FLOOR:
+        return (f"<b>{label}</b><br>Low churn risk ({probability:.0%}): nothing to act on.")
+    if not drivers:
+        return f"<b>{label}</b><br>None of note."
+    return (f"<b>{label}</b><ul style='margin-left:-20px'>"
+            + "".join(f"<li>{e(str(d))}</li>" for d in drivers) + "</ul>")
 
 
 # ====================================================================== shared analysis
@@ -620,12 +638,12 @@ class TodayView(QWidget):
         parts.append("</ul>")
         parts.append(f"<b>Next step:</b> {e(str(row['next_step']))}")
         drivers = self.result["drivers"].get(aid) or []
+        probability = row.get("churn_probability")
         if drivers:
             label = "Risk drivers" if self.result["risk_source"] == "model" else \
                 "Weakest health measures"
-            parts.append(f"<br><br><b>{label}</b><ul style='margin-left:-20px'>")
-            parts += [f"<li>{e(str(d))}</li>" for d in drivers]
-            parts.append("</ul>")
+            block = drivers_html(drivers, probability, self.result["risk_source"], label)
+            parts.append("<br><br>" + block + ("" if block.endswith("</ul>") else "<br><br>"))
         ws_top = self.result["whitespace"].get(aid)
         if ws_top:
             parts.append(f"<b>Expansion:</b> {e(str(ws_top['product']))} "
