@@ -189,3 +189,28 @@ def test_a_damaged_workspace_is_reported_not_silently_used(qtbot, window, tmp_pa
     qtbot.waitUntil(lambda: bool(messages), timeout=60_000)
     text = " ".join(messages).lower()
     assert "damaged" in text or "malformed" in text or "corrupt" in text, text
+
+
+def test_closing_a_workspace_while_a_task_reads_it_waits_for_the_task(qtbot, window,
+                                                                      demo_copy):
+    """Closing a connection a worker is inside crashed the app: the window cancels the
+    task, interrupts its SQL and closes the file once the worker has let go."""
+    _wait_loaded(qtbot, window, demo_copy)
+    ws = window.workspace
+    reading = []
+
+    def work(state):
+        while True:                     # a long read, checking for cancel between reads
+            ws.usage()
+            reading.append(1)
+            state.check()
+
+    window.runner.start("test:read", "Reading", work)
+    qtbot.waitUntil(lambda: len(reading) >= 1, timeout=30_000)
+    window.close_workspace()
+    assert window.workspace is None
+    qtbot.waitUntil(lambda: not window._retiring, timeout=30_000)
+    assert ws._all_conns == []                      # closed, after the worker stopped
+    assert window.runner.pool.activeThreadCount() == 0
+    _wait_loaded(qtbot, window, demo_copy)          # and the app goes on
+    assert window.accounts_view.model.rowCount() == 300

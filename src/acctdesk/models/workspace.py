@@ -219,7 +219,19 @@ class Workspace:
         conn.execute("PRAGMA cache_size = -65536")
         conn.execute("PRAGMA temp_store = MEMORY")
 
+    def interrupt(self) -> None:
+        """Make the SQL running on any of this workspace's connections (any thread) stop
+        with an error as soon as it can (``sqlite3_interrupt``, safe from another thread); an
+        interrupted write rolls back. For a caller about to close a workspace that
+        background work may still be reading."""
+        with self._conns_lock:
+            conns = list(self._all_conns)
+        for conn in conns:
+            with contextlib.suppress(Exception):
+                conn.interrupt()
+
     def close(self) -> None:
+        """Close every connection (all threads'): no other thread may be using one."""
         with self._conns_lock:
             conns, self._all_conns = self._all_conns, []
         for conn in conns:

@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.workspace = None
+        self._retiring: list = []        # closed workspaces waiting for their tasks to end
         self._pending_imports: list = []
         self.import_dialog = None
         self.setWindowTitle(APP_NAME)
@@ -416,10 +417,7 @@ class MainWindow(QMainWindow):
             if hasattr(view, "set_workspace") and key not in ("imports",):
                 view.set_workspace(None)
         if self.workspace is not None:
-            from .today_view import invalidate_analysis
-
-            invalidate_analysis(self.workspace)     # its data and analyses leave memory
-            self.workspace.close()
+            self._retire(self.workspace)
             self.workspace = None
         self.setWindowTitle(APP_NAME)
         self.status_label.setText("No workspace open")
@@ -427,11 +425,9 @@ class MainWindow(QMainWindow):
         self._show_welcome()
 
     def _loaded(self, result: dict[str, Any]) -> None:
-        if self.workspace is not None:
-            from .today_view import invalidate_analysis
-
-            invalidate_analysis(self.workspace)
-            self.workspace.close()
+        if self.workspace is not None and self.workspace is not result["workspace"]:
+            self.runner.cancel()        # the old workspace's tasks: their results are stale
+            self._retire(self.workspace)
         ws = result["workspace"]
         self.workspace = ws
         self._show_data(result)
@@ -451,6 +447,31 @@ class MainWindow(QMainWindow):
         if self._pending_imports:
             files, self._pending_imports = self._pending_imports, []
             self.open_import_dialog(files)
+
+    def _retire(self, ws) -> None:
+        """Close ``ws`` once no background task can still be reading it.
+
+        Its tasks were cancelled (they stop at their next check) and their SQL is interrupted;
+        closing a connection while a worker thread is inside it would crash the app, so the
+        file is closed when the task runner has no thread busy. Its shared data and analyses
+        leave memory now.
+        """
+        from .today_view import invalidate_analysis
+
+        invalidate_analysis(ws)
+        ws.interrupt()
+        self._retiring.append(ws)
+        self._close_retired()
+
+    def _close_retired(self) -> None:
+        if not self._retiring:
+            return
+        if self.runner.pool.activeThreadCount():
+            QTimer.singleShot(100, self._close_retired)
+            return
+        retiring, self._retiring = self._retiring, []
+        for ws in retiring:
+            ws.close()
 
     def _show_data(self, result: dict[str, Any]) -> None:
         ws = self.workspace
@@ -686,8 +707,14 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_state()
         self.runner.cancel()
-        self.runner.wait(10_000)
-        if self.workspace is not None:
-            self.workspace.close()
-            self.workspace = None
+        for ws in [self.workspace, *self._retiring]:
+            if ws is not None:
+                ws.interrupt()
+        idle = self.runner.wait(30_000)
+        if idle:   # a worker still inside SQLite after that: leave the files to process exit
+            for ws in [self.workspace, *self._retiring]:
+                if ws is not None:
+                    ws.close()
+            self._retiring = []
+        self.workspace = None
         super().closeEvent(event)
