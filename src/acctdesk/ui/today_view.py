@@ -435,7 +435,7 @@ class TodayView(QWidget):
         split.addWidget(self.detail)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 0)
-        split.setSizes([1000, 360])
+        split.setSizes([10_000, 300])     # the panel at its minimum: the table first
         self.split = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
