@@ -402,3 +402,15 @@ def test_a_frame_prepared_on_a_worker_shows_what_the_frame_shows(qtbot, sort):
     stale.sort(7, Qt.SortOrder.DescendingOrder)
     stale.set_frame(prepared)
     assert [r[0] for r in shown(stale)][:2] == ["Beta Labs", "Gamma Inc"]   # by seats
+
+
+def test_big_text_columns_become_python_values_in_pieces():
+    from acctdesk.ui.table_model import _PIECE, column_array
+
+    n = 2 * _PIECE + 3
+    text = pd.Series([None if i % 9 == 0 else f"reason {i}" for i in range(n)],
+                     dtype=pd.Series(["x"]).dtype)
+    got = column_array("text", text)
+    assert got.dtype == object and len(got) == n
+    assert got.tolist() == text.to_numpy(dtype=object, na_value=None).tolist()
+    assert got[9] is None and got[-1] == f"reason {n - 1}"

@@ -296,6 +296,9 @@ def _dense_rank(texts: list[str]) -> np.ndarray:
 
 
 # ====================================================================== column arrays
+#: rows converted per step when a big text column becomes Python strings
+_PIECE = 50_000
+
 def column_array(kind: str, series) -> np.ndarray:
     """A frame column as the model keeps it: floats (NaN for missing) for numeric kinds,
     objects (None for missing) for the others."""
@@ -309,7 +312,12 @@ def column_array(kind: str, series) -> np.ndarray:
         return series.astype(object, copy=False)
     if series.dtype == object:          # Python values already (None or NaN for missing,
         return series.to_numpy()        # both shown blank): no per-cell missing test
-    return series.to_numpy(dtype=object, na_value=None)
+    if len(series) <= _PIECE:
+        return series.to_numpy(dtype=object, na_value=None)
+    # Arrow-backed text becomes Python strings in pieces: half a million suggestion reasons
+    # in one call held the interpreter lock (and froze the window) for half a second
+    return np.concatenate([series.iloc[i:i + _PIECE].to_numpy(dtype=object, na_value=None)
+                           for i in range(0, len(series), _PIECE)])
 
 
 def text_codes(values: np.ndarray, kind: str, fmt: Callable[[Any], str]
