@@ -393,6 +393,9 @@ def build_worklist(
     escalate = critical & (arr >= high_value) & (arr > 0)
 
     # ---------------------------------------------------------- words
+    # plain arrays for the per-row loop: pandas indexing per row cost more than the words
+    names = acc["name"].to_numpy(dtype=object) if "name" in acc else ids
+    owners = acc["owner"].to_numpy(dtype=object) if "owner" in acc else np.full(n, None)
     rows = []
     for i in np.flatnonzero(on_list):
         reasons = []
@@ -428,8 +431,7 @@ def build_worklist(
             top = max(triggered, key=lambda k: (pts[k][i], -COMPONENTS.index(k)))
             step = NEXT_STEPS[top]
         rows.append({
-            "account_id": ids[i], "name": acc["name"].iloc[i] if "name" in acc else ids[i],
-            "owner": acc["owner"].iloc[i] if "owner" in acc else None,
+            "account_id": ids[i], "name": names[i], "owner": owners[i],
             "arr": float(arr[i]), "priority": round(float(priority[i]), 2),
             "components": comps, "reasons": reasons, "next_step": step,
             "health": _opt(health[i]), "health_before": _opt(before[i]),
