@@ -601,3 +601,15 @@ def empty_state_pages(text: str, content):
     pages.addWidget(empty)
     pages.addWidget(content)
     return empty, pages
+
+
+class EmptyStateView:
+    """Mixin for a view built with :func:`empty_state_pages` (attributes ``empty``, ``pages``
+    and ``subtitle``) that has an ``_enable(on)`` for its controls."""
+
+    def show_empty(self, text: str) -> None:
+        """Show ``text`` instead of the content, with the controls disabled."""
+        self.empty.setText(text)
+        self.pages.setCurrentWidget(self.empty)
+        self.subtitle.setText("")
+        self._enable(False)

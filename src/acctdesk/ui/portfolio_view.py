@@ -98,7 +98,7 @@ def make_grid(columns: list[Column], view_id: str, parent, *, noun: str, empty: 
 
 
 # ====================================================================== the view
-class PortfolioView(QWidget):
+class PortfolioView(charts.EmptyStateView, QWidget):
     """KPI tiles, charts and slicers over the whole book (see the module docstring).
 
     Signals: ``loaded`` (figures shown), ``account_activated(account_id)`` (a drill-down row
@@ -248,7 +248,7 @@ class PortfolioView(QWidget):
         layout.addLayout(head)
         layout.addLayout(bar)
         layout.addWidget(self.pages, 1)
-        self._set_controls_enabled(False)
+        self._enable(False)
 
     # ------------------------------------------------------------------ workspace
     def set_workspace(self, ws) -> None:
@@ -261,10 +261,7 @@ class PortfolioView(QWidget):
         self.show_charts()
         if ws is None:
             self._fill_slicers({})
-            self.empty.setText(NO_WORKSPACE_TEXT)
-            self.pages.setCurrentWidget(self.empty)
-            self.subtitle.setText("")
-            self._set_controls_enabled(False)
+            self.show_empty(NO_WORKSPACE_TEXT)
             return
         self.status.setText("Loading…")
 
@@ -289,17 +286,14 @@ class PortfolioView(QWidget):
         self.inputs = inp
         self._fill_slicers(options)
         if inp.empty or result is None:
-            self.empty.setText(EMPTY_TEXT)
-            self.pages.setCurrentWidget(self.empty)
-            self.subtitle.setText("")
+            self.show_empty(EMPTY_TEXT)
             self.status.setText("")
-            self._set_controls_enabled(False)
             self.result = None
             self.loaded.emit()
             return
         self._show(result, {})
 
-    def _set_controls_enabled(self, on: bool) -> None:
+    def _enable(self, on: bool) -> None:
         for box in self.slicers.values():
             box.setEnabled(on)
         self.clear_slicers_button.setEnabled(on)
@@ -378,7 +372,7 @@ class PortfolioView(QWidget):
         self.subtitle.setToolTip(inp.risk_label)
         self._draw_charts(result["charts"], cur)
         self.pages.setCurrentWidget(self.content)
-        self._set_controls_enabled(True)
+        self._enable(True)
         self.status.setText("")
         if self.current_drill is not None and self.current_drill in self.kpis:
             self.show_drilldown(self.current_drill, emit=False)

@@ -29,7 +29,7 @@ NO_WORKSPACE_TEXT = "<h3>No workspace open</h3>Open a workspace (or the demo) to
 FILTERS = {"owner": "All owners", "segment": "All segments"}
 
 
-class RenewalsView(QWidget):
+class RenewalsView(charts.EmptyStateView, QWidget):
     """Renewals by month (bars of ARR split by health band, expected renewed ARR as a line),
     the renewal list sorted by ARR at risk, and the forecast figures.
 
@@ -135,10 +135,7 @@ class RenewalsView(QWidget):
         self.inputs = None
         if ws is None:
             self._fill_filters(None)
-            self.empty.setText(NO_WORKSPACE_TEXT)
-            self.pages.setCurrentWidget(self.empty)
-            self.subtitle.setText("")
-            self._enable(False)
+            self.show_empty(NO_WORKSPACE_TEXT)
             return
         self.subtitle.setText("Loading…")
 
@@ -162,10 +159,7 @@ class RenewalsView(QWidget):
         self.inputs = inp
         self._fill_filters(options)
         if inp.empty:
-            self.empty.setText(EMPTY_TEXT)
-            self.pages.setCurrentWidget(self.empty)
-            self.subtitle.setText("")
-            self._enable(False)
+            self.show_empty(EMPTY_TEXT)
             self.loaded.emit()
             return
         self.grid.set_band_colours("band", inp.band_colours)

@@ -46,7 +46,7 @@ SORTS = {"whitespace": "Sort: most whitespace", "name": "Sort: account name",
          "owned": "Sort: fewest products owned"}
 
 
-class WhitespaceView(QWidget):
+class WhitespaceView(charts.EmptyStateView, QWidget):
     """Heat map, suggestions and backtest (see the module docstring).
 
     Signals: ``loaded`` (shown), ``account_activated(account_id)`` (a suggestion row or a
@@ -199,10 +199,7 @@ class WhitespaceView(QWidget):
         self._account = None
         if ws is None:
             self._fill_filters(None)
-            self.empty.setText(NO_WORKSPACE_TEXT)
-            self.pages.setCurrentWidget(self.empty)
-            self.subtitle.setText("")
-            self._enable(False)
+            self.show_empty(NO_WORKSPACE_TEXT)
             return
         self.subtitle.setText("Loading…")
 
@@ -226,10 +223,7 @@ class WhitespaceView(QWidget):
         self.inputs = inp
         self._fill_filters(options)
         if figures is None:
-            self.empty.setText(EMPTY_TEXT)
-            self.pages.setCurrentWidget(self.empty)
-            self.subtitle.setText("")
-            self._enable(False)
+            self.show_empty(EMPTY_TEXT)
             self.loaded.emit()
             return
         self._draw_backtest(inp.backtest or {})
