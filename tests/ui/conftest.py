@@ -1,9 +1,56 @@
-"""Fixtures shared by the view tests."""
+"""Fixtures and helpers shared by the view tests."""
+import contextlib
 import shutil
 
 import pytest
 
 from acctdesk.ui.tasks import TaskRunner
+
+#: how long a view may take to load the demo
+LOAD_MS = 60_000
+
+
+def shown(qtbot, widget, size=(1240, 840)):
+    """``widget`` registered with qtbot, resized and shown on screen."""
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def open_in(qtbot, view, ws):
+    """Give ``view`` the workspace ``ws`` and wait until it has loaded."""
+    with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
+        view.set_workspace(ws)
+
+
+@contextlib.contextmanager
+def loaded_on(qtbot, view, path):
+    """(view, workspace): ``view`` showing the workspace at ``path``; cleared and closed
+    afterwards."""
+    from acctdesk.models import Workspace
+
+    ws = Workspace(path)
+    open_in(qtbot, view, ws)
+    try:
+        yield view, ws
+    finally:
+        view.set_workspace(None)
+        ws.close()
+
+
+@contextlib.contextmanager
+def with_own_runner(qtbot, view_class, size=(1270, 860)):
+    """A view of ``view_class`` on a task runner of its own, closed and drained after."""
+    runner = TaskRunner()
+    view = shown(qtbot, view_class(runner), size)
+    try:
+        yield view
+    finally:
+        view.close()
+        runner.cancel()
+        runner.wait(30_000)
 
 
 @pytest.fixture
@@ -32,3 +79,25 @@ def trained_demo(demo_path):
     with Workspace(demo_path) as ws:
         risk_for_workspace(ws)
     return demo_path
+
+
+@pytest.fixture
+def trained_ws(trained_demo, tmp_path):
+    """A writable copy of the trained demo, opened; its shared analyses forgotten after."""
+    from acctdesk.models import Workspace
+    from acctdesk.ui.today_view import invalidate_analysis
+
+    path = tmp_path / "demo.acctdesk"
+    shutil.copy(trained_demo, path)
+    w = Workspace(path)
+    yield w
+    invalidate_analysis(w)
+    w.close()
+
+
+@pytest.fixture
+def history():
+    """An edit history of its own (the window's Edit > Undo stack)."""
+    from acctdesk.ui.undo import EditHistory
+
+    return EditHistory()

@@ -1,7 +1,6 @@
 """The Account 360 view on a real demo workspace: header values, charts, timeline edits."""
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import openpyxl
@@ -9,29 +8,18 @@ import pytest
 
 from acctdesk.analytics.health import ScoringData, score_accounts
 from acctdesk.analytics.scorecard_presets import default_scorecard
-from acctdesk.models import Workspace
 from acctdesk.models.model_store import risk_for_workspace
 from acctdesk.ui.account_view import AccountView
-from acctdesk.ui.today_view import invalidate_analysis
 from acctdesk.ui.undo import EditHistory
 
-LOAD_MS = 60_000
+from .conftest import LOAD_MS
+
 ACCOUNT = "A000213"
 
 
 @pytest.fixture
-def ws(trained_demo, tmp_path):
-    path = tmp_path / "demo.acctdesk"
-    shutil.copy(trained_demo, path)
-    w = Workspace(path)
-    yield w
-    invalidate_analysis(w)
-    w.close()
-
-
-@pytest.fixture
-def history():
-    return EditHistory()
+def ws(trained_ws):
+    return trained_ws
 
 
 @pytest.fixture

@@ -8,30 +8,20 @@ from PySide6.QtCore import Qt
 
 from acctdesk.analytics import portfolio as P
 from acctdesk.analytics.health import active_mask
-from acctdesk.models import Workspace
 from acctdesk.ui.portfolio_view import PortfolioView
 
-LOAD_MS = 60_000
+from .conftest import LOAD_MS, loaded_on, shown
 
 
 @pytest.fixture
 def view(qtbot, runner):
-    v = PortfolioView(runner)
-    qtbot.addWidget(v)
-    v.resize(1240, 840)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
+    return shown(qtbot, PortfolioView(runner))
 
 
 @pytest.fixture
 def loaded(qtbot, view, demo_path):
-    ws = Workspace(demo_path)
-    with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
-        view.set_workspace(ws)
-    yield view, ws
-    view.set_workspace(None)
-    ws.close()
+    with loaded_on(qtbot, view, demo_path) as pair:
+        yield pair
 
 
 def test_tiles_show_the_workspace_figures_with_definitions(loaded):

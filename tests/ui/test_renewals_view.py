@@ -8,30 +8,20 @@ import pytest
 from PySide6.QtCore import Qt
 
 from acctdesk.analytics import portfolio as P
-from acctdesk.models import Workspace
 from acctdesk.ui.renewals_view import RenewalsView
 
-LOAD_MS = 60_000
+from .conftest import LOAD_MS, loaded_on, shown
 
 
 @pytest.fixture
 def view(qtbot, runner):
-    v = RenewalsView(runner)
-    qtbot.addWidget(v)
-    v.resize(1240, 840)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
+    return shown(qtbot, RenewalsView(runner))
 
 
 @pytest.fixture
 def loaded(qtbot, view, demo_path):
-    ws = Workspace(demo_path)
-    with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
-        view.set_workspace(ws)
-    yield view, ws
-    view.set_workspace(None)
-    ws.close()
+    with loaded_on(qtbot, view, demo_path) as pair:
+        yield pair
 
 
 def test_forecast_is_the_sum_of_arr_times_one_minus_risk_over_its_rows(loaded):

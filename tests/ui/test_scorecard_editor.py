@@ -9,20 +9,14 @@ from acctdesk.analytics.health import ScoringData, score_accounts
 from acctdesk.models import Workspace
 from acctdesk.models.scores import load_scorecards
 from acctdesk.ui.scorecard_editor import NO_SCORE, ScorecardView
-from acctdesk.ui.tasks import TaskRunner
+
+from .conftest import open_in, with_own_runner
 
 
 @pytest.fixture
 def view(qtbot):
-    runner = TaskRunner()
-    v = ScorecardView(runner)
-    qtbot.addWidget(v)
-    v.resize(1270, 860)
-    v.show()
-    yield v
-    v.close()
-    runner.cancel()
-    runner.wait(30_000)
+    with with_own_runner(qtbot, ScorecardView) as v:
+        yield v
 
 
 @pytest.fixture
@@ -30,11 +24,6 @@ def ws(demo_copy):
     w = Workspace(demo_copy)
     yield w
     w.close()
-
-
-def _open(qtbot, view, ws):
-    with qtbot.waitSignal(view.loaded, timeout=60_000):
-        view.set_workspace(ws)
 
 
 def _expected_counts(ws, card) -> dict[str, int]:
@@ -51,7 +40,7 @@ def test_empty_state_without_a_workspace(view):
 
 
 def test_opens_the_default_card_with_a_preview(qtbot, view, ws):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     assert view.pages.currentWidget() is view.editor
     assert view.card.id == "health"
     assert view.band_counts() == _expected_counts(ws, view.card)
@@ -61,7 +50,7 @@ def test_opens_the_default_card_with_a_preview(qtbot, view, ws):
 
 
 def test_changing_a_weight_updates_shares_and_preview(qtbot, view, ws):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     before = view.band_counts()
     with qtbot.waitSignal(view.preview_updated, timeout=60_000):
         view.weight_spin("Product usage").setValue(105)    # 105 of 175 in total
@@ -78,7 +67,7 @@ def test_changing_a_weight_updates_shares_and_preview(qtbot, view, ws):
 
 
 def test_an_invalid_threshold_shows_its_problem_and_disables_save(qtbot, view, ws):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     view.select_measure("last_touch")
     assert view.mapping_pages.currentIndex() == 0
     view.set_threshold(1, "20")          # 31, 20, 91: not increasing
@@ -91,7 +80,7 @@ def test_an_invalid_threshold_shows_its_problem_and_disables_save(qtbot, view, w
 
 
 def test_a_bad_linear_range_and_band_are_reported(qtbot, view, ws):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     view.select_measure("seat_utilisation")
     assert view.mapping_pages.currentIndex() == 1
     view.full_edit.setText("0.05")
@@ -101,7 +90,7 @@ def test_a_bad_linear_range_and_band_are_reported(qtbot, view, ws):
 
 
 def test_save_then_load_scorecards_returns_the_edited_card(qtbot, view, ws, demo_copy):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     view.weight_spin("nps").setValue(20)
     view.id_edit.setText("my_health")
     view.id_edit.textEdited.emit("my_health")
@@ -119,7 +108,7 @@ def test_save_then_load_scorecards_returns_the_edited_card(qtbot, view, ws, demo
 
 
 def test_band_colour_through_the_non_modal_dialog(qtbot, view, ws):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     dialog = view.pick_band_colour(0)
     assert not dialog.isModal()
     with qtbot.waitSignal(view.preview_updated, timeout=60_000):
@@ -130,7 +119,7 @@ def test_band_colour_through_the_non_modal_dialog(qtbot, view, ws):
 
 
 def test_export_import_round_trip(qtbot, view, ws, tmp_path):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     view.weight_spin("Support").setValue(35)
     path = tmp_path / "card.json"
     view.ask_save_path = lambda *a: str(path)
@@ -148,7 +137,7 @@ def test_export_import_round_trip(qtbot, view, ws, tmp_path):
 
 
 def test_importing_a_broken_file_says_why(qtbot, view, ws, tmp_path):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     view.ask_open_path = lambda *a: str(bad)
@@ -158,7 +147,7 @@ def test_importing_a_broken_file_says_why(qtbot, view, ws, tmp_path):
 
 
 def test_assignment_rules_are_shown_and_saved(qtbot, view, ws, demo_copy):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     assert view.rules_table.rowCount() == 1
     assert view.rules_table.cellWidget(0, 4).currentData() == "onboarding"
     assert "Accounts per card" in view.assignment_status.text()
@@ -171,13 +160,13 @@ def test_assignment_rules_are_shown_and_saved(qtbot, view, ws, demo_copy):
 
 
 def test_clearing_the_workspace(qtbot, view, ws):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     view.set_workspace(None)
     assert view.pages.currentWidget() is view.empty
 
 
 def test_empty_workspace_has_cards_but_no_preview(qtbot, view, workspace):
-    _open(qtbot, view, workspace)
+    open_in(qtbot, view, workspace)
     assert view.card is not None
     assert view.band_counts() is None
     assert "No accounts to preview" in view.preview_caption.text()

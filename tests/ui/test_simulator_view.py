@@ -9,20 +9,14 @@ from acctdesk.analytics.capacity import capacity_by_owner
 from acctdesk.analytics.simulator import rates_from_workspace, simulate_total
 from acctdesk.models import Workspace
 from acctdesk.ui.simulator_view import SimulatorView
-from acctdesk.ui.tasks import TaskRunner
+
+from .conftest import open_in, with_own_runner
 
 
 @pytest.fixture
 def view(qtbot):
-    runner = TaskRunner()
-    v = SimulatorView(runner)
-    qtbot.addWidget(v)
-    v.resize(1270, 860)
-    v.show()
-    yield v
-    v.close()
-    runner.cancel()
-    runner.wait(30_000)
+    with with_own_runner(qtbot, SimulatorView) as v:
+        yield v
 
 
 @pytest.fixture
@@ -30,11 +24,6 @@ def ws(demo_file):
     w = Workspace(demo_file)
     yield w
     w.close()
-
-
-def _open(qtbot, view, ws):
-    with qtbot.waitSignal(view.loaded, timeout=60_000):
-        view.set_workspace(ws)
 
 
 def test_the_papers_example_gives_10_918_817(qtbot, view):
@@ -63,7 +52,7 @@ def test_without_a_workspace_the_calculator_still_works(view):
 
 
 def test_measured_run_side_by_side(qtbot, view, ws):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     rates = rates_from_workspace(ws, period="month")
     assert round(view.measured_total()) == round(rates.simulate(3).total)
     assert f"{rates.accounts:,} active accounts" in view.measured_label.text()
@@ -79,7 +68,7 @@ def test_measured_run_side_by_side(qtbot, view, ws):
 
 
 def test_capacity_table_owners_equal_the_workspace_owners(qtbot, view, ws):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     model = view.owner_model
     col = model.column_index("owner")
     shown = {model.index(r, col).data() for r in range(model.rowCount())}
@@ -96,7 +85,7 @@ def test_capacity_table_owners_equal_the_workspace_owners(qtbot, view, ws):
 
 
 def test_changing_the_meeting_plan_updates_utilisation(qtbot, view, ws):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     before = view.capacity_frame()["utilisation"].max()
     with qtbot.waitSignal(view.capacity_updated, timeout=30_000):
         view.set_meeting(0, per_year=24)          # check-ins twice a month: 30 h/account
@@ -109,7 +98,7 @@ def test_changing_the_meeting_plan_updates_utilisation(qtbot, view, ws):
 
 
 def test_export(qtbot, view, ws, tmp_path):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     path = tmp_path / "sim.xlsx"
     view.ask_save_path = lambda *a: str(path)
     view.export_button.click()
@@ -118,7 +107,7 @@ def test_export(qtbot, view, ws, tmp_path):
 
 
 def test_clearing_the_workspace(qtbot, view, ws):
-    _open(qtbot, view, ws)
+    open_in(qtbot, view, ws)
     view.set_workspace(None)
     assert view.measured_total() is None
     assert view.owner_model.rowCount() == 0

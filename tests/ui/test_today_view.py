@@ -3,32 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
 import openpyxl
 import pytest
 
-from acctdesk.models import Workspace
 from acctdesk.ui.account_view import AccountView
-from acctdesk.ui.today_view import TodayView, invalidate_analysis
-from acctdesk.ui.undo import EditHistory
+from acctdesk.ui.today_view import TodayView
 
-LOAD_MS = 60_000
-
-
-@pytest.fixture
-def ws(trained_demo, tmp_path):
-    path = tmp_path / "demo.acctdesk"
-    shutil.copy(trained_demo, path)
-    w = Workspace(path)
-    yield w
-    invalidate_analysis(w)
-    w.close()
+from .conftest import LOAD_MS
 
 
 @pytest.fixture
-def history():
-    return EditHistory()
+def ws(trained_ws):
+    return trained_ws
 
 
 @pytest.fixture

@@ -6,30 +6,20 @@ import openpyxl
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from acctdesk.models import Workspace
 from acctdesk.ui.whitespace_view import OWNED, WhitespaceView
 
-LOAD_MS = 60_000
+from .conftest import LOAD_MS, loaded_on, shown
 
 
 @pytest.fixture
 def view(qtbot, runner):
-    v = WhitespaceView(runner)
-    qtbot.addWidget(v)
-    v.resize(1240, 840)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
+    return shown(qtbot, WhitespaceView(runner))
 
 
 @pytest.fixture
 def loaded(qtbot, view, demo_path):
-    ws = Workspace(demo_path)
-    with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
-        view.set_workspace(ws)
-    yield view, ws
-    view.set_workspace(None)
-    ws.close()
+    with loaded_on(qtbot, view, demo_path) as pair:
+        yield pair
 
 
 def _products(ws):
