@@ -13,7 +13,7 @@ from typing import Sequence
 from . import __version__
 
 
-from .commands import UsageError
+from .commands import UsageError, iso_date, positive_int
 
 
 def _command_modules():
@@ -29,25 +29,6 @@ def _command_modules():
         if hasattr(mod, "NAME") and hasattr(mod, "run"):
             mods.append(mod)
     return mods
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _iso_date(text: str) -> str:
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,10 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="write a demo workspace")
     p.add_argument("path", type=Path, help="new workspace file, e.g. demo.acctdesk")
-    p.add_argument("--accounts", type=_positive_int, default=400,
+    p.add_argument("--accounts", type=positive_int, default=400,
                    help="number of accounts (default 400)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--as-of", type=_iso_date, default=None,
+    p.add_argument("--as-of", type=iso_date, default=None,
                    help="the demo's data date (default: the last day of last month)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
