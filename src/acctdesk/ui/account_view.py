@@ -30,8 +30,8 @@ from .table_model import Column
 from .table_view import DataTableView
 from .tasks import TaskRunner, TaskState
 from .today_view import (
-    BAND_COLOURS, card_key, currency_symbol, drivers_html, install_tooltips, money,
-    portfolio_analysis, shared_value,
+    BAND_COLOURS, currency_symbol, drivers_html, install_tooltips, money, portfolio_analysis,
+    portfolio_scores,
 )
 from .undo import EditHistory
 
@@ -130,7 +130,7 @@ def _fmt_value(v: Any, unit: str) -> str:
 
 def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
     """Worker: everything the 360 view shows for one account."""
-    from ..analytics.health import ScoringData, contributions, explain_change, score_accounts
+    from ..analytics.health import contributions, explain_change, score_accounts
     from ..analytics.metrics import mrr_by_month
     from ..models.scores import score_history
 
@@ -153,8 +153,7 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
             return score_accounts(card, data, day)
         # the whole portfolio (a percentile measure ranks the account against the others):
         # computed once per day and card, then every account's 360 view reuses it
-        return shared_value(ws, ("scores", card_key(card), day),
-                            lambda: score_accounts(card, data, day))
+        return portfolio_scores(ws, card, data, day)
 
     hist = score_history(ws, card.id, account_id)
     if len(hist) >= 2:
@@ -692,8 +691,8 @@ class AccountView(QWidget):
         self.logins_plot.setTitle("Logins per month", color="#333", size="10pt")
         x = np.arange(len(u))
         months = [str(m) for m in u.index]
-        legend = self.users_plot.plotItem.legend or self.users_plot.addLegend(
-            offset=(-10, -10), labelTextColor="#333")
+        if self.users_plot.plotItem.legend is None:    # the series' names label them
+            self.users_plot.addLegend(offset=(-10, -10), labelTextColor="#333")
         if "active_users" in u:
             self.users_plot.plot(x, u["active_users"].to_numpy(dtype=float),
                                  pen=pg.mkPen("#1f3864", width=2), symbol="o", symbolSize=6,
@@ -803,7 +802,6 @@ class AccountView(QWidget):
     def export_to(self, path):
         """Write the account's header and tables to one xlsx workbook (one sheet each)."""
         from ..export.tables import ColumnSpec, SheetSpec, write_xlsx
-        from .table_model import EXPORT_KINDS
 
         if self.result is None:
             raise ValueError("no account is shown")

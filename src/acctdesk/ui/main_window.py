@@ -9,14 +9,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
     QProgressBar, QPushButton, QStackedWidget, QWidget,
 )
 
-from .. import APP_NAME, __version__
+from .. import APP_NAME
 from . import settings as app_settings
 from .accounts_view import AccountsView
 from .imports_view import ImportsView
@@ -561,13 +561,12 @@ class MainWindow(QMainWindow):
         def work(state: TaskState):
             import pandas as pd
 
-            from ..analytics.health import score_accounts
-            from .today_view import portfolio_analysis
+            from .today_view import portfolio_analysis, portfolio_scores
 
             analysis = portfolio_analysis(ws, state)
             state.check()
             card = analysis["card"]
-            scores = score_accounts(card, analysis["data"], analysis["as_of"])
+            scores = portfolio_scores(ws, card, analysis["data"], analysis["as_of"])
             frame = pd.DataFrame({"account_id": scores["account_id"],
                                   "health_score": scores["score"],
                                   "health_band": scores["band"]}).set_index("account_id")

@@ -169,6 +169,15 @@ def card_key(card) -> str:
     return f"{card.id}:{hashlib.sha1(text.encode()).hexdigest()[:12]}"
 
 
+def portfolio_scores(ws, card, data, day: str):
+    """``score_accounts(card, data, day)`` over the whole portfolio, computed once per card
+    definition and day and shared (the Accounts table and every 360 view use the same)."""
+    from ..analytics.health import score_accounts
+
+    return shared_value(ws, ("scores", card_key(card), day),
+                        lambda: score_accounts(card, data, day))
+
+
 def workspace_data(ws):
     """Every entity of ``ws`` as a :class:`~acctdesk.analytics.health.ScoringData`, read once
     and shared by the views (and their prepared arrays with it) until
@@ -243,8 +252,6 @@ def _analyse(ws, as_of: str | None, state: TaskState | None) -> dict[str, Any]:
 
 def load_today(ws, state: TaskState) -> dict[str, Any]:
     """Worker: the worklist of ``ws`` with everything the view shows."""
-    import pandas as pd
-
     from ..analytics.worklist import worklist_from_workspace
     from ..models.edits import worklist_states
 
