@@ -199,3 +199,13 @@ def test_team_targets_by_hand(ws):
     # A3's alert is only one day old (not yet 48 hours)
     assert team["health_alerts"] == 3 and team["alerts_unanswered"] == 1
     assert bob["alerts_unanswered"] == 1 and ann["alerts_unanswered"] == 0
+
+
+def test_team_targets_from_workspace(ws):
+    from acctdesk.analytics.worklist import team_targets_from_workspace
+
+    t = team_targets_from_workspace(ws).set_index("owner")
+    assert list(t.index) == ["(all)", "Ann", "Bob"]
+    assert (t.loc["(all)", "accounts"], t.loc["Ann", "accounts"],
+            t.loc["Bob", "accounts"]) == (3, 2, 1)
+    assert t.loc["(all)", "grr"] == pytest.approx(17_000 / 19_500)

@@ -739,7 +739,7 @@ def team_targets_from_workspace(ws, *, as_of: str | None = None,
     as_of = str(as_of or ws.data_date() or "")[:10]
     if not as_of:
         raise ValueError("the workspace has no data yet (no data date)")
-    data, card, current = _scoring(ws, as_of, scorecard, data)
+    data, card, current = _scoring(ws, as_of, scorecard)
     previous, _label = _baseline(ws, card, data, as_of, st)
     hist = score_history(ws, card.id, expand=False)
     hist = hist[hist["as_of"] < as_of][["account_id", "as_of", "score"]]
