@@ -34,7 +34,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-from ..importers.pack_marker import MARKER_PROPERTY, MARKER_SHEET, WORKLIST_SHEET, is_pack
+from ..importers.pack_marker import MARKER_SHEET, WORKLIST_SHEET, is_pack
 from .pack import EDITABLE_COLUMNS, STATUS_CHOICES
 
 __all__ = ["PROFILE_ID", "is_pack", "import_pack", "read_pack_edits", "PackEdits"]

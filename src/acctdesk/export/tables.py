@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import csv as _csv
 import datetime as dt
-import math
 import os
 import re
 import secrets
@@ -44,7 +43,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import numpy as np

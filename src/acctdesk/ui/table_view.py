@@ -24,15 +24,15 @@ from typing import Any, Mapping
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QMenu, QPushButton, QSizePolicy, QTableView, QToolButton, QVBoxLayout, QWidget,
+    QMenu, QPushButton, QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
 from . import settings as app_settings
 from .table_model import (
-    DATE_KINDS, EXPORT_KINDS, FILTER_HELP, NUMERIC_KINDS, TEXT_KINDS, Column, FrameTableModel,
+    DATE_KINDS, EXPORT_KINDS, FILTER_HELP, NUMERIC_KINDS, Column, FrameTableModel,
     SetFilter, parse_filter, tint_hex,
 )
 
