@@ -37,7 +37,10 @@ def norm(value, key: str | None = None):
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
     if hasattr(value, "isoformat"):
-        value = value.isoformat()
+        midnight = getattr(value, "hour", 0) == 0 and getattr(value, "minute", 0) == 0 \
+            and getattr(value, "second", 0) == 0
+        value = value.date().isoformat() if midnight and hasattr(value, "date") \
+            else value.isoformat()
     if isinstance(value, bool) or value is None or isinstance(value, int):
         return value
     if isinstance(value, float):

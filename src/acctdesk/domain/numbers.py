@@ -1,0 +1,35 @@
+"""Numbers made safe for JSON: JSON has no NaN and no Infinity, so a figure that cannot be
+computed is ``null``. One helper for every command's ``--json`` and every stored envelope."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def finite(value: Any, digits: int | None = None) -> float | None:
+    """``value`` as a float rounded to ``digits`` (None: as is); None when it is missing,
+    not a number, NaN or infinite."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(v):
+        return None
+    return round(v, digits) if digits is not None else v
+
+
+def json_safe(value: Any, digits: int | None = None) -> Any:
+    """``value`` with every float made :func:`finite` (rounded to ``digits``), numpy scalars
+    made Python values, tuples made lists and keys made text, recursively."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v, digits) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)) and \
+            type(value).__module__ == "numpy":
+        value = value.item()
+    if isinstance(value, float):
+        return finite(value, digits)
+    return value

@@ -1,0 +1,82 @@
+"""Results kept once per workspace and data version, built by the first caller that asks.
+
+A key is ``(workspace identity, data version, name...)``. The identity is the workspace's file
+and the id it was created with (:meth:`~acctdesk.models.workspace.Workspace.identity`), never
+the address of a Python object; the data version moves with every committed change
+(:meth:`~acctdesk.models.workspace.Workspace.data_version`), so a result is reused exactly
+while the data it was computed from is unchanged, by every view and command in the process.
+
+When a newer version of a workspace is asked for, the results of its older versions leave
+memory. Several threads asking for the same missing result wait for the first one to build
+it; if that one fails or is cancelled, the next one builds it.
+
+This is the in-memory tier. A persistent tier (results stored in the workspace per data
+version, so that reopening an unchanged workspace reads them instead of recomputing) plugs in
+behind :meth:`ResultCache.get_or_build` without changing its callers.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Hashable
+
+
+class ResultCache:
+    """A thread-safe map ``(identity, version, *name) -> value`` built once per key."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple, Any] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._latest: dict[str, int] = {}
+        self._guard = threading.Lock()
+
+    def get_or_build(self, identity: str, version: int, name: tuple[Hashable, ...],
+                     build: Callable[[], Any]) -> Any:
+        """The value under the key, built by ``build()`` if it is missing."""
+        key = (identity, version) + tuple(name)
+        with self._guard:
+            if key in self._values:
+                return self._values[key]
+            self._note_version(identity, version)
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._guard:
+                if key in self._values:
+                    return self._values[key]
+            value = build()
+            with self._guard:
+                if self._latest.get(identity, version) <= version:
+                    self._values[key] = value
+                self._locks.pop(key, None)
+            return value
+
+    def peek(self, identity: str, version: int, name: tuple[Hashable, ...]) -> Any:
+        """The value under the key, or None when it was not built."""
+        with self._guard:
+            return self._values.get((identity, version) + tuple(name))
+
+    def put(self, identity: str, version: int, name: tuple[Hashable, ...], value: Any) -> None:
+        """Store ``value`` under the key (replacing one)."""
+        with self._guard:
+            self._note_version(identity, version)
+            self._values[(identity, version) + tuple(name)] = value
+
+    def forget(self, identity: str | None = None) -> None:
+        """Drop every value of one workspace (or of all)."""
+        with self._guard:
+            for key in [k for k in self._values if identity is None or k[0] == identity]:
+                del self._values[key]
+            if identity is None:
+                self._latest.clear()
+            else:
+                self._latest.pop(identity, None)
+
+    def _note_version(self, identity: str, version: int) -> None:
+        """Called under the guard: a newer version drops the older ones' values."""
+        if version > self._latest.get(identity, -1):
+            self._latest[identity] = version
+            for key in [k for k in self._values if k[0] == identity and k[1] < version]:
+                del self._values[key]
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._values)
