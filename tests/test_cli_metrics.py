@@ -71,13 +71,15 @@ def test_metrics_json_matches_the_generator(demo):
     for a, b in zip(mv, mv[1:]):
         assert b["start_mrr"] == a["end_mrr"]
     assert data["mrr"] == mv[-1]["end_mrr"]
-    assert data["arr"] == pytest.approx(12 * data["mrr"], abs=0.01)
+    assert data["arr_billing"] == pytest.approx(12 * data["mrr"], abs=0.01)
     assert 0 <= data["grr"] <= 1 and 0 <= data["logo_churn"] <= 1
     assert data["nrr"] is not None and data["logo_retention"] == pytest.approx(
         1 - data["logo_churn"])
     # the generator's own ledger: active accounts and their ARR
     info = json.loads(run("info", str(demo), "--json").stdout)
-    assert data["arr"] == pytest.approx(info["arr_active"], rel=0.01)
+    assert data["arr"] == pytest.approx(info["arr_active"], abs=0.01)   # the same ARR
+    assert data["arr_billing"] == pytest.approx(info["arr_active"], rel=0.01)
+    assert sum(data["bands"].values()) <= info["active_accounts"]
     assert data["accounts"] == info["active_accounts"]
 
     from acctdesk.models.demo import generate_demo

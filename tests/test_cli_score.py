@@ -112,3 +112,27 @@ def test_scorecard_export_import_list(demo, tmp_path):
     scored = json.loads(run("score", str(demo), "--scorecard", "team", "--no-store",
                             "--json").stdout)
     assert scored["assigned"] == {} and list(scored["scorecards"]) == ["team"]
+
+
+def test_score_json_never_prints_infinity_or_nan():
+    """A score or change that cannot be a number is null in the JSON (which has neither
+    NaN nor Infinity), like every other command's figures."""
+    import math
+
+    import pandas as pd
+
+    from acctdesk.analytics.assignment import default_assignment
+    from acctdesk.analytics.scorecard_presets import builtin_scorecards
+    from acctdesk.commands.score import report
+
+    accounts = pd.DataFrame({
+        "account_id": ["A", "B"], "name": ["Alpha", "Beta"], "scorecard": ["health"] * 2,
+        "score": [math.inf, 55.0], "band": ["Red", "Yellow"], "trend": ["new", "down"],
+        "delta": [math.nan, -math.inf], "drivers": [[], []]})
+    result = {"accounts": accounts, "cards": builtin_scorecards(),
+              "assignment": default_assignment(), "side_by_side": {}, "as_of": "2026-10-31",
+              "stored": 0, "previous": {"health": None}}
+    text = json.dumps(report(result, "w.acctdesk"), allow_nan=False)
+    got = json.loads(text)["accounts"]
+    assert got[0]["score"] is None and got[0]["delta"] is None and got[1]["delta"] is None
+    assert got[1]["score"] == 55.0

@@ -150,7 +150,9 @@ def outputs(demo, tmp_path_factory):
                          "Portfolio KPIs": owner_sheets["Portfolio KPIs"]}
 
     from acctdesk.analytics import portfolio as P
-    from acctdesk.ui.today_view import invalidate_analysis, load_today, shared_inputs
+    from acctdesk.engine import Engine, forget
+    from acctdesk.engine.portfolio import portfolio_inputs
+    from acctdesk.ui.today_view import load_today
 
     with Workspace(demo) as ws:
         today = load_today(ws, _State())
@@ -159,21 +161,22 @@ def outputs(demo, tmp_path_factory):
             "band", "churn_probability", "arr_at_risk", "reasons_text", "next_step"])
         out["today"]["risk_source"] = today["risk_source"]
         out["today"]["risk_note"] = today["risk_note"]
-        inp = P.load_inputs(ws, parts=("health", "risk", "whitespace"), **shared_inputs(ws))
+        inp = portfolio_inputs(Engine(ws).analysis())
         result = P.compute_portfolio(inp, {})
         out["portfolio"] = {"tiles": [
             {"key": k.key, "value": norm(k.value), "detail": k.detail,
              "rows": int(len(k.rows))} for k in result["kpis"]],
             "accounts": result["accounts"]}
-        inp = P.load_inputs(ws, parts=("health", "risk"), **shared_inputs(ws))
         rows, by_month = P.renewals(inp, {})
+        cols = ["account_id", "renewal_date", "arr", "churn_probability",
+                "expected_renewed_arr", "probability_source"]
+        if "horizon_probability" in rows:
+            cols.insert(3, "horizon_probability")
         out["renewals"] = {
             "forecast": norm(P.renewal_forecast(rows)),
             "by_month": frame_rows(by_month, list(by_month.columns)),
-            "rows": frame_rows(rows, ["account_id", "renewal_date", "arr",
-                                      "churn_probability", "expected_renewed_arr",
-                                      "probability_source"])}
-        invalidate_analysis(ws)
+            "rows": frame_rows(rows, cols)}
+        forget(ws)
     return out
 
 
@@ -192,7 +195,8 @@ def _accounts_columns(qtbot, path: Path) -> dict:
         model = w.accounts_view.model
         keys = ["health_score", "health_band", "churn_risk", "whitespace_value"]
         ids = w.accounts_view._ids
-        cols = {k: model.column_values(model.column_index(k)) for k in keys}
+        frame_rows = np.arange(model.total_rows())           # frame order, as ids
+        cols = {k: model.column_values(model.column_index(k), frame_rows) for k in keys}
         rows = []
         for i in np.argsort(ids.astype(str)):
             row = [str(ids[i])]

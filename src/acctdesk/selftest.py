@@ -271,11 +271,12 @@ def step_score(ctx: dict) -> str:
     _need(ctx, "ws")
     import numpy as np
 
-    from .analytics.health import ScoringData, score_accounts
+    from .analytics.health import score_accounts
     from .analytics.scorecard_presets import default_scorecard
+    from .engine import read_data
 
     ws = ctx["ws"]
-    data = ScoringData.from_workspace(ws)
+    data = read_data(ws)
     card = default_scorecard(data)
     scores = score_accounts(card, data, ctx["data_date"])
     scored = int(np.isfinite(scores["score"].to_numpy(dtype=float)).sum())

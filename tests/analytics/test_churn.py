@@ -241,7 +241,11 @@ def test_too_few_events_raise():
 
 def test_small_data_falls_back_to_health_score():
     data, p = demo_data(40, seed=1)
-    result, model = churn_risk(data, DATA_DATE)
+    card = default_scorecard(data)
+    health = score_accounts(card, data, DATA_DATE).assign(scorecard=card.id)
+    with pytest.raises(ValueError, match="health scores"):
+        churn_risk(data, DATA_DATE)
+    result, model = churn_risk(data, DATA_DATE, scores=health, cards={card.id: card})
     assert model is None
     info = result.model
     assert info["kind"] == "health_fallback"
@@ -297,7 +301,7 @@ def test_every_feature_has_words():
 def test_drivers_come_from_the_models_attributions(trained):
     data, p, model = trained
     feats = build_features(data, DATA_DATE, status_as_of=DATA_DATE)
-    X = churn._matrix(feats, model.columns)
+    X = churn.design_matrix(feats, model.columns)
     contrib = model.contributions(X)
     assert list(contrib.columns) == list(model.groups)
     drivers = explain(model, feats, X, top=3)
@@ -319,7 +323,7 @@ def test_logistic_contributions_add_up_to_the_log_odds(trained):
     model = train_churn_model(data, DATA_DATE, kinds=("logistic_regression",))
     assert model.info["kind"] == "logistic_regression"
     feats = build_features(data, DATA_DATE)
-    X = churn._matrix(feats, model.columns)
+    X = churn.design_matrix(feats, model.columns)
     total = model.contributions(X).sum(axis=1).to_numpy()
     np.testing.assert_allclose(total + model.estimator.intercept_[0], model.logit(X),
                                rtol=1e-9, atol=1e-9)

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from acctdesk.analytics import metrics, portfolio as P
-from acctdesk.analytics.health import active_mask
+from acctdesk.domain.accounts import active_mask
+from acctdesk.engine import Engine
+from acctdesk.engine.portfolio import portfolio_inputs
 from acctdesk.models import Workspace
 
 
@@ -19,7 +21,8 @@ def demo(demo_file, tmp_path_factory):
     path = tmp_path_factory.mktemp("portfolio") / "demo.acctdesk"
     shutil.copy(demo_file, path)
     with Workspace(path) as ws:
-        inp = P.load_inputs(ws, parts=("health", "risk", "whitespace", "matrix"))
+        inp = portfolio_inputs(Engine(ws).analysis(), ("health", "risk", "whitespace",
+                                                       "matrix"))
         summary = ws.summary()
     return inp, summary
 
@@ -133,8 +136,10 @@ def test_renewal_forecast_is_arr_times_one_minus_risk(demo):
     assert np.allclose(by_month[band_cols].sum(axis=1), by_month["arr"])
     assert rows["renewal_date"].min() > inp.as_of
     assert rows["renewal_date"].max() <= "2027-10-31"
-    # probabilities come from the risk model for every row here
+    # probabilities come from the risk model for every row here, carried to each renewal
     assert set(rows["probability_source"]) == {"risk"}
+    p, d = rows["horizon_probability"].to_numpy(), rows["days_to_renewal"].to_numpy()
+    assert np.allclose(rows["churn_probability"], P.renewal_probability(p, d, 90))
     smb_rows, _ = P.renewals(inp, {"segment": "SMB"})
     assert set(smb_rows["segment"]) == {"SMB"} and len(smb_rows) < len(rows)
 
@@ -167,7 +172,7 @@ def test_whitespace_grid_shape_and_filters(demo):
 
 
 def test_an_empty_workspace_has_no_figures(workspace):
-    inp = P.load_inputs(workspace)
+    inp = portfolio_inputs(Engine(workspace).analysis())
     assert inp.empty
     rows, by_month = P.renewals(inp)
     assert rows.empty and by_month.empty
@@ -175,8 +180,12 @@ def test_an_empty_workspace_has_no_figures(workspace):
     assert k["arr"].value == 0 and k["nrr"].value is None
 
 
-def test_money_is_compact_and_signed():
-    assert P.money(1_234_567) == "$1.23M"
-    assert P.money(-45_000) == "-$45k"
-    assert P.money(950, "CHF") == "950 CHF"
-    assert P.money(None) == "—"
+def test_renewal_probability_is_the_models_within_its_horizon_and_a_survival_curve_beyond():
+    p = np.array([0.1, 0.1, 0.1, 0.5, np.nan, 0.1])
+    d = np.array([90, 45, 270, 0, 30, 180])
+    out = P.renewal_probability(p, d, 90)
+    assert out[0] == pytest.approx(0.1) and out[1] == pytest.approx(0.1)   # in the window
+    assert out[3] == pytest.approx(0.5)                                     # due today
+    assert out[2] == pytest.approx(1 - 0.9 ** 3)           # three horizons away: more
+    assert out[5] == pytest.approx(1 - 0.9 ** 2) and out[0] < out[5] < out[2]
+    assert np.isnan(out[4])

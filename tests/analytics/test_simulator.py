@@ -6,7 +6,7 @@ import pytest
 
 from acctdesk.analytics import metrics
 from acctdesk.analytics.simulator import (
-    periods_in, rates_from_mrr, rates_from_workspace, revenue_per_period, simulate,
+    periods_in, rates_from_mrr, revenue_per_period, simulate,
     simulate_total,
 )
 
@@ -94,12 +94,14 @@ def test_rates_annualised_with_short_history():
     assert "annualised" in y.method
 
 
-def test_rates_from_workspace(workspace):
+def test_the_engines_rates(workspace):
+    from acctdesk.engine import Engine
+
     s = _subs()
     workspace.insert_rows("subscriptions", ["sub_id", "account_id", "product", "mrr",
                                             "start_date", "end_date", "status"],
                           [(r.sub_id, r.account_id, "Core", r.mrr, r.start_date, r.end_date,
                             r.status) for r in s.itertuples()])
     workspace.set_meta("data_date", "2026-01-31")
-    r = rates_from_workspace(workspace, period="year")
+    r = Engine(workspace).analysis().rates(period="year")
     assert (r.accounts, r.upsell, r.churn) == (1, pytest.approx(0.05), pytest.approx(0.5))

@@ -8,10 +8,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from acctdesk.engine import read_data
+from acctdesk.engine import Engine
+from acctdesk.engine.pack import PackError, build_pack
 from acctdesk.export import ExportError
-from acctdesk.export.pack import (EDITABLE_COLUMNS, MARKER_SHEET, STATUS_CHOICES, build_pack,
-                                  write_pack, write_view)
-from acctdesk.export.roundtrip import is_pack
+from acctdesk.export.pack import (EDITABLE_COLUMNS, MARKER_SHEET, STATUS_CHOICES, write_pack,
+                                  write_view)
+from acctdesk.importers.pack_marker import is_pack
 from acctdesk.models import Workspace
 
 NOW = dt.datetime(2026, 11, 22, 10, 15)
@@ -23,7 +26,7 @@ SHEETS = ["Worklist", "Accounts", "Whitespace", "Renewals", "Portfolio KPIs", "M
 def pack_file(demo_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("pack") / "pack.xlsx"
     with Workspace(demo_file) as ws:
-        report = write_pack(ws, out, risk_source="health", now=NOW)
+        report = write_pack(build_pack(ws, risk_source="health", now=NOW), out)
     return out, report
 
 
@@ -59,17 +62,13 @@ def test_pack_has_every_sheet_a_title_block_and_a_marker(pack_file):
 
 
 def test_worklist_sheet_matches_the_worklist_and_has_editable_columns(pack_file, demo_file):
-    from acctdesk.analytics.worklist import worklist_from_workspace
-    from acctdesk.analytics.whitespace import whitespace
-
     path, _ = pack_file
     ws = openpyxl.load_workbook(path)["Worklist"]
     t = table(ws)
     for title in ["Reasons", "Suggested next step", *EDITABLE_COLUMNS, "Account ID"]:
         assert title in t.columns
     with Workspace(demo_file) as w:
-        ex = whitespace(w.subscriptions(), w.accounts(), w.usage(), "2026-10-31")
-        expected = worklist_from_workspace(w, expansion=ex[["account_id", "expected_mrr"]])
+        expected = Engine(w).analysis(risk_source="health").worklist
     assert t["Account ID"].tolist() == expected["account_id"].astype(str).tolist()
     assert t["Rank"].tolist() == expected["rank"].tolist()
     assert t["ARR"].tolist() == pytest.approx(expected["arr"].tolist())
@@ -87,24 +86,34 @@ def test_worklist_sheet_matches_the_worklist_and_has_editable_columns(pack_file,
 
 
 def test_accounts_sheet_has_health_and_labelled_risk(pack_file, demo_file):
-    from acctdesk.analytics.health import ScoringData, score_accounts
-    from acctdesk.analytics.scorecard_presets import default_scorecard
+    from acctdesk.analytics.assignment import assign, default_assignment
+    from acctdesk.analytics.health import score_accounts
+    from acctdesk.analytics.scorecard_presets import builtin_scorecards
 
     path, _ = pack_file
     t = table(openpyxl.load_workbook(path)["Accounts"])
     assert "Churn risk (from health)" in t.columns
     with Workspace(demo_file) as w:
-        data = ScoringData.from_workspace(w)
-        scores = score_accounts(default_scorecard(data), data, "2026-10-31")
+        data = read_data(w)
         n_accounts = w.count("accounts")
+    # every active account scored with the card the default assignment gives it
+    cards = builtin_scorecards(data)
+    which = assign(default_assignment(), data.accounts, "2026-10-31")
+    assert set(which) == {"health", "onboarding"}
+    expected = {}
+    for cid in set(which):
+        s = score_accounts(cards[cid], data, "2026-10-31").set_index("account_id")
+        for aid in which.index[which == cid]:
+            expected[aid] = (s.loc[aid, "score"], s.loc[aid, "band"])
     assert len(t) == n_accounts
-    s = scores.set_index("account_id")
-    scored = t[t["Account ID"].isin(s.index)]
-    assert len(scored) == len(s)
-    assert scored["Health"].tolist() == pytest.approx(s.loc[scored["Account ID"], "score"].tolist())
-    assert scored["Band"].tolist() == s.loc[scored["Account ID"], "band"].tolist()
+    scored = t[t["Account ID"].isin(list(expected))]
+    assert len(scored) == len(expected)
+    assert scored["Health"].tolist() == pytest.approx(
+        [expected[a][0] for a in scored["Account ID"]], nan_ok=True)
+    assert scored["Band"].tolist() == [expected[a][1] for a in scored["Account ID"]]
     risk = scored["Churn risk (from health)"].to_numpy(dtype=float)
-    assert risk == pytest.approx((100 - scored["Health"].to_numpy(dtype=float)) / 100)
+    assert risk == pytest.approx((100 - scored["Health"].to_numpy(dtype=float)) / 100,
+                                 nan_ok=True)
     assert t["ARR"].is_monotonic_decreasing or t["ARR"].dropna().is_monotonic_decreasing
 
 
@@ -161,19 +170,20 @@ def test_owner_filter_restricts_every_sheet(demo_file, tmp_path):
 def test_unknown_owner_is_a_clear_error_and_writes_nothing(demo_file, tmp_path):
     out = tmp_path / "p.xlsx"
     with Workspace(demo_file) as w:
-        with pytest.raises(ExportError, match="No account matches owner 'Nobody'.*Owners include"):
-            write_pack(w, out, owner="Nobody", risk_source="health")
+        with pytest.raises(PackError, match="No account matches owner 'Nobody'.*Owners include"):
+            write_pack(build_pack(w, owner="Nobody", risk_source="health"), out)
     assert not out.exists()
 
 
 def test_single_views_to_csv_and_xlsx(demo_file, tmp_path):
     with Workspace(demo_file) as w:
-        rep = write_view(w, tmp_path / "ren.csv", "renewals", risk_source="health")
-        rep2 = write_view(w, tmp_path / "m.xlsx", "metrics", risk_source="health")
+        pack = build_pack(w, risk_source="health")
+        rep = write_view(pack, tmp_path / "ren.csv", "renewals")
+        rep2 = write_view(pack, tmp_path / "m.xlsx", "metrics")
         with pytest.raises(ExportError, match="several sheets"):
-            write_view(w, tmp_path / "p.csv", "pack")
+            write_view(pack, tmp_path / "p.csv", "pack")
         with pytest.raises(ExportError, match=r"\.xlsx or \.csv"):
-            write_view(w, tmp_path / "p.ods", "accounts")
+            write_view(pack, tmp_path / "p.ods", "accounts")
     back = pd.read_csv(tmp_path / "ren.csv", encoding="utf-8-sig")
     assert back.columns[:3].tolist() == ["Account", "Renewal", "Days to renewal"]
     assert len(back) == rep.rows > 0
@@ -209,7 +219,7 @@ def test_libreoffice_reads_the_pack_back(demo_copy, tmp_path):
             for aid, name in zip(top, evil):
                 conn.execute("UPDATE accounts SET name = ? WHERE account_id = ?", (name, aid))
         out = tmp_path / "pack.xlsx"
-        write_pack(w, out, risk_source="health", now=NOW)
+        write_pack(build_pack(w, risk_source="health", now=NOW), out)
         accounts = w.accounts().set_index("account_id")
     sheets = _libreoffice_csv(out, tmp_path)
     assert {"Worklist", "Accounts", "Renewals", "Portfolio KPIs", "Definitions"} <= set(sheets)

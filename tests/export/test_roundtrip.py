@@ -9,8 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from acctdesk.engine.pack import build_pack
 from acctdesk.export.pack import write_pack
-from acctdesk.export.roundtrip import import_pack, is_pack
+from acctdesk.importers.pack_marker import is_pack
 from acctdesk.importers.pipeline import import_file, undo_batch
 from acctdesk.models import Workspace
 
@@ -22,7 +23,7 @@ OTHER_TABLES = ["subscriptions", "usage", "tickets", "surveys", "contacts", "ext
 def pack_of_demo(demo_file, tmp_path_factory):
     pack = tmp_path_factory.mktemp("rt") / "pack.xlsx"
     with Workspace(demo_file) as w:
-        write_pack(w, pack, risk_source="health", now=NOW)
+        write_pack(build_pack(w, risk_source="health", now=NOW), pack)
     return pack
 
 
@@ -70,7 +71,7 @@ def test_edits_are_applied_as_one_batch_and_undo_restores_everything(setup, tmp_
     with Workspace(ws_path) as w:
         before = snapshot(w)
         data_date = w.data_date()
-        result = import_pack(w, edited)
+        result = import_file(w, edited)
         assert result.error is None, result.error
         assert (result.updated, result.inserted, result.rejected) == (1, 3, 0)
         assert result.unchanged == result.rows_read - 3
@@ -98,7 +99,7 @@ def test_edits_are_applied_as_one_batch_and_undo_restores_everything(setup, tmp_
                                    "WHERE batch_id = ?", (batch,)).fetchone()
         assert batch_row == ("acctdesk-pack", "accounts", "applied")
 
-        again = import_pack(w, edited)
+        again = import_file(w, edited)
         assert again.skipped and again.batch_ids == [batch]
 
         undo_batch(w, batch)
@@ -110,9 +111,9 @@ def test_next_pack_shows_saved_edits_and_unchanged_pack_changes_nothing(setup, t
     edited = tmp_path / "edited.xlsx"
     ids = edit(pack, edited, {(0, "Status"): "In progress", (0, "Notes"): "Waiting for PO"})
     with Workspace(ws_path) as w:
-        assert import_pack(w, edited).inserted == 2
+        assert import_file(w, edited).inserted == 2
         second = tmp_path / "second.xlsx"
-        write_pack(w, second, risk_source="health", now=NOW)
+        write_pack(build_pack(w, risk_source="health", now=NOW), second)
         ws = openpyxl.load_workbook(second)["Worklist"]
         col = {c.value: c.column for c in ws[4]}
         row = next(r for r in range(5, ws.max_row + 1)
@@ -120,7 +121,7 @@ def test_next_pack_shows_saved_edits_and_unchanged_pack_changes_nothing(setup, t
         assert ws.cell(row, col["Status"]).value == "In progress"
         assert ws.cell(row, col["Notes"]).value == "Waiting for PO"
         before = snapshot(w)
-        result = import_pack(w, second)  # an untouched pack: no batch, nothing changed
+        result = import_file(w, second)  # an untouched pack: no batch, nothing changed
         assert result.batch_ids == [] and result.inserted == result.updated == 0
         assert snapshot(w) == before
 
@@ -139,7 +140,7 @@ def test_owner_conflict_and_unknown_accounts_are_rejected_not_guessed(setup, tmp
         with w.transaction() as conn:  # someone else reassigned account 0 since the export
             conn.execute("UPDATE accounts SET owner = 'Moved Meanwhile' WHERE account_id = ?",
                          (ids[0],))
-        result = import_pack(w, edited)
+        result = import_file(w, edited)
         assert (result.updated, result.rejected) == (1, 2)
         assert any("owner changed in the workspace" in e for e in result.row_errors)
         assert any("not in the exported Worklist" in e for e in result.row_errors)
@@ -159,7 +160,7 @@ def test_a_damaged_pack_is_refused_with_a_message(setup, tmp_path):
     bad = tmp_path / "bad.xlsx"
     wb.save(bad)
     with Workspace(ws_path) as w:
-        result = import_pack(w, bad)
+        result = import_file(w, bad)
     assert result.error and "no header with Account ID" in result.error
     assert result.batch_ids == []
 
@@ -194,7 +195,7 @@ def test_pack_resaved_by_libreoffice_still_round_trips(setup, tmp_path):
     resaved = outdir / "edited.xlsx"
     assert is_pack(resaved)
     with Workspace(ws_path) as w:
-        result = import_pack(w, resaved)
+        result = import_file(w, resaved)
         assert result.error is None and (result.updated, result.inserted) == (1, 1)
         assert w.conn.execute("SELECT text FROM activities WHERE account_id = ? AND batch_id "
                               "= ?", (ids[3], result.batch_ids[0])).fetchone() == (

@@ -7,8 +7,11 @@ import shutil
 import numpy as np
 import pytest
 
+from acctdesk.engine import read_data
 from acctdesk.analytics import churn
 from acctdesk.analytics.health import ScoringData
+from acctdesk.engine import Engine
+from acctdesk.engine import risk as engine_risk
 from acctdesk.models import Workspace, model_store
 from acctdesk.models.demo import create_demo_workspace
 
@@ -21,7 +24,7 @@ def trained_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("store") / "risk.acctdesk"
     ws = create_demo_workspace(path, n_accounts=400, seed=3, data_date=DATA_DATE)
     try:
-        model, status = model_store.load_or_train(ws)
+        model, status = engine_risk.load_or_train(ws)
         assert model is not None and status["trained"], status
     finally:
         ws.close()
@@ -64,9 +67,9 @@ def test_envelope_in_meta_and_audited(ws):
 def test_round_trip_predicts_the_same(ws):
     model, why = model_store.load_model(ws)
     assert why == "loaded" and isinstance(model, churn.ChurnModel)
-    data = ScoringData.from_workspace(ws)
+    data = read_data(ws)
     feats = churn.build_features(data, DATA_DATE)
-    X = churn._matrix(feats, model.columns)
+    X = churn.design_matrix(feats, model.columns)
     p = model.predict_proba(X)
     assert np.isfinite(p).all() and ((p >= 0) & (p <= 1)).all()
     again, _ = model_store.load_model(ws)
@@ -81,12 +84,12 @@ def test_unchanged_workspace_reuses_the_stored_model(ws, monkeypatch):
         raise AssertionError("trained again on an unchanged workspace")
 
     monkeypatch.setattr(churn, "train_churn_model", no_training)
-    model, status = model_store.load_or_train(ws)
+    model, status = engine_risk.load_or_train(ws)
     assert status["loaded"] and not status["trained"] and status["why"] == "reused"
     assert model.info["trained_at"] == before["trained_at"]
-    result = model_store.risk_for_workspace(ws)
-    assert result.model["loaded_from_workspace"] is True
-    assert result.model["trained_at"] == before["trained_at"]
+    result = Engine(ws).analysis().risk
+    assert result.info["loaded_from_workspace"] is True
+    assert result.info["trained_at"] == before["trained_at"]
     assert saves(ws) == n
 
 
@@ -100,7 +103,7 @@ def test_other_sklearn_version_is_retrained_not_loaded(ws, monkeypatch):
     monkeypatch.setattr(model_store.pickle, "loads", no_unpickling)
     model, why = model_store.load_model(ws)
     assert model is None and "0.99.0" in why and "scikit-learn" in why
-    model, status = model_store.load_or_train(ws)
+    model, status = engine_risk.load_or_train(ws)
     assert model is not None and status["trained"] and "scikit-learn" in status["why"]
     assert saves(ws) == n + 1
 
@@ -110,7 +113,7 @@ def test_stored_version_differs(ws):
     env["sklearn_version"] = "1.0.2"
     ws.set_meta(model_store.KEY, json.dumps(env))
     assert model_store.load_model(ws)[0] is None
-    model, status = model_store.load_or_train(ws)
+    model, status = engine_risk.load_or_train(ws)
     assert status["trained"] and "1.0.2" in status["why"]
     import sklearn
 
@@ -120,13 +123,13 @@ def test_stored_version_differs(ws):
 def test_changed_data_horizon_or_request_retrains(ws):
     ws.insert_rows("tickets", ["source", "ticket_id", "account_id", "created_at", "priority"],
                    [("t", "new-1", "A000001", "2026-10-30T09:00:00", "urgent")])
-    model, status = model_store.load_or_train(ws)
+    model, status = engine_risk.load_or_train(ws)
     assert status["trained"] and "changed" in status["why"]
-    model, status = model_store.load_or_train(ws)
+    model, status = engine_risk.load_or_train(ws)
     assert status["loaded"]
-    model, status = model_store.load_or_train(ws, horizon_days=60)
+    model, status = engine_risk.load_or_train(ws, horizon_days=60)
     assert status["trained"] and "60" in status["why"] and model.horizon_days == 60
-    model, status = model_store.load_or_train(ws, horizon_days=60, retrain=True)
+    model, status = engine_risk.load_or_train(ws, horizon_days=60, retrain=True)
     assert status["trained"] and status["why"] == "retrain requested"
 
 
@@ -144,12 +147,12 @@ def test_too_little_history_falls_back_and_stores_nothing(tmp_path):
     ws = create_demo_workspace(tmp_path / "tiny.acctdesk", n_accounts=40, seed=1,
                                data_date=DATA_DATE)
     try:
-        model, status = model_store.load_or_train(ws)
+        model, status = engine_risk.load_or_train(ws)
         assert model is None and "churn event" in status["fallback_reason"]
         assert model_store.read_envelope(ws) is None
-        result = model_store.risk_for_workspace(ws)
-        assert result.model["kind"] == "health_fallback"
-        assert "health score" in result.model["reason"]
+        result = Engine(ws).analysis().risk
+        assert result.info["kind"] == "health_fallback" and result.source == "health"
+        assert "health score" in result.info["reason"]
     finally:
         ws.close()
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from acctdesk.engine import read_data
 from acctdesk.analytics.health import (
     ScorecardError, ScoringData, explain_change, score_accounts, what_moved,
 )
@@ -73,7 +74,7 @@ def test_invalid_scorecards_are_not_saved_and_damaged_ones_named(ws):
 
 def test_score_save_history_and_replace(ws):
     card = default_scorecard()
-    data = ScoringData.from_workspace(ws)
+    data = read_data(ws)
     s1 = score_accounts(card, data, "2024-03-31")
     s2 = score_accounts(card, data, "2024-06-30")
     assert sorted(s2["account_id"]) == ["A", "B"]           # C not a customer yet
@@ -105,7 +106,7 @@ def test_score_save_history_and_replace(ws):
 
 def test_failed_save_keeps_previous_snapshot(ws):
     card = default_scorecard()
-    s = score_accounts(card, ScoringData.from_workspace(ws), "2024-06-30")
+    s = score_accounts(card, read_data(ws), "2024-06-30")
     save_scores(ws, card.id, "2024-06-30", s)
     dup = pd.concat([s, s], ignore_index=True)     # same account twice: primary key clash
     with pytest.raises(sqlite3.IntegrityError):
@@ -115,7 +116,7 @@ def test_failed_save_keeps_previous_snapshot(ws):
 
 def test_snapshots_explain_what_moved(ws):
     card = default_scorecard()
-    data = ScoringData.from_workspace(ws)
+    data = read_data(ws)
     for d in ("2024-03-31", "2024-06-30"):
         save_scores(ws, card.id, d, score_accounts(card, data, d))
     cur = load_snapshot(ws, card.id)
@@ -140,7 +141,7 @@ def test_snapshots_explain_what_moved(ws):
 from acctdesk.analytics.assignment import Assignment, Rule  # noqa: E402
 from acctdesk.models.scores import (  # noqa: E402
     accept_suggested_weights, available_scorecards, export_scorecard, import_scorecard,
-    load_assignment, read_scorecard_file, save_assignment, score_workspace,
+    load_assignment, read_scorecard_file, save_assignment,
 )
 
 
@@ -205,6 +206,8 @@ def test_assignment_is_stored_and_checked(ws):
 
 
 def test_score_workspace_stores_snapshots_and_compares(ws):
+    from acctdesk.engine.scores import score_workspace
+
     first = score_workspace(ws, "2024-03-31")
     acc = first["accounts"].set_index("account_id")
     assert list(acc.index) == ["A", "B"]          # C starts later

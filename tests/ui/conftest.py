@@ -73,11 +73,11 @@ def demo_path(demo_file, tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained_demo(demo_path):
     """The module's demo copy with its churn model trained and stored once (copies reuse it)."""
+    from acctdesk.engine import Engine
     from acctdesk.models import Workspace
-    from acctdesk.models.model_store import risk_for_workspace
 
     with Workspace(demo_path) as ws:
-        risk_for_workspace(ws)
+        Engine(ws).analysis().risk
     return demo_path
 
 
@@ -85,13 +85,13 @@ def trained_demo(demo_path):
 def trained_ws(trained_demo, tmp_path):
     """A writable copy of the trained demo, opened; its shared analyses forgotten after."""
     from acctdesk.models import Workspace
-    from acctdesk.ui.today_view import invalidate_analysis
+    from acctdesk import engine
 
     path = tmp_path / "demo.acctdesk"
     shutil.copy(trained_demo, path)
     w = Workspace(path)
     yield w
-    invalidate_analysis(w)
+    engine.forget(w)
     w.close()
 
 

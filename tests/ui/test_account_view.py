@@ -6,9 +6,9 @@ import numpy as np
 import openpyxl
 import pytest
 
-from acctdesk.analytics.health import ScoringData, score_accounts
+from acctdesk.analytics.health import score_accounts
 from acctdesk.analytics.scorecard_presets import default_scorecard
-from acctdesk.models.model_store import risk_for_workspace
+from acctdesk.engine import Engine, read_data
 from acctdesk.ui.account_view import AccountView
 from acctdesk.ui.undo import EditHistory
 
@@ -40,12 +40,12 @@ def test_header_values_equal_the_workspace(view, ws):
     assert hv["account_id"] == ACCOUNT
     for key in ("name", "owner", "segment", "arr", "renewal_date"):
         assert hv[key] == acc[key]
-    data = ScoringData.from_workspace(ws)
+    data = read_data(ws)
     scores = score_accounts(default_scorecard(data), data, ws.data_date()).set_index(
         "account_id")
     assert hv["health"] == pytest.approx(scores.loc[ACCOUNT, "score"])
     assert hv["band"] == scores.loc[ACCOUNT, "band"]
-    risk = risk_for_workspace(ws).accounts.set_index("account_id")
+    risk = Engine(ws).analysis().risk.frame.set_index("account_id")
     assert hv["churn_probability"] == pytest.approx(risk.loc[ACCOUNT, "churn_probability"])
     # and what the user reads
     assert view.name_label.text() == acc["name"]
@@ -151,7 +151,7 @@ def test_one_accounts_history_scores_equal_the_portfolio_scores(ws):
     from acctdesk.analytics.scorecard_presets import builtin_scorecards
     from acctdesk.ui.account_view import _scoring_data_for
 
-    data = ScoringData.from_workspace(ws)
+    data = read_data(ws)
     assert _scoring_data_for(default_scorecard(), data, ACCOUNT) is data   # percentiles
     card = builtin_scorecards()["renewal_risk"]
     assert not any(m.mapping.kind == "percentile" for m in card.measures)
@@ -172,10 +172,11 @@ def test_views_read_the_workspace_once(qtbot, runner, ws, monkeypatch):
     from acctdesk.ui.today_view import TodayView
     from acctdesk.ui.whitespace_view import WhitespaceView
 
+    from acctdesk.engine import core
+
     reads = []
-    original = ScoringData.from_workspace.__func__
-    monkeypatch.setattr(ScoringData, "from_workspace",
-                        classmethod(lambda cls, w: reads.append(1) or original(cls, w)))
+    original = core.read_data
+    monkeypatch.setattr(core, "read_data", lambda w: reads.append(1) or original(w))
     today = TodayView(runner, history=EditHistory())
     qtbot.addWidget(today)
     with qtbot.waitSignal(today.loaded, timeout=LOAD_MS):

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from acctdesk.engine import read_data
 from acctdesk.models import Workspace
 from acctdesk.ui.accounts_view import AccountsView
 
@@ -38,7 +39,7 @@ def _health_scores(demo_file, accounts, summary):
 
     card = default_scorecard()
     with Workspace(demo_file) as ws:
-        data = ScoringData.from_workspace(ws)
+        data = read_data(ws)
     scores = score_accounts(card, data, summary["data_date"])
     return scores, {b.label: b.color for b in card.bands}
 

@@ -7,7 +7,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from acctdesk.analytics import portfolio as P
-from acctdesk.analytics.health import active_mask
+from acctdesk.domain.money import format_money
+from acctdesk.domain.accounts import active_mask
 from acctdesk.ui.portfolio_view import PortfolioView
 
 from .conftest import LOAD_MS, loaded_on, shown
@@ -29,7 +30,7 @@ def test_tiles_show_the_workspace_figures_with_definitions(loaded):
     summary = ws.summary()
     arr = view.kpis["arr"]
     assert arr.value == pytest.approx(summary["arr_active"])
-    assert view.tiles["arr"].value_label.text() == P.money(summary["arr_active"], "USD")
+    assert view.tiles["arr"].value_label.text() == format_money(summary["arr_active"], "USD", compact=True)
     assert f"{summary['active_accounts']:,} active accounts" in \
         view.tiles["arr"].detail_label.text()
     for key, tile in view.tiles.items():
@@ -77,7 +78,7 @@ def test_a_slicer_recomputes_consistently(qtbot, loaded):
         view.set_slicer("segment", "SMB")
     smb = active.loc[active["segment"] == "SMB", "arr"].sum()
     assert view.kpis["arr"].value == pytest.approx(smb) and smb < full
-    assert view.tiles["arr"].value_label.text() == P.money(smb, "USD")
+    assert view.tiles["arr"].value_label.text() == format_money(smb, "USD", compact=True)
     assert "SMB" in view.subtitle.text()
     bands = sum(view.kpis[b].value for b in ("green", "yellow", "red"))
     assert bands <= (active["segment"] == "SMB").sum()

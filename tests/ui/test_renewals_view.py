@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 
-from acctdesk.analytics import portfolio as P
+from acctdesk.domain.money import format_money
 from acctdesk.ui.renewals_view import RenewalsView
 
 from .conftest import LOAD_MS, loaded_on, shown
@@ -30,15 +30,23 @@ def test_forecast_is_the_sum_of_arr_times_one_minus_risk_over_its_rows(loaded):
     assert len(rows) > 0
     expected = float((rows["arr"] * (1 - rows["churn_probability"])).sum())
     assert view.forecast["expected_renewed_arr"] == pytest.approx(expected)
-    assert view.tiles["expected"].value_label.text() == P.money(expected, "USD")
-    assert view.tiles["arr"].value_label.text() == P.money(rows["arr"].sum(), "USD")
-    assert "(1 − churn probability)" in view.tiles["expected"].toolTip()
-    # the probabilities are the workspace's churn risk
-    from acctdesk.models.model_store import risk_for_workspace
+    assert view.tiles["expected"].value_label.text() == format_money(expected, "USD",
+                                                                     compact=True)
+    assert view.tiles["arr"].value_label.text() == format_money(rows["arr"].sum(), "USD",
+                                                                compact=True)
+    assert "(1 − churn probability" in view.tiles["expected"].toolTip()
+    # the churn risk is the workspace's 90-day churn risk, as on every screen; the forecast
+    # carries it to each renewal date (never a 90-day probability for a date months away)
+    from acctdesk.engine import Engine
 
-    risk = risk_for_workspace(ws).accounts.set_index("account_id")["churn_probability"]
-    assert np.allclose(rows["churn_probability"],
-                       risk.reindex(rows["account_id"]).to_numpy())
+    risk = Engine(ws).analysis().risk.frame.set_index("account_id")["churn_probability"]
+    p90 = risk.reindex(rows["account_id"]).to_numpy()
+    assert np.allclose(rows["horizon_probability"], p90)
+    days = rows["days_to_renewal"].to_numpy(dtype=float)
+    carried = np.where(days > 90, 1 - (1 - p90) ** (days / 90), p90)
+    assert np.allclose(rows["churn_probability"], carried)
+    far = days > 200
+    assert far.any() and (rows["churn_probability"][far] >= p90[far] - 1e-12).all()
     # the table shows the rows, riskiest ARR first
     m = view.grid.model
     assert m.rowCount() == len(rows)

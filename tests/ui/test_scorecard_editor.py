@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from acctdesk.engine import read_data
 from acctdesk.analytics.health import ScoringData, score_accounts
 from acctdesk.models import Workspace
 from acctdesk.models.scores import load_scorecards
@@ -27,7 +28,7 @@ def ws(demo_copy):
 
 
 def _expected_counts(ws, card) -> dict[str, int]:
-    scores = score_accounts(card, ScoringData.from_workspace(ws), ws.data_date())
+    scores = score_accounts(card, read_data(ws), ws.data_date())
     counts = {b.label: int((scores["band"] == b.label).sum()) for b in card.bands}
     if scores["band"].isna().any():
         counts[NO_SCORE] = int(scores["band"].isna().sum())

@@ -6,7 +6,8 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
 from acctdesk.analytics.capacity import capacity_by_owner
-from acctdesk.analytics.simulator import rates_from_workspace, simulate_total
+from acctdesk.analytics.simulator import simulate_total
+from acctdesk.engine import Engine
 from acctdesk.models import Workspace
 from acctdesk.ui.simulator_view import SimulatorView
 
@@ -53,7 +54,7 @@ def test_without_a_workspace_the_calculator_still_works(view):
 
 def test_measured_run_side_by_side(qtbot, view, ws):
     open_in(qtbot, view, ws)
-    rates = rates_from_workspace(ws, period="month")
+    rates = Engine(ws).analysis().rates(period="month")
     assert round(view.measured_total()) == round(rates.simulate(3).total)
     assert f"{rates.accounts:,} active accounts" in view.measured_label.text()
     assert f"{100 * rates.churn:.2f}%" in view.measured_label.text()

@@ -29,8 +29,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..domain.accounts import active_mask
+from ..domain.dates import days, to_day
 from .health import (
-    Scorecard, ScorecardError, ScoringData, _check_keys, _finite, active_mask, score_accounts,
+    Scorecard, ScorecardError, ScoringData, _check_keys, _finite, score_accounts,
 )
 
 __all__ = ["Rule", "Assignment", "default_assignment", "assign", "score_assigned",
@@ -92,8 +94,6 @@ class Rule:
 
     def mask(self, accounts: pd.DataFrame, as_of_day: int) -> np.ndarray:
         """Which rows of ``accounts`` the rule matches on the day (days since 1970)."""
-        from .health import _days
-
         n = len(accounts)
         m = np.ones(n, dtype=bool)
 
@@ -109,7 +109,7 @@ class Rule:
             vals = values if isinstance(values, (list, tuple)) else [values]
             m &= np.isin(text(col), [str(x).strip().lower() for x in vals])
         if self.min_tenure_days is not None or self.max_tenure_days is not None:
-            start = _days(accounts["contract_start"]) if "contract_start" in accounts \
+            start = days(accounts["contract_start"]) if "contract_start" in accounts \
                 else np.full(n, np.nan)
             tenure = as_of_day - start
             ok = np.isfinite(tenure)
@@ -119,7 +119,7 @@ class Rule:
                 ok &= tenure < self.max_tenure_days
             m &= np.where(np.isfinite(tenure), ok, False)
         if self.max_days_to_renewal is not None:
-            ren = _days(accounts["renewal_date"]) if "renewal_date" in accounts \
+            ren = days(accounts["renewal_date"]) if "renewal_date" in accounts \
                 else np.full(n, np.nan)
             left = ren - as_of_day
             m &= np.isfinite(left) & (left >= 0) & (left < self.max_days_to_renewal)
@@ -193,10 +193,8 @@ def default_assignment() -> Assignment:
 def assign(assignment: Assignment, accounts: pd.DataFrame, as_of: str) -> pd.Series:
     """The assigned scorecard id of every account active on ``as_of`` (index = account_id,
     in ``accounts`` order)."""
-    from .health import _iso_to_day
-
     active = active_mask(accounts, as_of).to_numpy()
-    day = _iso_to_day(as_of)
+    day = to_day(as_of)
     card = np.full(len(accounts), assignment.default, dtype=object)
     done = np.zeros(len(accounts), dtype=bool)
     for r in assignment.rules:

@@ -169,7 +169,7 @@ PLANS = {"mid_market": mid_market_plan, "enterprise": enterprise_plan}
 def _active(accounts: pd.DataFrame, as_of: str | None) -> pd.DataFrame:
     if as_of is None:
         return accounts
-    from .health import active_mask
+    from ..domain.accounts import active_mask
 
     return accounts[active_mask(accounts, as_of).to_numpy()]
 

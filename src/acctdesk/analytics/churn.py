@@ -7,7 +7,7 @@ a trained model in a workspace is :mod:`acctdesk.models.model_store`.
 Features (point in time)
 ------------------------
 :func:`build_features` computes, for each account active on a date ``t`` (the rule of
-:func:`~.health.active_mask`), the columns of :data:`FEATURES` from rows dated on or before
+the rule of :func:`acctdesk.domain.accounts.active_mask`), the columns of :data:`FEATURES` from rows dated on or before
 ``t`` only. Days are whole days since 1970-01-01; a window of ``w`` days counts rows with
 ``t - w < day <= t`` (the windowing of :mod:`.health`).
 
@@ -112,15 +112,18 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .health import (
-    CLOSED_TICKET_STATUSES, ScoringData, _auc, _days, _iso_to_day, score_accounts,
-)
+from ..domain.accounts import RISK_FROM_HEALTH, risk_from_health
+from ..domain.statuses import CLOSED_TICKET_STATUSES
+from ..domain.dates import days as _days
+from ..domain.dates import to_day as _iso_to_day
+from .health import ScoringData, _auc
 
 __all__ = [
     "FEATURES", "CATEGORICAL", "MODEL_EXCLUDE", "MIN_EVENTS", "DEFAULT_HORIZON", "TooFewChurnEvents",
     "ChurnModel", "RiskResult", "build_features", "build_examples", "snapshot_dates",
     "train_churn_model", "evaluate", "calibration_table", "describe", "explain",
-    "score_churn", "health_fallback", "churn_risk",
+    "score_churn", "health_fallback", "weakest_measures", "churn_risk", "design_matrix",
+    "account_names", "sort_by_risk",
 ]
 
 DEFAULT_HORIZON = 90
@@ -426,7 +429,7 @@ def _account_arrays(data: ScoringData) -> dict[str, np.ndarray]:
 
 def _active_pairs(data: ScoringData, days: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """(account positions, snapshot index) of accounts active on each day (the rule of
-    :func:`~.health.active_mask`: started (or no start), not churned by then, no prospect)."""
+    the rule of :func:`acctdesk.domain.accounts.active_mask`: started (or no start), not churned by then, no prospect)."""
     a = _account_arrays(data)
     d = np.asarray(days, dtype=float)[None, :]
     start, churn = a["start"][:, None], a["churn"][:, None]
@@ -603,7 +606,7 @@ def _design_columns(examples: pd.DataFrame, exclude: Sequence[str] = MODEL_EXCLU
     return cols, groups
 
 
-def _matrix(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+def design_matrix(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     """The model matrix: numeric columns as they are (NaN kept), one-hots from the
     categorical columns (``c=other`` = a value not among the model's levels, or none)."""
     n = len(frame)
@@ -939,7 +942,7 @@ def train_churn_model(
             f"period to validate a model; the risk shown is derived from the health score "
             f"instead."))
     columns, groups = _design_columns(examples[tr], exclude)
-    X = _matrix(examples, columns)
+    X = design_matrix(examples, columns)
     candidates: dict[str, dict] = {}
     for kind in kinds:
         m = _fit_calibrated(kind, examples[tr].reset_index(drop=True), X[tr], columns,
@@ -949,7 +952,7 @@ def train_churn_model(
                                           -np.nan_to_num(candidates[k]["brier"])))
     # refit the winner on every labelled snapshot, with the design of all of them
     columns, groups = _design_columns(examples, exclude)
-    X = _matrix(examples, columns)
+    X = design_matrix(examples, columns)
     model = _fit_calibrated(best, examples, X, columns, groups, horizon_days, random_state,
                             max_train_rows)
     v = candidates[best]
@@ -1073,7 +1076,7 @@ def explain(model: ChurnModel, features: pd.DataFrame, X: np.ndarray | None = No
     log-odds contributions (:meth:`ChurnModel.contributions`), worded by :func:`describe`
     with the row's own value. Rows follow ``features``."""
     if X is None:
-        X = _matrix(features, model.columns)
+        X = design_matrix(features, model.columns)
     C = model.contributions(X).to_numpy()
     names = list(model.groups)
     order = np.argsort(-C, axis=1, kind="stable")[:, :top]
@@ -1098,7 +1101,8 @@ class RiskResult:
     model: dict[str, Any]
 
 
-def _names(data: ScoringData, ids: pd.Index) -> np.ndarray:
+def account_names(data: ScoringData, ids: pd.Index) -> np.ndarray:
+    """The names of the accounts ``ids`` (their ids where there is no name column)."""
     acc = data.accounts
     if "name" not in acc:
         return np.asarray(ids, dtype=object)
@@ -1106,7 +1110,8 @@ def _names(data: ScoringData, ids: pd.Index) -> np.ndarray:
     return s.reindex(ids).to_numpy(dtype=object)
 
 
-def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+def sort_by_risk(frame: pd.DataFrame) -> pd.DataFrame:
+    """Highest churn probability first (ties by account id; missing last)."""
     return frame.sort_values(["churn_probability", "account_id"], ascending=[False, True],
                              na_position="last", kind="stable", ignore_index=True)
 
@@ -1119,7 +1124,7 @@ def score_churn(model: ChurnModel, data: ScoringData, as_of: str, *,
     ``explain_limit`` limits the drivers to the riskiest accounts (the rest get none).
     """
     feats = build_features(data, as_of, status_as_of=status_as_of)
-    X = _matrix(feats, model.columns)
+    X = design_matrix(feats, model.columns)
     p = model.predict_proba(X) if len(X) else np.zeros(0)
     drivers: list[list[str]] = [[] for _ in range(len(feats))]
     if len(X):
@@ -1130,10 +1135,10 @@ def score_churn(model: ChurnModel, data: ScoringData, as_of: str, *,
             drivers[i] = d
     out = pd.DataFrame({
         "account_id": feats.index.to_numpy(dtype=object),
-        "name": _names(data, feats.index), "churn_probability": p,
+        "name": account_names(data, feats.index), "churn_probability": p,
         "drivers": pd.Series(drivers, dtype=object),
     })
-    return _sorted(out)
+    return sort_by_risk(out)
 
 
 def _fmt(v: float) -> str:
@@ -1142,47 +1147,55 @@ def _fmt(v: float) -> str:
     return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
 
 
-def health_fallback(data: ScoringData, as_of: str, reason: str, top: int = 3
-                    ) -> RiskResult:
-    """Risk from the default health scorecard, labelled as such.
+def weakest_measures(detail: pd.DataFrame, cards, top: int = 3) -> list[list[str]]:
+    """For each row of ``detail`` (health scores with their ``scorecard``, ``pts:`` and
+    ``val:`` columns, e.g. :func:`~.assignment.score_assigned`), the ``top`` measures of the
+    row's own card with the fewest points below 60 of 100, worded "NPS (latest) 3: 0 of 100
+    points" (the reasons shown when the health score stands in for a churn model)."""
+    out: list[list[str]] = [[] for _ in range(len(detail))]
+    card_ids = detail["scorecard"].to_numpy(dtype=object) if "scorecard" in detail else \
+        np.full(len(detail), next(iter(cards)), dtype=object)
+    for cid in pd.unique(card_ids):
+        rows = np.flatnonzero(card_ids == cid)
+        ms = cards[cid].measures
+        sub = detail.iloc[rows]
+        P = np.column_stack([sub[f"pts:{m.id}"].to_numpy(dtype=float) for m in ms])
+        V = np.column_stack([sub[f"val:{m.id}"].to_numpy(dtype=float) for m in ms])
+        order = np.argsort(np.where(np.isnan(P), np.inf, P), axis=1, kind="stable")[:, :top]
+        for k, i in enumerate(rows):
+            row = []
+            for j in order[k]:
+                if not (P[k, j] < 60):
+                    continue
+                unit = f" {ms[j].unit}" if ms[j].unit and ms[j].unit != "%" else ms[j].unit
+                val = f" {_fmt(V[k, j])}{unit}" if np.isfinite(V[k, j]) else ""
+                row.append(f"{ms[j].name}{val}: {P[k, j]:.0f} of 100 points")
+            out[i] = row
+    return out
 
-    ``churn_probability = (100 - score) / 100`` (a 0-1 rescaling of the score, *not* a
-    calibrated probability; NaN without a score). ``drivers`` are the ``top`` measures with
-    the lowest points (below 60 of 100), worded "NPS (latest) 3: 0 of 100 points".
+
+def health_fallback(data: ScoringData, scores: pd.DataFrame, cards, as_of: str, reason: str,
+                    top: int = 3) -> RiskResult:
+    """Risk from the health scores, labelled as such.
+
+    ``scores``: health of the active accounts with their ``scorecard`` (``cards``: id ->
+    Scorecard), e.g. :func:`~.assignment.score_assigned`. ``churn_probability = (100 -
+    score) / 100`` (a 0-1 rescaling of the score, *not* a calibrated probability; NaN without
+    a score); ``drivers``: :func:`weakest_measures`.
     """
-    from .scorecard_presets import default_scorecard
-
-    card = default_scorecard(data)
-    s = score_accounts(card, data, as_of)
-    ms = card.measures
-    P = np.column_stack([s[f"pts:{m.id}"].to_numpy(dtype=float) for m in ms]) if len(s) \
-        else np.zeros((0, len(ms)))
-    V = np.column_stack([s[f"val:{m.id}"].to_numpy(dtype=float) for m in ms]) if len(s) \
-        else np.zeros((0, len(ms)))
-    order = np.argsort(np.where(np.isnan(P), np.inf, P), axis=1, kind="stable")[:, :top]
-    drivers = []
-    for i in range(len(s)):
-        row = []
-        for j in order[i]:
-            if not (P[i, j] < 60):
-                continue
-            unit = f" {ms[j].unit}" if ms[j].unit and ms[j].unit != "%" else ms[j].unit
-            val = f" {_fmt(V[i, j])}{unit}" if np.isfinite(V[i, j]) else ""
-            row.append(f"{ms[j].name}{val}: {P[i, j]:.0f} of 100 points")
-        drivers.append(row)
-    ids = pd.Index(s["account_id"].to_numpy(dtype=object))
+    ids = pd.Index(scores["account_id"].astype(str).to_numpy(dtype=object))
     frame = pd.DataFrame({
-        "account_id": ids.to_numpy(dtype=object), "name": _names(data, ids),
-        "churn_probability": (100.0 - s["score"].to_numpy(dtype=float)) / 100.0,
-        "drivers": pd.Series(drivers, dtype=object),
+        "account_id": ids.to_numpy(dtype=object), "name": account_names(data, ids),
+        "churn_probability": risk_from_health(scores["score"].to_numpy(dtype=float)),
+        "drivers": pd.Series(weakest_measures(scores, cards, top), dtype=object),
     })
     info = {
         "kind": "health_fallback", "reason": reason, "trained_at": None, "auc": None,
-        "top_decile_lift": None, "brier": None, "scorecard": card.id,
-        "probability": "(100 - health score) / 100, not a calibrated probability",
+        "top_decile_lift": None, "brier": None, "scorecard": "assigned health scorecards",
+        "probability": f"{RISK_FROM_HEALTH}, not a calibrated probability",
         "as_of": str(as_of)[:10],
     }
-    return RiskResult(_sorted(frame), info)
+    return RiskResult(sort_by_risk(frame), info)
 
 
 def model_summary(model: ChurnModel) -> dict[str, Any]:
@@ -1195,19 +1208,24 @@ def model_summary(model: ChurnModel) -> dict[str, Any]:
     return {k: model.info.get(k) for k in keys}
 
 
-def churn_risk(data: ScoringData, as_of: str, *, horizon_days: int = DEFAULT_HORIZON,
-               model: ChurnModel | None = None, status_as_of: str | None = None,
-               min_events: int = MIN_EVENTS, explain_limit: int | None = None,
-               **train_kw) -> tuple[RiskResult, ChurnModel | None]:
+def churn_risk(data: ScoringData, as_of: str, *, scores: pd.DataFrame | None = None,
+               cards=None, horizon_days: int = DEFAULT_HORIZON, model: ChurnModel | None = None,
+               status_as_of: str | None = None, min_events: int = MIN_EVENTS,
+               explain_limit: int | None = None, **train_kw
+               ) -> tuple[RiskResult, ChurnModel | None]:
     """Score every account active on ``as_of``: with ``model`` (or one trained on the history
-    up to ``as_of``), else the health fallback with the reason. Returns the result and the
+    up to ``as_of``), else the health fallback on ``scores`` (see :func:`health_fallback`;
+    ``scores`` and ``cards`` are needed then) with the reason. Returns the result and the
     model (None on fallback)."""
     if model is None:
         try:
             model = train_churn_model(data, as_of, horizon_days, min_events=min_events,
                                       **train_kw)
         except TooFewChurnEvents as exc:
-            return health_fallback(data, as_of, str(exc)), None
+            if scores is None or cards is None:
+                raise ValueError("no churn model can be trained, and the health fallback "
+                                 "needs the health scores and their cards") from exc
+            return health_fallback(data, scores, cards, as_of, str(exc)), None
     frame = score_churn(model, data, as_of, status_as_of=status_as_of,
                         explain_limit=explain_limit)
     info = model_summary(model)

@@ -35,7 +35,7 @@ Every figure is computed *as of* a date: rows dated after ``as_of`` are ignored 
 ``date``, tickets ``created_at``, surveys ``date``, subscriptions ``start_date``, activities
 ``date``, contacts ``last_contact``), rows without a date are ignored except contacts (a
 contact with no ``last_contact`` still exists). Only accounts that are customers on ``as_of``
-are scored (:func:`active_mask`). Known limits: a few fields are the export's *current* state
+are scored (:func:`acctdesk.domain.accounts.active_mask`). Known limits: a few fields are the export's *current* state
 (subscription ``status``, ticket ``status`` when ``solved_at`` is empty, ``renewal_date``), so a
 score recomputed for a past date can see them.
 """
@@ -50,13 +50,15 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..domain.accounts import active_mask
+from ..domain.dates import day_to_date, days, to_day
+from ..domain.statuses import CLOSED_TICKET_STATUSES
 from ..frames import date_part
-
 from ..models.schema import ENTITY_FIELDS
 
 __all__ = [
     "ScorecardError", "Source", "PointMapping", "Measure", "Group", "Band", "Scorecard",
-    "ScoringData", "Change", "active_mask", "compute_measures", "map_points",
+    "ScoringData", "Change", "compute_measures", "map_points",
     "score_accounts", "contributions", "explain_change", "what_moved", "backtest",
     "backtest_dates", "suggest_weights", "SuggestedWeights", "OUTCOMES", "ENTITY_DATE",
     "AGGREGATES",
@@ -77,9 +79,6 @@ SOURCE_KINDS = ("field", "aggregate", "days_since", "days_until", "change", "rat
 CALENDAR_WINDOWS = ("month", "quarter", "year")
 MAPPING_KINDS = ("thresholds", "linear", "percentile")
 STYLES = ("weighted", "good_average_poor", "points")
-#: ticket statuses that mean "closed" when a ticket has no ``solved_at``.
-CLOSED_TICKET_STATUSES = ("solved", "closed", "resolved", "done", "cancelled", "canceled")
-_EPOCH = dt.date(1970, 1, 1)
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -629,7 +628,8 @@ class Scorecard:
 # ====================================================================== data
 @dataclass
 class ScoringData:
-    """The frames a scorecard reads (canonical columns of :data:`ENTITY_FIELDS`).
+    """The frames a scorecard reads (canonical columns of :data:`ENTITY_FIELDS`); the engine
+    reads them from a workspace (:func:`acctdesk.engine.read_data`).
 
     Missing frames (None) count as empty; missing columns as empty columns. Treat the frames
     as immutable once scored: prepared arrays are cached per frame object.
@@ -643,13 +643,6 @@ class ScoringData:
     activities: pd.DataFrame | None = None
     contacts: pd.DataFrame | None = None
     _cache: dict = dc_field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_workspace(cls, ws) -> "ScoringData":
-        """Read every entity of a :class:`~acctdesk.models.Workspace`."""
-        return cls(accounts=ws.accounts(), usage=ws.usage(), tickets=ws.tickets(),
-                   surveys=ws.surveys(), subscriptions=ws.subscriptions(),
-                   activities=ws.activities(), contacts=ws.contacts())
 
     def frame(self, entity: str) -> pd.DataFrame:
         df = getattr(self, entity)
@@ -676,36 +669,6 @@ class ScoringData:
         return hit[2]
 
 
-def _days(values) -> np.ndarray:
-    """ISO dates or timestamps (text) -> float days since 1970-01-01 (NaN if empty/invalid).
-
-    Converts each distinct value once (exports repeat the same dates many times)."""
-    s = date_part(values)
-    if len(s) == 0:
-        return np.empty(0, dtype=float)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    if len(uniques) == 0:
-        return np.full(len(s), np.nan)
-    u = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str[:10]
-    parsed = pd.to_datetime(u, format="%Y-%m-%d", errors="coerce")
-    udays = ((parsed - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(
-        dtype=float, na_value=np.nan)
-    out = np.where(codes >= 0, udays[np.clip(codes, 0, None)], np.nan)
-    return out.astype(float)
-
-
-def _iso_to_day(as_of: str | dt.date) -> int:
-    if isinstance(as_of, dt.datetime):
-        as_of = as_of.date()
-    if not isinstance(as_of, dt.date):
-        as_of = dt.date.fromisoformat(str(as_of)[:10])
-    return (as_of - _EPOCH).days
-
-
-def _day_to_date(day: float) -> dt.date:
-    return _EPOCH + dt.timedelta(days=int(day))
-
-
 class _Entity:
     """One entity's rows prepared for fast repeated aggregation: rows of unknown accounts
     dropped, sorted by (account position, day), with account positions and days as arrays
@@ -723,7 +686,7 @@ class _Entity:
             pos = np.where(codes >= 0, np.r_[upos, -1][codes], -1)
         else:
             pos = np.full(n, -1)
-        day = _days(df[date_col]) if date_col in df and n else np.full(n, np.nan)
+        day = days(df[date_col]) if date_col in df and n else np.full(n, np.nan)
         keep = np.flatnonzero(pos >= 0)
         # one stable radix sort on an integer key (account, day); undated rows sort first
         dk = day[keep]
@@ -757,7 +720,7 @@ class _Entity:
 
     def dates(self, col: str) -> np.ndarray:
         if col not in self._dates:
-            self._dates[col] = _days(self.df[col])[self.order] if col in self.df and len(self) \
+            self._dates[col] = days(self.df[col])[self.order] if col in self.df and len(self) \
                 else np.full(len(self), np.nan)
         return self._dates[col]
 
@@ -793,34 +756,16 @@ class _Entity:
 
 
 # ====================================================================== measures
-def active_mask(accounts: pd.DataFrame, as_of: str) -> pd.Series:
-    """Accounts that are customers on ``as_of``.
-
-    ``contract_start <= as_of`` (empty counts as started), ``churn_date`` empty or after
-    ``as_of``, and ``status`` not ``'prospect'`` (the same rule as
-    ``Workspace.active_accounts_mask``)."""
-    as_of = str(as_of)[:10]
-
-    def col(name):
-        if name in accounts:
-            return accounts[name].astype(object).where(accounts[name].notna(), "").astype(str)
-        return pd.Series("", index=accounts.index)
-
-    churn, start = col("churn_date").str[:10], col("contract_start").str[:10]
-    status = col("status").str.strip().str.lower()
-    return ((churn == "") | (churn > as_of)) & (start <= as_of) & (status != "prospect")
-
-
 def _window_start(window: int | str | None, as_of_day: float) -> float:
     """First excluded day: rows count when ``start < day <= as_of``."""
     if window is None:
         return -np.inf
     if isinstance(window, str):
-        d = _day_to_date(as_of_day)
+        d = day_to_date(as_of_day)
         first = {"month": d.replace(day=1),
                  "quarter": d.replace(month=3 * ((d.month - 1) // 3) + 1, day=1),
                  "year": d.replace(month=1, day=1)}[window]
-        return float((first - _EPOCH).days - 1)
+        return float(to_day(first) - 1)
     return float(as_of_day - window)
 
 
@@ -921,7 +866,7 @@ def _account_col(data: ScoringData, col: str, dates: bool) -> np.ndarray:
         if col not in acc:
             arr = np.full(len(acc), np.nan)
         elif dates:
-            arr = _days(acc[col])
+            arr = days(acc[col])
         else:
             arr = pd.to_numeric(acc[col], errors="coerce").to_numpy(dtype=float,
                                                                      na_value=np.nan)
@@ -964,12 +909,12 @@ def compute_measures(card: Scorecard, data: ScoringData, as_of: str) -> pd.DataF
     -------
     DataFrame
         Index ``account_id`` (accounts in ``data.accounts`` order, active only, see
-        :func:`active_mask`), one float column per measure id; NaN = no data. Only rows dated
+        :func:`acctdesk.domain.accounts.active_mask`), one float column per measure id; NaN = no data. Only rows dated
         on or before ``as_of`` are read (see the module docstring).
     """
     card.validate()
     as_of = str(as_of)[:10]
-    day = _iso_to_day(as_of)
+    day = to_day(as_of)
     active = active_mask(data.accounts, as_of).to_numpy()
     ids = data._accounts_index()
     cols = {m.id: _evaluate(m.source, data, day)[active] for m in card.measures}
@@ -1341,8 +1286,8 @@ def _labels(data: ScoringData, account_ids, t: str, horizon_days: int, outcome: 
     contracted = np.zeros(len(churned), dtype=bool)
     if outcome == "churn_or_contraction":
         pos = idx.get_indexer(pd.Index(account_ids))
-        now = _evaluate(_MRR_ACTIVE, data, _iso_to_day(t))[pos]
-        then = _evaluate(_MRR_ACTIVE, data, _iso_to_day(end))[pos]
+        now = _evaluate(_MRR_ACTIVE, data, to_day(t))[pos]
+        then = _evaluate(_MRR_ACTIVE, data, to_day(end))[pos]
         now, then = np.nan_to_num(now), np.nan_to_num(then)
         contracted = (now > 0) & (then < now * (1 - contraction_pct / 100.0)) & ~churned
     return churned, contracted

@@ -38,6 +38,12 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..domain.dates import month_index as _month_idx
+from ..domain.dates import month_label as _month_label
+from ..domain.dates import month_range
+from ..domain.statuses import DEAL_STATUSES, NOT_PAYING_STATUSES
+from ..domain.statuses import ENDED_STATUSES as _ENDED
+
 __all__ = [
     "MOVEMENT_KINDS",
     "RETENTION_DEFINITIONS",
@@ -66,11 +72,12 @@ _CODE = {NEW: 1, EXPANSION: 2, CONTRACTION: 3, CHURN: 4, REACTIVATION: 5}
 #: amount = sign x (end - start) of the account-month; every amount is >= 0.
 _SIGN = {NEW: 1, EXPANSION: 1, CONTRACTION: -1, CHURN: -1, REACTIVATION: 1}
 
-#: statuses that never count towards MRR (not paying yet).
-EXCLUDED_STATUSES = frozenset({"trialing", "trial", "in_trial", "incomplete", "incomplete_expired"})
+#: statuses that never count towards MRR: not paying yet (trials), and CRM deals (pipeline,
+#: never revenue) -- :mod:`acctdesk.domain.statuses`.
+EXCLUDED_STATUSES = NOT_PAYING_STATUSES | DEAL_STATUSES
 #: statuses that say the subscription is over; without an end_date we cannot tell when it ended,
 #: so such rows are left out (and counted in ``attrs["excluded"]``) rather than guessed.
-ENDED_STATUSES = frozenset({"cancelled", "canceled", "ended", "expired", "churned", "terminated"})
+ENDED_STATUSES = _ENDED
 
 _EPOCH_MONTH = 1970 * 12  # datetime64[M] counts months from 1970-01
 
@@ -78,34 +85,6 @@ _EPOCH_MONTH = 1970 * 12  # datetime64[M] counts months from 1970-01
 # --------------------------------------------------------------------------------------------
 # month helpers
 # --------------------------------------------------------------------------------------------
-
-def _month_idx(value) -> int:
-    """Absolute month number (year * 12 + month - 1) of 'YYYY-MM', 'YYYY-MM-DD', a date."""
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            year, month = int(text[0:4]), int(text[5:7])
-        except ValueError:
-            raise ValueError(f"not a month (expected 'YYYY-MM'): {value!r}") from None
-        if text[4:5] != "-" or not 1 <= month <= 12:
-            raise ValueError(f"not a month (expected 'YYYY-MM'): {value!r}")
-        return year * 12 + month - 1
-    if isinstance(value, (np.datetime64,)):
-        value = pd.Timestamp(value)
-    if hasattr(value, "year") and hasattr(value, "month"):
-        return int(value.year) * 12 + int(value.month) - 1
-    raise TypeError(f"not a month: {value!r}")
-
-
-def _month_label(idx: int) -> str:
-    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Calendar months ``first`` .. ``last`` inclusive as 'YYYY-MM' labels."""
-    a, b = _month_idx(first), _month_idx(last)
-    return [_month_label(i) for i in range(a, b + 1)]
-
 
 def _as_day(value) -> np.datetime64:
     if isinstance(value, str):
@@ -193,7 +172,8 @@ def mrr_by_month(
     ------
     Status is the state *on the data date*; history comes from the dates:
 
-    * ``trialing`` (and the other :data:`EXCLUDED_STATUSES`) never count (not paying);
+    * ``trialing`` (and the other :data:`EXCLUDED_STATUSES`) never count (not paying), nor do
+      CRM deals (``won``, ``lost``, ``open``: pipeline, never revenue);
     * ``past_due`` and ``non_renewing`` count until their end date, like ``active``;
     * ``cancelled``/``ended`` (:data:`ENDED_STATUSES`) count until their end date; without an
       end date the row is left out, because when it ended is unknown;

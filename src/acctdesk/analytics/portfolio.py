@@ -1,45 +1,50 @@
 """Portfolio figures for the desktop views: KPI tiles, chart data, renewals and whitespace.
 
-Pure pandas/numpy (no Qt, no SQL): :func:`load_inputs` reads a workspace through its
-``Workspace`` methods and the analytics modules once; everything else is a function of those
-inputs and of the *slicers* (owner, segment, industry, region), so a slicer change recomputes
-without reading the file again.
+Pure pandas/numpy (no Qt, no SQL, no workspace reads): the engine
+(:func:`acctdesk.engine.portfolio.portfolio_inputs`) gathers the inputs once; everything here
+is a function of those inputs and of the *slicers* (owner, segment, industry, region), so a
+slicer change recomputes without reading the file again.
 
 Every KPI carries its definition (shown on hover) and the rows behind it (shown on click):
 
 * **ARR** = sum of ``accounts.arr`` over the accounts that are customers on the data date
-  (:func:`acctdesk.analytics.health.active_mask`, the rule of ``Workspace.summary``).
+  (:func:`acctdesk.domain.accounts.active_mask`).
 * **NRR / GRR / logo churn** = :func:`acctdesk.analytics.metrics.retention` over the last
   12 months (fewer when the history is shorter), definition ``"standard"``, on the MRR of the
   sliced accounts' subscriptions (:func:`~acctdesk.analytics.metrics.mrr_by_month`).
-* **Green / Yellow / Red accounts** = active accounts per band of the default health
-  scorecard (:func:`~acctdesk.analytics.scorecard_presets.default_scorecard`).
+* **Green / Yellow / Red accounts** = active accounts per band of the health scorecard each
+  is assigned (the engine's health, :mod:`acctdesk.engine.health`).
 * **ARR at risk** = sum over active accounts of ``arr x churn probability`` (the workspace's
-  churn model via :func:`acctdesk.models.model_store.risk_for_workspace`, or the health
-  fallback ``(100 - score) / 100``, labelled as such).
+  churn model, or the health fallback ``(100 - score) / 100``, labelled as such).
 * **Whitespace value** = sum of ``expected_mrr x 12`` over the whitespace suggestions
   (:func:`acctdesk.analytics.whitespace.whitespace`).
 * **Renewals in the next 90 days** = ARR of active accounts whose renewal date lies in
   ``(data date, data date + 90 days]``.
-* **Forecast** of renewals: expected renewed ARR = sum of ``arr x (1 - churn probability)``.
+* **Forecast** of renewals: expected renewed ARR = sum of ``arr x (1 - p)`` with ``p`` the
+  probability of churning *by the renewal date* (:func:`renewal_probability`).
+
+The per-account figures (health, band, churn probability, ARR at risk, whitespace value) are
+the engine's (:attr:`acctdesk.engine.Analysis.figures`), the same as every other screen's.
 """
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from ..domain.accounts import attribute_mask, risk_from_health
+from ..domain.money import format_money
 from ..frames import isin_text
 
 __all__ = [
     "SLICERS", "KPI_KEYS", "RETENTION_MONTHS", "RENEWAL_MONTHS", "RENEWAL_SOON_DAYS",
-    "PortfolioInputs", "Kpi", "load_inputs", "slicer_options", "slice_accounts",
-    "account_rows", "compute_kpis", "compute_portfolio", "portfolio_charts", "renewals", "renewal_forecast",
-    "whitespace_grid", "money",
+    "PortfolioInputs", "Kpi", "slicer_options", "slice_accounts", "account_rows",
+    "compute_kpis", "compute_portfolio", "portfolio_charts", "renewals", "renewal_forecast",
+    "sliced_mrr",
+    "renewal_probability", "whitespace_grid",
 ]
 
 #: the account attributes the views slice by, in the order they are shown.
@@ -52,46 +57,35 @@ RENEWAL_SOON_DAYS = 90
 NOT_SCORED = "Not scored"
 NOT_SCORED_COLOUR = "#9a9a9a"
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "": "$"}
-#: several views load at once; the first trains and stores the churn model, the others wait
-#: and then reuse it instead of training the same model side by side.
-_RISK_LOCK = threading.Lock()
 
-
-def money(value: float | None, currency: str = "USD", *, compact: bool = True) -> str:
-    """``1234567`` -> ``$1.23M`` (compact) or ``$1,234,567``; other currencies as a code."""
-    if value is None or not np.isfinite(value):
-        return "—"
-    sym = _SYMBOLS.get((currency or "").upper())
-    v = float(value)
-    sign = "-" if v < 0 else ""
-    a = abs(v)
-    if compact and a >= 1e9:
-        text = f"{a / 1e9:.2f}B"
-    elif compact and a >= 1e6:
-        text = f"{a / 1e6:.2f}M"
-    elif compact and a >= 1e4:
-        text = f"{a / 1e3:.0f}k"
-    else:
-        text = f"{a:,.0f}"
-    return f"{sign}{sym}{text}" if sym is not None else f"{sign}{text} {currency}"
+def _money(value: float | None, currency: str) -> str:
+    return format_money(value, currency, compact=True)
 
 
 # ====================================================================== inputs
 @dataclass
 class PortfolioInputs:
-    """What the views compute from, read once per workspace (see :func:`load_inputs`)."""
+    """What the views compute from, gathered once per workspace data version.
+
+    ``figures``: the engine's per-account figures (one row per account: ``account_id``,
+    ``active``, ``arr``, ``health_score``, ``band``, ``churn_probability``, ``arr_at_risk``,
+    ``whitespace_arr``, ...). ``health`` (account_id, score, band) and ``risk`` (account_id,
+    churn_probability, drivers) are its columns for the active accounts. ``risk_horizon``:
+    the days ahead the churn probabilities look (None for the health fallback).
+    """
 
     as_of: str | None
     currency: str
     accounts: pd.DataFrame
     subscriptions: pd.DataFrame
     usage: pd.DataFrame | None = None
+    figures: pd.DataFrame | None = None
     health: pd.DataFrame | None = None          # account_id, score, band
     bands: list[tuple[str, float, str]] = field(default_factory=list)   # label, lower, colour
     risk: pd.DataFrame | None = None            # account_id, churn_probability, drivers
     risk_info: dict[str, Any] = field(default_factory=dict)
     risk_label: str = ""
+    risk_horizon: int | None = None
     suggestions: pd.DataFrame | None = None     # whitespace suggestions
     backtest: dict[str, Any] | None = None
     matrix: pd.DataFrame | None = None          # ownership matrix (long)
@@ -106,111 +100,11 @@ class PortfolioInputs:
 
     def active(self) -> pd.DataFrame:
         """The accounts that are customers on the data date."""
-        from .health import active_mask
+        from ..domain.accounts import active_mask
 
         if self.empty:
             return self.accounts.iloc[:0]
         return self.accounts.loc[active_mask(self.accounts, self.as_of)]
-
-
-def _risk_label(info: Mapping[str, Any]) -> str:
-    kind = str(info.get("kind") or "")
-    if kind.startswith("health"):
-        reason = info.get("reason") or "no churn model"
-        return f"Churn probability from the health score, (100 − score) / 100 ({reason})"
-    auc = info.get("auc")
-    auc_text = f", out-of-time AUC {auc:.2f}" if isinstance(auc, (int, float)) else ""
-    return f"Churn probability from the workspace's churn model ({kind.replace('_', ' ')}" \
-           f"{auc_text}; {info.get('horizon_days', 90)} days ahead)"
-
-
-def load_inputs(ws, *, parts: tuple[str, ...] = ("health", "risk", "whitespace"),
-                progress: Callable[[float, str], None] | None = None,
-                check: Callable[[], None] | None = None, data=None, risk=None,
-                suggestions: pd.DataFrame | None = None) -> PortfolioInputs:
-    """Read a workspace and compute the analytics the views need.
-
-    ``parts``: any of ``"health"``, ``"risk"``, ``"whitespace"`` (suggestions),
-    ``"backtest"`` (whitespace backtest) and ``"matrix"`` (ownership matrix). ``progress``
-    gets (fraction, text); ``check`` raises to cancel (a task runner's ``TaskState``).
-    What a caller already has is used instead of being read or computed again: ``data``
-    (the workspace's :class:`~acctdesk.analytics.health.ScoringData`), ``risk`` (the
-    :class:`~acctdesk.analytics.churn.RiskResult` of ``risk_for_workspace`` as of the data
-    date) and ``suggestions`` (``whitespace()`` with that risk).
-    """
-    def step(f: float, text: str) -> None:
-        if check is not None:
-            check()
-        if progress is not None:
-            progress(f, text)
-
-    step(0.02, "Reading the workspace")
-    if data is not None:        # shallow copies: a caller's column added here stays here
-        accounts = data.accounts.copy(deep=False)
-        subs = data.frame("subscriptions").copy(deep=False)
-    else:
-        accounts = ws.accounts()
-        subs = ws.subscriptions()
-    as_of = ws.data_date()
-    currency = ws.get_meta("currency") or "USD"
-    out = PortfolioInputs(as_of=as_of, currency=currency, accounts=accounts,
-                          subscriptions=subs)
-    if out.empty:
-        return out
-    need_usage = any(p in parts for p in ("whitespace", "backtest"))
-    if need_usage:
-        out.usage = data.frame("usage") if data is not None else ws.usage()
-    if "health" in parts:
-        step(0.1, "Scoring health")
-        from .health import ScoringData, score_accounts
-        from .scorecard_presets import default_scorecard
-
-        if data is None:
-            data = ScoringData.from_workspace(ws)
-        card = default_scorecard(data)
-        s = score_accounts(card, data, as_of)
-        out.health = pd.DataFrame({"account_id": s["account_id"].astype(str).to_numpy(),
-                                   "score": s["score"].to_numpy(dtype=float),
-                                   "band": s["band"].to_numpy(dtype=object)})
-        out.bands = [(b.label, float(b.lower), b.color) for b in card.bands]
-    if "risk" in parts:
-        step(0.3, "Estimating churn risk")
-        from ..models.model_store import risk_for_workspace
-
-        if risk is not None:
-            r = risk
-        else:
-            with _RISK_LOCK:
-                r = risk_for_workspace(ws, as_of=as_of, data=data)
-        frame = r.accounts
-        out.risk = pd.DataFrame({
-            "account_id": frame["account_id"].astype(str).to_numpy(),
-            "churn_probability": frame["churn_probability"].to_numpy(dtype=float),
-            "drivers": [("; ".join(d) if isinstance(d, (list, tuple)) else (d or ""))
-                        for d in frame["drivers"]],
-        })
-        out.risk_info = dict(r.model or {})
-        out.risk_label = _risk_label(out.risk_info)
-    if len(subs) and any(p in parts for p in ("whitespace", "backtest", "matrix")):
-        from . import whitespace as W
-
-        if "whitespace" in parts:
-            step(0.6, "Finding whitespace")
-            probs = None
-            if out.risk is not None and not str(out.risk_info.get("kind", "")).startswith(
-                    "health"):
-                probs = pd.Series(out.risk["churn_probability"].to_numpy(),
-                                  index=out.risk["account_id"].to_numpy())
-            out.suggestions = suggestions if suggestions is not None else \
-                W.whitespace(subs, accounts, out.usage, as_of, risk=probs)
-        if "matrix" in parts:
-            step(0.75, "Building the product matrix")
-            out.matrix = W.ownership_matrix(subs, accounts, as_of)
-        if "backtest" in parts:
-            step(0.85, "Back-testing the suggestions")
-            out.backtest = W.backtest(subs, accounts, out.usage, as_of)
-    step(1.0, "")
-    return out
 
 
 # ====================================================================== slicers
@@ -229,15 +123,15 @@ def slicer_options(accounts: pd.DataFrame) -> dict[str, list[str]]:
 def slice_accounts(accounts: pd.DataFrame, filters: Mapping[str, str | None] | None
                    ) -> pd.DataFrame:
     """The accounts matching every slicer in ``filters`` ({attribute: value}; None or ""
-    means all)."""
+    means all), compared as :func:`acctdesk.domain.accounts.attribute_key` does (case and
+    spacing ignored)."""
     if not filters:
         return accounts
     mask = np.ones(len(accounts), dtype=bool)
     for key, value in filters.items():
         if value in (None, "") or key not in accounts:
             continue
-        mask &= accounts[key].astype(object).where(accounts[key].notna(), "").astype(str) \
-            .str.strip().to_numpy() == str(value)
+        mask &= attribute_mask(accounts[key], value)
     return accounts.loc[mask]
 
 
@@ -251,41 +145,37 @@ ACCOUNT_ROW_COLUMNS = [
     ("arr", "ARR", "currency"), ("renewal_date", "Renewal", "date"),
     ("health_score", "Health", "int"), ("band", "Band", "band"),
     ("churn_probability", "Churn risk", "percent"), ("arr_at_risk", "ARR at risk", "currency"),
-    ("whitespace_arr", "Whitespace / yr", "currency"), ("drivers", "Risk drivers", "text"),
-    ("industry", "Industry", "text"), ("region", "Region", "text"),
+    ("whitespace_arr", "Whitespace / yr", "currency"), ("priority", "Priority", "int"),
+    ("drivers", "Risk drivers", "text"), ("industry", "Industry", "text"),
+    ("region", "Region", "text"),
 ]
 
 
 def account_rows(inp: PortfolioInputs, accounts: pd.DataFrame) -> pd.DataFrame:
-    """One row per account of ``accounts`` with its ARR, health, churn risk and whitespace."""
+    """One row per account of ``accounts`` with its ARR, health, churn risk and whitespace:
+    the engine's per-account figures (``inp.figures``), and the risk drivers."""
     ids = _ids(accounts)
-    out = pd.DataFrame({"account_id": ids.to_numpy(dtype=object)})
-    for key in ("name", "owner", "segment", "industry", "region", "renewal_date"):
-        out[key] = accounts[key].to_numpy(dtype=object) if key in accounts else None
-    out["arr"] = pd.to_numeric(accounts["arr"], errors="coerce").to_numpy(dtype=float) \
-        if "arr" in accounts else np.nan
-    if inp.health is not None and len(inp.health):
-        h = inp.health.set_index("account_id")
-        out["health_score"] = h["score"].reindex(ids).to_numpy(dtype=float)
-        band = h["band"].reindex(ids).to_numpy(dtype=object)
-        out["band"] = [b if isinstance(b, str) and b else NOT_SCORED for b in band]
-    else:
-        out["health_score"] = np.nan
+    cols = ["account_id", "name", "owner", "segment", "industry", "region", "renewal_date",
+            "arr", "health_score", "band", "churn_probability", "arr_at_risk",
+            "whitespace_arr", "priority", "rank"]
+    f = inp.figures
+    if f is None or not len(f):
+        out = pd.DataFrame({"account_id": ids.to_numpy(dtype=object)})
+        for key in cols[1:]:
+            out[key] = accounts[key].to_numpy(dtype=object) if key in accounts else np.nan
         out["band"] = NOT_SCORED
-    if inp.risk is not None and len(inp.risk):
-        r = inp.risk.set_index("account_id")
-        out["churn_probability"] = r["churn_probability"].reindex(ids).to_numpy(dtype=float)
-        out["drivers"] = r["drivers"].reindex(ids).fillna("").to_numpy(dtype=object)
-    else:
-        out["churn_probability"] = np.nan
         out["drivers"] = ""
-    out["arr_at_risk"] = out["arr"].fillna(0.0) * out["churn_probability"]
-    if inp.suggestions is not None and len(inp.suggestions):
-        ws = inp.suggestions.assign(account_id=inp.suggestions["account_id"].astype(str)) \
-            .groupby("account_id")["expected_mrr"].sum() * 12.0
-        out["whitespace_arr"] = ws.reindex(ids).fillna(0.0).to_numpy(dtype=float)
+        return out
+    f = f.set_index(f["account_id"].astype(str))
+    out = f.reindex(ids)[cols[1:]].reset_index().rename(columns={"index": "account_id"})
+    out["account_id"] = ids.to_numpy(dtype=object)
+    out["band"] = [b if isinstance(b, str) and b else NOT_SCORED
+                   for b in out["band"].to_numpy(dtype=object)]
+    if inp.risk is not None and len(inp.risk) and "drivers" in inp.risk:
+        d = inp.risk.set_index(inp.risk["account_id"].astype(str))["drivers"]
+        out["drivers"] = d.reindex(ids).fillna("").to_numpy(dtype=object)
     else:
-        out["whitespace_arr"] = np.nan
+        out["drivers"] = ""
     return out
 
 
@@ -309,13 +199,14 @@ class Kpi:
         if self.value is None or not np.isfinite(self.value):
             return "—"
         if self.kind == "currency":
-            return money(self.value, currency)
+            return _money(self.value, currency)
         if self.kind == "percent":
             return f"{self.value * 100:.1f}%"
         return f"{self.value:,.0f}"
 
 
-def _mrr(inp: PortfolioInputs, ids: pd.Index) -> pd.DataFrame:
+def sliced_mrr(inp: PortfolioInputs, ids: pd.Index) -> pd.DataFrame:
+    """The MRR ledger of the subscriptions of the accounts ``ids``."""
     from .metrics import mrr_by_month
 
     subs = inp.subscriptions
@@ -378,7 +269,7 @@ def compute_kpis(inp: PortfolioInputs, filters: Mapping[str, str | None] | None 
 
     # --- retention (standard definition, last 12 months of the sliced accounts' MRR)
     if mrr is None:
-        mrr = _mrr(inp, ids) if len(ids) else None
+        mrr = sliced_mrr(inp, ids) if len(ids) else None
     row, per, start, end = (None, pd.DataFrame(), "", "") if mrr is None else \
         _retention_rows(inp, mrr, sliced)
     defs = RETENTION_DEFINITIONS["standard"]
@@ -410,9 +301,10 @@ def compute_kpis(inp: PortfolioInputs, filters: Mapping[str, str | None] | None 
         r = rows.loc[rows["band"] == label]
         kpis.append(Kpi(
             label.lower(), f"{label} accounts", float(len(r)), "int",
-            f"{money(r['arr'].fillna(0).sum(), cur)} ARR · "
+            f"{_money(r['arr'].fillna(0).sum(), cur)} ARR · "
             f"{(len(r) / n_active if n_active else 0):.0%} of accounts",
-            f"Active accounts whose health score (default scorecard, 0-100) is in the "
+            f"Active accounts whose health score (0-100, on the scorecard each is assigned) "
+            f"is in the "
             f"{label} band{_band_range(band_list, label)}.",
             r.sort_values("health_score", kind="stable"), ACCOUNT_ROW_COLUMNS, colour))
 
@@ -485,7 +377,7 @@ def compute_portfolio(inp: PortfolioInputs, filters: Mapping[str, str | None] | 
     """``{"kpis": [...], "charts": {...}, "accounts": n}`` for the sliced accounts, the MRR
     history computed once for both."""
     ids = _ids(slice_accounts(inp.accounts, filters))
-    mrr = _mrr(inp, ids) if len(ids) and inp.as_of else None
+    mrr = sliced_mrr(inp, ids) if len(ids) and inp.as_of else None
     return {"kpis": compute_kpis(inp, filters, mrr=mrr),
             "charts": portfolio_charts(inp, filters, mrr=mrr), "accounts": int(len(ids))}
 
@@ -533,7 +425,7 @@ def portfolio_charts(inp: PortfolioInputs, filters: Mapping[str, str | None] | N
         "arr": [float(g.sum().get(b, 0.0)) for b in labels],
         "colour": [colours.get(b, NOT_SCORED_COLOUR) for b in labels]})
     if mrr is None:
-        mrr = _mrr(inp, ids) if len(ids) and inp.as_of else None
+        mrr = sliced_mrr(inp, ids) if len(ids) and inp.as_of else None
     mv_cols = ["month", "new", "expansion", "reactivation", "contraction", "churn",
                "net_change", "end_mrr"]
     if mrr is not None and len(mrr):
@@ -568,15 +460,38 @@ RENEWAL_COLUMNS = [
     ("name", "Account", "text"), ("owner", "Owner", "text"), ("segment", "Segment", "text"),
     ("arr", "ARR", "currency"), ("renewal_date", "Renewal", "date"),
     ("health_score", "Health", "int"), ("band", "Band", "band"),
-    ("churn_probability", "Churn risk", "percent"),
+    ("horizon_probability", "Churn risk", "percent"),
+    ("churn_probability", "Churn by renewal", "percent"),
     ("expected_renewed_arr", "Expected renewed", "currency"),
     ("arr_at_risk", "ARR at risk", "currency"), ("drivers", "Risk drivers", "text"),
 ]
 
 
+def renewal_probability(p: np.ndarray, days: np.ndarray, horizon_days: float) -> np.ndarray:
+    """The probability of churning by a renewal ``days`` ahead, from the probability ``p``
+    of churning within ``horizon_days`` (the churn model's horizon, ``H``).
+
+    * A renewal within the horizon (``days <= H``): ``p``. The model was trained for that
+      window, the renewal lies in it, and churn comes at renewals.
+    * A renewal beyond it: the survival curve continued with a constant hazard (exponential
+      survival) through the model's point, ``S(t) = (1 - p) ** (t / H)``, so
+      ``P(churn by the renewal) = 1 - (1 - p) ** (days / H)``. A 90-day probability is never
+      used as such for a renewal months away. For such an account the model's ``p`` carries
+      little of the renewal itself (it lies outside the window): read the figure as the churn
+      that today's signals imply by then.
+    """
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    d = np.asarray(days, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beyond = 1.0 - np.power(1.0 - p, d / float(horizon_days))
+    out = np.where(d > horizon_days, beyond, p)
+    return np.where(np.isfinite(p), out, np.nan)
+
+
 def _month_add(year: int, month: int, k: int) -> tuple[int, int]:
-    m = month - 1 + k
-    return year + m // 12, m % 12 + 1
+    from ..domain.dates import add_months
+
+    return add_months(year, month, k)
 
 
 def renewals(inp: PortfolioInputs, filters: Mapping[str, str | None] | None = None,
@@ -586,16 +501,22 @@ def renewals(inp: PortfolioInputs, filters: Mapping[str, str | None] | None = No
     The window runs from the day after the data date to the end of the ``months``-th
     calendar month counting the day after's month as the first (data date 2026-10-31:
     November 2026 to October 2027; 2026-10-15: the rest of October 2026 to September 2027),
-    bucketed by the calendar month of the renewal date. Per row ``churn_probability`` is the account's risk
-    (:attr:`PortfolioInputs.risk_label`); an account without one gets the health fallback
-    ``(100 - score) / 100``, else the mean of the others (``probability_source`` says which).
-    ``expected_renewed_arr = arr x (1 - churn_probability)``, ``arr_at_risk = arr x p``.
+    bucketed by the calendar month of the renewal date.
+
+    Per row ``horizon_probability`` is the account's churn risk as every screen shows it
+    (:attr:`PortfolioInputs.risk_label`; an account without one gets the health fallback
+    ``(100 - score) / 100``, else the mean of the others; ``probability_source`` says which)
+    and ``churn_probability`` the probability of churning *by its renewal date*: for the
+    churn model's probabilities :func:`renewal_probability` over the days to the renewal,
+    for the health fallback (which has no horizon) the same figure.
+    ``expected_renewed_arr = arr x (1 - churn_probability)``, ``arr_at_risk = arr x
+    churn_probability``.
 
     ``by_month``: ``month`` ('YYYY-MM'), ``accounts``, ``arr``, ``expected_renewed_arr``,
     ``arr_at_risk`` and ``arr:<band>`` per health band (and ``arr:Not scored``).
     """
     empty_rows = pd.DataFrame(columns=["account_id"] + [c[0] for c in RENEWAL_COLUMNS]
-                              + ["month", "probability_source"])
+                              + ["month", "probability_source", "days_to_renewal"])
     if inp.empty:
         return empty_rows, pd.DataFrame(columns=["month", "accounts", "arr",
                                                  "expected_renewed_arr", "arr_at_risk"])
@@ -610,7 +531,7 @@ def renewals(inp: PortfolioInputs, filters: Mapping[str, str | None] | None = No
     rows = _renewing(rows, inp.as_of, until=until).copy()
     p = rows["churn_probability"].to_numpy(dtype=float).copy()
     source = np.where(np.isfinite(p), "risk", "").astype(object)
-    fallback = (100.0 - rows["health_score"].to_numpy(dtype=float)) / 100.0
+    fallback = risk_from_health(rows["health_score"].to_numpy(dtype=float))
     use = ~np.isfinite(p) & np.isfinite(fallback)
     p[use] = fallback[use]
     source[use] = "health score"
@@ -618,11 +539,20 @@ def renewals(inp: PortfolioInputs, filters: Mapping[str, str | None] | None = No
     if missing.any():
         p[missing] = float(np.nanmean(p)) if np.isfinite(p).any() else 0.0
         source[missing] = "portfolio average"
-    rows["churn_probability"] = p
+    from ..domain.dates import days as _days, to_day
+
+    days = _days(rows["renewal_date"]) - to_day(inp.as_of)
+    by_renewal = p.copy()
+    if inp.risk_horizon:
+        model = source == "risk"
+        by_renewal[model] = renewal_probability(p[model], days[model], inp.risk_horizon)
+    rows["horizon_probability"] = p
+    rows["churn_probability"] = by_renewal
+    rows["days_to_renewal"] = days
     rows["probability_source"] = source
     arr = rows["arr"].fillna(0.0).to_numpy(dtype=float)
-    rows["expected_renewed_arr"] = arr * (1.0 - p)
-    rows["arr_at_risk"] = arr * p
+    rows["expected_renewed_arr"] = arr * (1.0 - by_renewal)
+    rows["arr_at_risk"] = arr * by_renewal
     rows["month"] = rows["renewal_date"].astype(str).str[:7].to_numpy()
     rows = rows.sort_values(["arr_at_risk", "renewal_date"], ascending=[False, True],
                             kind="stable").reset_index(drop=True)
@@ -659,9 +589,10 @@ def whitespace_grid(inp: PortfolioInputs, *, segment: str | None = None,
                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(states, values, totals) of the account x product heat map.
 
-    ``totals``: one row per active account that has a gap (``account_id``, ``name``,
+    ``totals``: one row per active account with a suggestion (``account_id``, ``name``,
     ``segment``, ``owner``, ``owned`` products, ``gaps``, ``whitespace_arr`` = sum of the
-    expected MRR x 12 of its suggestions (in ``product`` only, when given)), sorted by
+    expected MRR x 12 of its suggestions, cross-sell and seat upsell (in ``product`` only,
+    when given): the account's whitespace value of every other screen), sorted by
     whitespace, highest first, filtered by ``segment``. ``states`` and ``values`` are the
     matrices (index: the ``top`` accounts' ids in that order, columns: products) of the
     ownership state (owned/trial/pipeline/gap) and of the expected annual value of each gap
@@ -691,7 +622,10 @@ def whitespace_grid(inp: PortfolioInputs, *, segment: str | None = None,
             if key in acc else None
     totals["owned"] = (states == "owned").sum(axis=1).to_numpy()
     totals["gaps"] = (states != "owned").sum(axis=1).to_numpy()
-    totals["whitespace_arr"] = vals.sum(axis=1, min_count=1).fillna(0.0).to_numpy()
+    # every suggestion of the account (seat upsells of owned products too): the account's
+    # whitespace value as every screen shows it; the cells show the gaps' share of it
+    value = sugg.groupby("account_id")["expected_mrr"].sum() * 12.0
+    totals["whitespace_arr"] = value.reindex(states.index).fillna(0.0).to_numpy(dtype=float)
     if segment:
         totals = totals.loc[totals["segment"].astype(str) == segment]
     if product:

@@ -20,7 +20,7 @@ worked example (70 accounts at $36,000 ACV over three years) gives
 i.e. the published $7.56M, $7.71M and $10.92M (and "41.6 percent" more with monthly
 compounding: 10.92 / 7.71 = 1.416).
 
-:func:`rates_from_mrr` / :func:`rates_from_workspace` seed the model with the workspace's own
+:func:`rates_from_mrr` seeds the model with the workspace's own
 measured rates (MRR movements of :mod:`acctdesk.analytics.metrics`).
 
 Pure functions; no Qt.
@@ -36,7 +36,7 @@ import pandas as pd
 
 __all__ = [
     "PERIODS", "FORMULA", "Simulation", "BookRates", "periods_in", "revenue_per_period",
-    "simulate_total", "simulate", "rates_from_mrr", "rates_from_workspace",
+    "simulate_total", "simulate", "rates_from_mrr",
 ]
 
 #: periods per year of each supported period.
@@ -161,7 +161,7 @@ def simulate(accounts: float, acv: float, upsell: float = 0.0, churn: float = 0.
     """Simulate a book of business period by period (see the module docstring for the model).
 
     Parameters are those of :func:`simulate_total`; ``source`` says where the rates came from
-    (``"inputs"`` or a description from :func:`rates_from_workspace`).
+    (``"inputs"`` or a description from :func:`rates_from_mrr`).
 
     Returns
     -------
@@ -293,16 +293,3 @@ def rates_from_mrr(mrr: pd.DataFrame, *, period: str = "month", months: int = 12
               "less than 12 months of history")
     return BookRates(n, acv, 12 * u_m, min(1.0, 12 * c_m), p, end_month, w, start, exp_,
                      con, chu, method)
-
-
-def rates_from_workspace(ws, *, period: str = "month", months: int = 12,
-                         as_of: str | None = None) -> BookRates:
-    """:func:`rates_from_mrr` on a :class:`~acctdesk.models.Workspace`'s subscriptions, as of its
-    data date (``as_of`` overrides it)."""
-    from . import metrics
-
-    as_of = as_of or ws.data_date()
-    if not as_of:
-        raise ValueError("the workspace has no data to measure rates from")
-    mrr = metrics.mrr_by_month(ws.subscriptions(), as_of=as_of)
-    return rates_from_mrr(mrr, period=period, months=months)

@@ -42,6 +42,14 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..domain.accounts import active_mask
+from ..domain.dates import day_iso as _iso
+from ..domain.dates import days as _days
+from ..domain.dates import month_of_day as _month_of_day
+from ..domain.dates import months_before as _months_before
+from ..domain.dates import to_day as _day
+from ..domain.statuses import CLOSED_STATUSES as _CLOSED_STATUSES
+from ..domain.statuses import PIPELINE_STATUSES, TRIAL_STATUSES
 from ..frames import frame_in_pieces
 
 __all__ = [
@@ -49,15 +57,6 @@ __all__ = [
     "usage_features", "cross_sell", "upsell", "whitespace", "backtest", "WHITESPACE_COLUMNS",
 ]
 
-#: subscription statuses (lower case) that mean "in trial" rather than "owned".
-TRIAL_STATUSES = frozenset({"trial", "trialing", "trialling", "in_trial", "in trial",
-                            "free_trial", "free trial", "pilot", "poc"})
-#: subscription statuses that mean "in the pipeline" (quoted, not yet bought).
-PIPELINE_STATUSES = frozenset({"pipeline", "opportunity", "quote", "quoted", "proposed",
-                               "proposal", "pending", "future", "scheduled"})
-#: statuses that end a subscription even when it carries no end date.
-_CLOSED_STATUSES = frozenset({"ended", "cancelled", "canceled", "expired", "terminated",
-                              "churned", "inactive", "lost"})
 STATES = ("owned", "trial", "pipeline", "gap")
 
 #: columns of :func:`whitespace` (and :func:`cross_sell` / :func:`upsell`), in order.
@@ -71,44 +70,6 @@ _AU, _LOGINS, _FEATURES = "active_users", "logins", "features_adopted"
 
 
 # ===================================================================== parsing helpers
-def _days(values) -> np.ndarray:
-    """ISO dates (text, first 10 characters) -> float day numbers since 1970 (NaN if empty)."""
-    s = pd.Series(values)
-    if len(s) == 0:
-        return np.zeros(0)
-    codes, uniq = pd.factorize(s, use_na_sentinel=True)
-    text = pd.Series(np.asarray(uniq, dtype=object)).astype(str).str.slice(0, 10)
-    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    day = parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    num = np.where(np.isnat(day), np.nan, day.astype("int64").astype(float))
-    out = np.full(len(s), np.nan)
-    ok = codes >= 0
-    out[ok] = num[codes[ok]]
-    return out
-
-
-def _day(as_of) -> int:
-    return int(np.datetime64(pd.Timestamp(str(as_of)[:10]).date(), "D").astype("int64"))
-
-
-def _iso(day: float) -> str:
-    return str(np.datetime64(int(day), "D"))
-
-
-def _months_before(as_of, months: int) -> str:
-    """``as_of`` minus whole calendar months (day clipped to the month's end): 10-31 -> 04-30."""
-    ts = pd.Timestamp(str(as_of)[:10])
-    return (ts - pd.DateOffset(months=months)).date().isoformat()
-
-
-def _month_of_day(day: np.ndarray) -> np.ndarray:
-    d = np.asarray(day, dtype=float)
-    out = np.full(d.shape, -1, dtype=np.int64)
-    ok = ~np.isnan(d)
-    out[ok] = d[ok].astype("int64").astype("datetime64[D]").astype("datetime64[M]").astype("int64")
-    return out
-
-
 def _text(frame: pd.DataFrame, col: str, default: str = "",
           fn: Callable[[str], str] | None = None) -> np.ndarray:
     """Column ``col`` as an object array of text (``default`` for missing cells), each
@@ -160,8 +121,7 @@ class _Data:
         self.owner = _text(acc, "owner")
         self.seats_now = _num(acc, "seats")
         self.start_day = _days(acc["contract_start"]) if "contract_start" in acc else np.full(self.n, np.nan)
-        self.churn_day = _days(acc["churn_date"]) if "churn_date" in acc else np.full(self.n, np.nan)
-        self.prospect = np.char.lower(_text(acc, "status").astype(str)) == "prospect" if self.n else np.zeros(0, bool)
+        self.accounts = acc
 
         subs = subscriptions.reset_index(drop=True)
         a = _positions(self.index, subs, "account_id")
@@ -220,10 +180,8 @@ class _Data:
     # ------------------------------------------------------------------ per date
     def active_at(self, day: int) -> np.ndarray:
         """Customers on ``day``: contract started (or no start), not churned by then, not a
-        prospect (the rule of :func:`acctdesk.analytics.health.active_mask`)."""
-        started = np.isnan(self.start_day) | (self.start_day <= day)
-        alive = np.isnan(self.churn_day) | (self.churn_day > day)
-        return started & alive & ~self.prospect
+        prospect (:func:`acctdesk.domain.accounts.active_mask`)."""
+        return active_mask(self.accounts, _iso(day)).to_numpy(dtype=bool)
 
     def state_at(self, day: int) -> dict[str, np.ndarray]:
         """(n x P) arrays: owned, trial, pipeline, lapsed, mrr, quantity on ``day``."""

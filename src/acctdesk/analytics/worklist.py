@@ -1,8 +1,8 @@
 """The worklist ("Today"): one ranked list of accounts that need attention, and team targets.
 
-Pure functions over DataFrames (no Qt, no SQL), plus thin ``*_from_workspace`` wrappers that
-read a :class:`~acctdesk.models.Workspace`. Everything is computed as of a date (the
-workspace's data date), never the computer's clock.
+Pure functions over DataFrames (no Qt, no SQL, no workspace reads; the engine,
+:mod:`acctdesk.engine`, feeds them). Everything is computed as of a date (the workspace's
+data date), never the computer's clock.
 
 Priority
 --------
@@ -47,7 +47,6 @@ follow-up, escalations) and the risk-and-opportunity mix of DESIGN.md ("Worklist
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -55,14 +54,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..frames import date_part, records_in_pieces
-
-from .health import CLOSED_TICKET_STATUSES, active_mask
+from ..domain.accounts import active_mask, risk_from_health
+from ..domain.dates import days as _days
+from ..domain.dates import to_day as _day
+from ..domain.money import money_formatter
+from ..domain.statuses import CLOSED_TICKET_STATUSES
+from ..frames import records_in_pieces
 
 __all__ = [
     "COMPONENTS", "NEXT_STEPS", "WorklistWeights", "WorklistSettings", "build_worklist",
-    "worklist_items", "worklist_from_workspace", "health_alerts", "team_targets",
-    "team_targets_from_workspace", "currency_symbol",
+    "worklist_items", "health_alerts", "team_targets",
 ]
 
 COMPONENTS = ("arr_at_risk", "renewal", "health_drop", "urgent_tickets", "detractor",
@@ -79,15 +80,6 @@ NEXT_STEPS = {
     "expansion": "Open an expansion conversation",
 }
 ESCALATE = "Escalate to an executive sponsor"
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$",
-            "CHF": "CHF ", "INR": "₹"}
-
-
-def currency_symbol(code: str | None) -> str:
-    """Symbol for an ISO currency code (``"USD"`` -> ``"$"``; unknown -> ``"XYZ "``)."""
-    if not code:
-        return "$"
-    return _SYMBOLS.get(code.upper(), code.upper() + " ")
 
 
 @dataclass
@@ -125,7 +117,8 @@ class WorklistSettings:
     touch_excluded_kinds: tuple[str, ...] = ("note",)
     arr_scale: float | None = None
     high_value_arr: float | None = None
-    currency_symbol: str = "$"
+    #: ISO code of the workspace's currency (money in the reasons)
+    currency: str = "USD"
     #: when no earlier snapshot is stored, recompute the score this many days before as_of.
     health_baseline_days: int = 30
     #: team targets: health alerts older than this without a touch are "unanswered".
@@ -138,24 +131,6 @@ class WorklistSettings:
 
 
 # ------------------------------------------------------------------ helpers
-def _day(x) -> int:
-    return (dt.date.fromisoformat(str(x)[:10]) - dt.date(1970, 1, 1)).days
-
-
-def _days(col: pd.Series) -> np.ndarray:
-    """Day numbers (float, NaN when missing/unparseable) of ISO dates or timestamps.
-
-    Each distinct value is parsed once (a million activity dates hold a few hundred distinct
-    days; parsing them all in one call held Python's interpreter lock for half a second)."""
-    codes, uniques = pd.factorize(date_part(col), use_na_sentinel=True)
-    text = pd.Series([str(v)[:10] for v in uniques], dtype=object)
-    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    ns = parsed.to_numpy(dtype="datetime64[ns]")
-    udays = ns.astype("datetime64[D]").astype("int64").astype("float64")
-    udays[np.isnat(ns)] = np.nan
-    return np.append(udays, np.nan)[codes]
-
-
 def _per_account(ids: pd.Index, keys: pd.Series, values: np.ndarray, how: str) -> np.ndarray:
     """Reduce ``values`` grouped by account ``keys`` onto ``ids`` (NaN/0 where none).
 
@@ -183,10 +158,6 @@ def _per_account(ids: pd.Index, keys: pd.Series, values: np.ndarray, how: str) -
         total = np.bincount(t, weights=np.nan_to_num(vals, nan=0.0), minlength=n)
         return np.where(np.bincount(t, minlength=n) > 0, total, np.nan)
     raise ValueError(f"unknown reduction {how!r}")
-
-
-def _money(x: float, symbol: str) -> str:
-    return f"{symbol}{x:,.0f}"
 
 
 def _lower(col: pd.Series) -> pd.Series:
@@ -262,7 +233,7 @@ def build_worklist(
     arr_scale = st.arr_scale or (float(np.percentile(pos, 90)) if pos.size else 1.0)
     high_value = st.high_value_arr if st.high_value_arr is not None else (
         float(np.percentile(pos, 75)) if pos.size else np.inf)
-    sym = st.currency_symbol
+    money = money_formatter(st.currency)
 
     # health now and before
     def _score(frame):
@@ -284,7 +255,7 @@ def build_worklist(
         p = pd.to_numeric(cp.reindex(ids), errors="coerce").to_numpy(dtype="float64")
         risk_source = "model"
     else:
-        p = (100.0 - health) / 100.0
+        p = risk_from_health(health)
         risk_source = "health"
     p = np.clip(p, 0.0, 1.0)
     at_risk = arr * np.nan_to_num(p, nan=0.0)
@@ -401,10 +372,10 @@ def build_worklist(
         reasons = []
         if hit["arr_at_risk"][i] or pts["arr_at_risk"][i] >= st.risk_reason_points:
             if risk_source == "model":
-                reasons.append(f"{_money(at_risk[i], sym)} ARR at risk "
+                reasons.append(f"{money(at_risk[i])} ARR at risk "
                                f"(churn risk {p[i]:.0%})")
             else:
-                reasons.append(f"{_money(at_risk[i], sym)} ARR at risk "
+                reasons.append(f"{money(at_risk[i])} ARR at risk "
                                f"(health {health[i]:.0f})")
         if hit["renewal"][i]:
             dd = int(days_to_renewal[i])
@@ -422,7 +393,7 @@ def build_worklist(
             reasons.append("no CSM touch on record" if np.isnan(days_since_touch[i])
                            else f"no CSM touch for {int(days_since_touch[i])} days")
         if hit["expansion"][i]:
-            reasons.append(f"{_money(exp_mrr[i], sym)}/mo expansion open")
+            reasons.append(f"{money(exp_mrr[i])}/mo expansion open")
         comps = {k: round(float(pts[k][i]), 2) for k in COMPONENTS}
         if escalate[i]:
             step = ESCALATE
@@ -471,67 +442,6 @@ def _opt(x, kind=float):
 def worklist_items(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The worklist as JSON-ready dicts (None for missing values)."""
     return json.loads(frame.to_json(orient="records", force_ascii=False)) if len(frame) else []
-
-
-# ------------------------------------------------------------------ workspace wrappers
-def _scoring(ws, as_of: str, scorecard=None, data=None):
-    from ..models.scores import load_scorecard
-    from .health import ScoringData, score_accounts
-    from .scorecard_presets import DEFAULT_ID, default_scorecard
-
-    data = data if data is not None else ScoringData.from_workspace(ws)
-    card = scorecard or load_scorecard(ws, DEFAULT_ID) or default_scorecard(data)
-    current = score_accounts(card, data, as_of)
-    return data, card, current
-
-
-def _baseline(ws, card, data, as_of: str, st: WorklistSettings):
-    """(previous scores, label): the latest stored snapshot before ``as_of``, else the score
-    recomputed ``health_baseline_days`` earlier."""
-    from ..models.scores import load_snapshot
-    from .health import score_accounts
-
-    prev = load_snapshot(ws, card.id, before=as_of)
-    if prev is not None:
-        return prev, f"stored snapshot of {prev.attrs['as_of']}"
-    when = (dt.date.fromisoformat(as_of) - dt.timedelta(days=st.health_baseline_days))
-    prev = score_accounts(card, data, when.isoformat())
-    return prev, f"recomputed as of {when.isoformat()} (no earlier snapshot stored)"
-
-
-def worklist_from_workspace(
-    ws,
-    *,
-    as_of: str | None = None,
-    churn_probability: pd.Series | None = None,
-    expansion: pd.DataFrame | None = None,
-    settings: WorklistSettings | None = None,
-    scorecard=None,
-    limit: int | None = None,
-    data=None,
-) -> pd.DataFrame:
-    """:func:`build_worklist` on a workspace as of its data date (``data``: its
-    :class:`~acctdesk.analytics.health.ScoringData` when already read).
-
-    Health is scored with the stored default scorecard (or the shipped default); the previous
-    snapshot is the latest stored one before ``as_of``, or the score recomputed
-    ``settings.health_baseline_days`` earlier. ``attrs["health_baseline"]`` says which.
-    """
-    st = settings or WorklistSettings()
-    as_of = str(as_of or ws.data_date() or "")[:10]
-    if not as_of:
-        raise ValueError("the workspace has no data yet (no data date)")
-    if st.currency_symbol == "$":
-        st.currency_symbol = currency_symbol(ws.get_meta("currency"))
-    data, card, current = _scoring(ws, as_of, scorecard, data)
-    previous, label = _baseline(ws, card, data, as_of, st)
-    out = build_worklist(data.accounts, as_of=as_of, scores=current, previous_scores=previous,
-                         tickets=data.tickets, surveys=data.surveys,
-                         activities=data.activities, churn_probability=churn_probability,
-                         expansion=expansion, settings=st, limit=limit)
-    out.attrs["health_baseline"] = label
-    out.attrs["scorecard"] = card.id
-    return out
 
 
 # ------------------------------------------------------------------ team targets (point 9)
@@ -724,34 +634,3 @@ def team_targets(
                      renewal_window_days=st.renewal_window_days,
                      alert_response_hours=st.alert_response_hours)
     return out
-
-
-def team_targets_from_workspace(ws, *, as_of: str | None = None,
-                                settings: WorklistSettings | None = None,
-                                scorecard=None, by: str = "owner") -> pd.DataFrame:
-    """:func:`team_targets` on a workspace: current scores, MRR from subscriptions, and alerts
-    from the stored score history plus the baseline and current scores (see
-    :func:`worklist_from_workspace`)."""
-    from ..models.scores import score_history
-    from . import metrics
-
-    st = settings or WorklistSettings()
-    as_of = str(as_of or ws.data_date() or "")[:10]
-    if not as_of:
-        raise ValueError("the workspace has no data yet (no data date)")
-    data, card, current = _scoring(ws, as_of, scorecard)
-    previous, _label = _baseline(ws, card, data, as_of, st)
-    hist = score_history(ws, card.id, expand=False)
-    hist = hist[hist["as_of"] < as_of][["account_id", "as_of", "score"]]
-    if previous is not None and not len(hist):
-        hist = previous[["account_id", "score"]].assign(
-            as_of=previous.attrs.get("as_of", as_of))
-    snaps = pd.concat([hist, current[["account_id", "score"]].assign(as_of=as_of)],
-                      ignore_index=True)
-    red = next((b.lower for b in card.bands[1:2]), st.critical_health_below) \
-        if len(card.bands) > 1 else st.critical_health_below
-    alerts = health_alerts(snaps, red_below=red, drop_min=st.health_drop_min)
-    subs = data.subscriptions
-    mrr = metrics.mrr_by_month(subs, as_of=as_of) if subs is not None and len(subs) else None
-    return team_targets(data.accounts, as_of=as_of, scores=current, mrr=mrr,
-                        activities=data.activities, alerts=alerts, settings=st, by=by)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 from . import positive_int
@@ -72,31 +71,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON object")
 
 
-def _clean(x):
-    if isinstance(x, float):
-        return None if math.isnan(x) else round(x, 4)
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_clean(v) for v in x]
-    return x
-
-
 def compute(ws, *, scorecard=None, horizon=90, dates=None, outcome="churn",
             contraction_pct=10.0, suggest=True, accept=False) -> dict:
-    from ..analytics.health import ScoringData, backtest, backtest_dates, suggest_weights
-    from ..models.scores import (
-        accept_suggested_weights, available_scorecards, load_assignment,
-    )
+    from ..analytics.health import backtest, backtest_dates, suggest_weights
+    from ..domain.numbers import json_safe
+    from ..engine import Engine
+    from ..models.scores import accept_suggested_weights
     from . import UsageError
 
     data_date = ws.data_date()
     if not data_date:
         raise ValueError(f"{ws.path}: the workspace has no data to backtest; import accounts "
                          "first")
-    data = ScoringData.from_workspace(ws)
-    cards = available_scorecards(ws, data)
-    cid = scorecard or load_assignment(ws).default
+    a = Engine(ws).analysis()
+    data = a.data
+    cards, assignment = a.scorecards
+    cid = scorecard or assignment.default
     if cid not in cards:
         raise UsageError(f"no scorecard {cid!r} (available: {', '.join(sorted(cards))})")
     card = cards[cid]
@@ -121,7 +111,7 @@ def compute(ws, *, scorecard=None, horizon=90, dates=None, outcome="churn",
             out["accepted"] = True
     elif accept:
         raise UsageError("--accept needs the suggested weights (drop --no-suggest)")
-    return _clean(out)
+    return json_safe(out, 4)
 
 
 def run(args) -> int:

@@ -22,7 +22,8 @@ NAME = "export"
 HELP = "write a view (worklist, accounts, whitespace, renewals, metrics) or the priority pack"
 DESCRIPTION = (
     "Export a view as .xlsx or .csv, or the priority pack (one workbook to work from, with "
-    "editable worklist columns that `acctdesk import` applies back), as of the data date."
+    "editable worklist columns that `acctdesk import` applies back), as of the data date. The "
+    "figures are the app's: the stored churn model, the worklist ranked on the whole book."
 )
 VIEWS = ("worklist", "accounts", "whitespace", "renewals", "metrics", "pack")
 
@@ -38,11 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", default=None, type=iso_date,
                         help="compute as of this date instead of the data date (YYYY-MM-DD)")
     parser.add_argument("--risk-source", choices=("auto", "health"), default="auto",
-                        help="'health' skips the churn model (faster; risk from health)")
+                        help="'health' skips the churn model (risk from health)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
 
 
 def run(args) -> int:
+    from ..engine.pack import PackError, build_pack
     from ..export.pack import write_view
     from ..export.tables import ExportError
     from ..models import Workspace
@@ -56,9 +58,10 @@ def run(args) -> int:
         raise UsageError(f"{args.path}: no such workspace file")
     with Workspace(args.path) as ws:
         try:
-            report = write_view(ws, out, args.view, owner=args.owner, segment=args.segment,
-                                as_of=args.as_of, risk_source=args.risk_source)
-        except ExportError as exc:
+            pack = build_pack(ws, owner=args.owner, segment=args.segment, as_of=args.as_of,
+                              risk_source=args.risk_source)
+            report = write_view(pack, out, args.view)
+        except (ExportError, PackError) as exc:
             raise RuntimeError(str(exc)) from None
     if args.json:
         print(json.dumps({

@@ -4,14 +4,17 @@ The JSON keys are a contract (scripts and tests read them): ``as_of``, ``currenc
 ``definition``, ``formulas``, ``mrr``, ``arr``, ``accounts``, ``period`` (``start_month``,
 ``end_month``, ``months``), ``nrr``, ``grr``, ``logo_churn``, ``logo_retention``, ``clv``
 and ``movements`` (one object per month: ``month``, ``start_mrr``, ``new``, ``expansion``,
-``contraction``, ``churn``, ``reactivation``, ``end_mrr``, ``net_change``). Ratios are
-fractions (1.0 = 100%); a figure that cannot be computed is ``null``.
+``contraction``, ``churn``, ``reactivation``, ``end_mrr``, ``net_change``), plus
+``arr_billing`` and ``bands``. Ratios are fractions (1.0 = 100%); a figure that cannot be
+computed is ``null``. ``arr`` is the book's ARR, the sum of the active accounts' ARR (the
+figure of the Portfolio view and the pack); ``arr_billing`` = 12 x ``mrr``; ``bands`` counts
+the active accounts per health band of their assigned scorecard. The figures are the
+engine's (:mod:`acctdesk.engine`), the same as every screen's.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 from . import UsageError, iso_date
@@ -58,71 +61,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON object")
 
 
-def _num(x, digits: int = 6):
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) or math.isinf(x) else round(x, digits)
-
-
 def compute(ws, *, months: int = 12, definition: str = "standard",
             as_of: str | None = None) -> dict:
     """The metrics summary of a workspace as a JSON-ready dict (see the module docstring)."""
-    from ..analytics import metrics
+    from ..engine import Engine
 
-    as_of = as_of or ws.data_date()
-    if not as_of:
+    a = Engine(ws).analysis(as_of)
+    if not a.as_of:
         raise UsageError(f"{ws.path.name} has no data yet: import subscriptions first")
-    mrr = metrics.mrr_by_month(ws.subscriptions(), as_of=as_of)
-    labels = mrr.attrs["months"]
-    out: dict = {
-        "workspace": str(ws.path), "as_of": str(as_of)[:10], "currency": ws.get_meta("currency"),
-        "definition": definition,
-        "formulas": dict(metrics.RETENTION_DEFINITIONS[definition]),
-        "mrr": 0.0, "arr": 0.0, "accounts": 0,
-        "period": {"start_month": None, "end_month": labels[-1] if labels else None,
-                   "months": 0},
-        "nrr": None, "grr": None, "logo_churn": None, "logo_retention": None,
-        "clv": None, "movements": [],
-    }
-    if not len(mrr):
-        return out
-    mv = metrics.mrr_movements(mrr)
-    last = mv.iloc[-1]
-    out["mrr"] = _num(last["end_mrr"], 2)
-    out["arr"] = _num(12 * last["end_mrr_cents"] / 100.0, 2)
-    out["accounts"] = int(last["end_accounts"])
-    end = labels[-1]
-    span = min(months, len(labels) - 1)
-    if span >= 1:
-        start = labels[-1 - span]
-        r = metrics.retention(mrr, start_month=start, end_month=end, definition=definition)
-        row = r.iloc[0] if len(r) else None
-        out["period"] = {"start_month": start, "end_month": end, "months": span}
-        if row is not None:
-            for k in ("nrr", "grr", "logo_churn", "logo_retention"):
-                out[k] = _num(row[k])
-            out["retention_detail"] = {
-                k: _num(row[k], 2) for k in ("start_mrr", "expansion", "contraction", "churn",
-                                             "reactivation", "end_mrr", "retained_mrr")}
-            out["retention_detail"]["logos_start"] = int(row["logos_start"])
-            out["retention_detail"]["logos_churned"] = int(row["logos_churned"])
-    c = metrics.clv(mrr, window_months=min(12, max(1, len(labels) - 1)))
-    if len(c):
-        out["clv"] = {"value": _num(c["clv"].iloc[0], 2), "arpa": _num(c["arpa"].iloc[0], 2),
-                      "monthly_churn_rate": _num(c["monthly_churn_rate"].iloc[0]),
-                      "note": str(c["note"].iloc[0]) or None, "formula": metrics.CLV_FORMULA}
-    keep = mv.iloc[-months:]
-    cols = ["start_mrr", "new", "expansion", "contraction", "churn", "reactivation", "end_mrr",
-            "net_change"]
-    out["movements"] = [
-        {"month": str(rec["month"]), **{k: _num(rec[k], 2) for k in cols},
-         "new_accounts": int(rec["new_accounts"]),
-         "churned_accounts": int(rec["churned_accounts"]),
-         "reactivated_accounts": int(rec["reactivated_accounts"])}
-        for rec in keep.to_dict(orient="records")
-    ]
-    return out
+    return {"workspace": str(ws.path), **a.metrics(months=months, definition=definition)}
 
 
 def _pct(x) -> str:
@@ -141,7 +88,11 @@ def run(args) -> int:
     p = data["period"]
     print(f"As of {data['as_of']} ({data['accounts']:,} paying accounts)")
     print(f"MRR  {data['mrr']:,.2f} {cur}".rstrip())
-    print(f"ARR  {data['arr']:,.2f} {cur}".rstrip())
+    unit = f" {cur}" if cur else ""
+    print(f"ARR  {data['arr']:,.2f}{unit} (the active accounts' ARR; 12 x MRR = "
+          f"{data['arr_billing']:,.2f})")
+    if data["bands"]:
+        print("Health bands: " + ", ".join(f"{b} {n:,}" for b, n in data["bands"].items()))
     if p["start_month"]:
         print(f"Retention {p['start_month']} to {p['end_month']} ({p['months']} months), "
               f"definition '{data['definition']}':")

@@ -1,7 +1,7 @@
 """``acctdesk risk PATH``: churn risk of every active account, with its drivers.
 
 Trains a churn model on the workspace's own history when there is no usable stored one
-(see :mod:`acctdesk.models.model_store`), stores it, and scores the accounts active on the
+(see :mod:`acctdesk.engine.risk`), stores it, and scores the accounts active on the
 data date (or ``--as-of``). With too few churn events it says so and falls back to the health
 score.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 from . import UsageError, iso_date, positive_int
@@ -48,52 +47,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "25 otherwise)")
 
 
-def _num(x, digits: int = 6):
-    if x is None:
-        return None
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) or math.isinf(x) else round(x, digits)
-
-
-def _clean(value):
-    """JSON-ready: floats rounded, NaN -> null, numpy scalars -> Python."""
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return _num(value)
-    return value
-
-
 def compute(ws, *, as_of: str | None = None, horizon_days: int = 90, retrain: bool = False,
             limit: int | None = None) -> dict:
-    """The risk report of a workspace as a JSON-ready dict (see the module docstring)."""
-    from ..models.model_store import risk_for_workspace
+    """The risk report of a workspace as a JSON-ready dict (see the module docstring).
+
+    Drivers are computed for the accounts listed (all of them without ``limit``)."""
+    from ..domain.numbers import finite, json_safe
+    from ..engine import Engine
 
     data_date = ws.data_date()
     if not data_date:
         raise UsageError(f"{ws.path.name} has no data yet: import accounts and activity first")
-    result = risk_for_workspace(ws, as_of=as_of, horizon_days=horizon_days, retrain=retrain,
-                                explain_limit=limit)
-    frame = result.accounts
+    a = Engine(ws).analysis(as_of, horizon_days=horizon_days)
+    risk = a.retrain() if retrain else a.risk
+    frame = risk.frame
     count = len(frame)
     if limit is not None:
         frame = frame.head(limit)
+    drivers = a.drivers(frame["account_id"].astype(str).tolist())
     accounts = [
-        {"account_id": str(a), "name": None if n is None else str(n),
-         "churn_probability": _num(p, 4), "drivers": list(d)}
-        for a, n, p, d in zip(frame["account_id"], frame["name"], frame["churn_probability"],
-                              frame["drivers"])
+        {"account_id": str(aid), "name": None if n is None else str(n),
+         "churn_probability": finite(p, 4), "drivers": list(drivers[str(aid)])}
+        for aid, n, p in zip(frame["account_id"], frame["name"], frame["churn_probability"])
     ]
-    model = _clean(dict(result.model))
+    model = json_safe(dict(risk.info), 6)
     return {"workspace": str(ws.path), "as_of": str(as_of or data_date)[:10],
             "data_date": data_date, "horizon_days": int(horizon_days), "count": count,
             "model": model, "accounts": accounts}

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 from . import iso_date, positive_int
@@ -46,17 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _num(x, nd=1):
-    if x is None:
-        return None
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else round(x, nd)
+    from ..domain.numbers import finite
+
+    return finite(x, nd)
 
 
 def report(result: dict, workspace: str) -> dict:
-    """The JSON-ready report of :func:`acctdesk.models.scores.score_workspace` output."""
+    """The JSON-ready report of :func:`acctdesk.engine.scores.score_workspace` output."""
     acc = result["accounts"]
     cards = result["cards"]
     default = result["assignment"].default
@@ -88,8 +83,8 @@ def report(result: dict, workspace: str) -> dict:
 
 
 def run(args) -> int:
+    from ..engine.scores import score_workspace
     from ..models import Workspace
-    from ..models.scores import score_workspace
 
     with Workspace(args.path) as ws:
         result = score_workspace(ws, args.as_of, store=not args.no_store,

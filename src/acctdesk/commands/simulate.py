@@ -67,16 +67,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from ..analytics.simulator import rates_from_workspace, simulate
+    from ..analytics.simulator import simulate
 
     source = "inputs"
     measured = None
     accounts, acv, upsell, churn = args.accounts, args.acv, args.upsell, args.churn
     if args.from_workspace is not None:
+        from ..engine import Engine
         from ..models import Workspace
 
         with Workspace(args.from_workspace) as ws:
-            measured = rates_from_workspace(ws, period=args.period)
+            measured = Engine(ws).analysis().rates(period=args.period)
         accounts = measured.accounts if accounts is None else accounts
         acv = measured.acv if acv is None else acv
         upsell = measured.upsell if upsell is None else upsell

@@ -1,6 +1,7 @@
 """``acctdesk whitespace PATH [--json] [--as-of DATE] [--limit N]``: cross-sell and upsell.
 
-Prints the suggestions sorted by expected MRR, each with its reason, and the backtest of the
+Prints the engine's suggestions (the same as the app's, accounts at risk flagged) sorted by
+expected MRR, each with its reason, and the backtest of the
 cross-sell ranking (precision at 5/10/20 vs the popularity baseline, last 6 months hidden).
 JSON: ``{"as_of", "accounts_with_suggestions", "total_suggestions", "suggestions": [{account_id, name, product,
 kind, propensity, expected_mrr, reason, ...}], "backtest": {precision_at_5, ...,
@@ -9,12 +10,10 @@ baseline_precision_at_5, ..., hidden_months, ...}}``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import math
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, iso_date
 
 NAME = "whitespace"
 HELP = "cross-sell and upsell suggestions with reasons, plus their backtest"
@@ -24,13 +23,6 @@ DESCRIPTION = (
     "the last 6 months of purchases hidden, precision at 5/10/20 suggestions per CSM book "
     "against the popularity baseline."
 )
-
-
-def _iso_date(text: str) -> str:
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
 
 
 def _limit(text: str) -> int:
@@ -46,35 +38,26 @@ def _limit(text: str) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="workspace file (.acctdesk)")
     parser.add_argument("--json", action="store_true", help="print a JSON object")
-    parser.add_argument("--as-of", type=_iso_date, default=None,
+    parser.add_argument("--as-of", type=iso_date, default=None,
                         help="date to compute for (default: the workspace's data date)")
     parser.add_argument("--limit", type=_limit, default=25,
                         help="suggestions to list (default 25; 0 lists all)")
 
 
-def _clean(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):
-        return _clean(value.item())
-    return value
-
-
 def run(args) -> int:
-    from ..analytics.whitespace import backtest, whitespace
+    from ..domain.numbers import finite, json_safe
+    from ..engine import Engine
     from ..models import Workspace
 
     with Workspace(args.path) as ws:
-        as_of = args.as_of or ws.data_date()
-        if not as_of:
+        a = Engine(ws).analysis(args.as_of)
+        if not a.as_of:
             raise UsageError(f"{args.path}: the workspace has no data yet; import some first")
-        accounts = ws.accounts()
-        subs = ws.subscriptions()
-        usage = ws.usage()
-    if not len(accounts) or not len(subs):
-        raise UsageError(f"{args.path}: whitespace needs accounts and subscriptions")
-    suggestions = whitespace(subs, accounts, usage, as_of)
-    bt = backtest(subs, accounts, usage, as_of, hidden_months=6)
+        if a.empty or not len(a.data.frame("subscriptions")):
+            raise UsageError(f"{args.path}: whitespace needs accounts and subscriptions")
+        as_of = a.as_of
+        suggestions = a.whitespace
+        bt = a.whitespace_backtest
     shown = suggestions if args.limit == 0 else suggestions.head(args.limit)
     if args.json:
         rows = []
@@ -84,14 +67,14 @@ def run(args) -> int:
                 "product": rec["product"], "kind": rec["kind"],
                 "propensity": round(float(rec["propensity"]), 4),
                 "expected_mrr": round(float(rec["expected_mrr"]), 2),
-                "value_mrr": _clean(round(float(rec["value_mrr"]), 2)),
+                "value_mrr": finite(rec["value_mrr"], 2),
                 "reason": rec["reason"], "at_risk": bool(rec["at_risk"]),
             })
         print(json.dumps({
             "as_of": as_of,
             "accounts_with_suggestions": int(suggestions["account_id"].nunique()),
             "total_suggestions": int(len(suggestions)), "suggestions": rows,
-            "backtest": {k: _clean(v) for k, v in bt.items()},
+            "backtest": json_safe(bt),
         }, indent=2))
         return 0
     print(f"Whitespace as of {as_of}: {len(suggestions):,} suggestions "

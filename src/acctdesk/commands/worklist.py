@@ -1,9 +1,9 @@
 """``acctdesk worklist PATH``: the ranked list of accounts that need attention today.
 
-Churn probabilities and expansion value come from :mod:`acctdesk.analytics.churn` and
-:mod:`acctdesk.analytics.whitespace` when those modules are installed and expose a function
-this command can call; otherwise (or when the call fails) the health score stands in for the
-churn probability, and the output says so: ``"risk_source": "health"``.
+The list is the engine's (:mod:`acctdesk.engine`): the same ranking as the Today view and the
+priority pack. Churn probabilities come from the workspace's churn model; without one (or
+with ``--risk-source health``) the assigned health score stands in, and the output says so:
+``"risk_source": "health"``.
 
 JSON: ``as_of``, ``risk_source`` ("model" or "health"), ``risk_note``, ``expansion_source``,
 ``health_baseline``, ``weights``, ``count`` (items before ``--limit``) and ``items``, each with
@@ -37,56 +37,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON object")
 
 
-def churn_probabilities(ws, as_of):
-    """(Series of churn probability by account_id, note) or (None, why not).
-
-    Uses the churn model stored in the workspace (trained once, reused while the data is
-    unchanged); None when the model falls back to the health score.
-    """
-    import pandas as pd
-
-    from ..models.model_store import risk_for_workspace
-
-    risk = risk_for_workspace(ws, as_of=as_of)
-    info = risk.model or {}
-    if str(info.get("kind", "")).startswith("health"):
-        return None, f"churn model not used: {info.get('reason') or 'health fallback'}"
-    frame = risk.accounts
-    s = pd.Series(frame["churn_probability"].to_numpy(dtype=float),
-                  index=frame["account_id"].astype(str).to_numpy()).dropna()
-    return s, f"churn model ({info.get('kind')}, out-of-time AUC {info.get('auc')})"
-
-
-def expansion_suggestions(ws, as_of, risk=None):
-    """(frame account_id, expected_mrr, note): the whitespace suggestions."""
-    from ..analytics.whitespace import whitespace
-
-    result = whitespace(ws.subscriptions(), ws.accounts(), ws.usage(), as_of, risk=risk)
-    return result[["account_id", "expected_mrr"]].dropna(), "whitespace suggestions"
-
-
 def compute(ws, *, limit: int | None = None, as_of: str | None = None,
             risk_source: str = "auto") -> dict:
-    from ..analytics.worklist import worklist_from_workspace, worklist_items
+    """The worklist of a workspace as a JSON-ready dict (see the module docstring)."""
+    from ..analytics.worklist import worklist_items
+    from ..engine import Engine
 
-    as_of = as_of or ws.data_date()
-    if risk_source == "health":
-        probs, risk_note = None, "health score requested (--risk-source health)"
-    else:
-        probs, risk_note = churn_probabilities(ws, as_of)
-    expansion, exp_note = expansion_suggestions(ws, as_of, probs)
-    full = worklist_from_workspace(ws, as_of=as_of, churn_probability=probs,
-                                   expansion=expansion)
+    a = Engine(ws).analysis(as_of, risk_source=risk_source)
+    if a.as_of is None:
+        raise ValueError("the workspace has no data yet (no data date)")
+    full = a.worklist
     shown = full.head(limit) if limit else full
-    src = full.attrs["risk_source"]
+    risk = a.risk
+    has_subs = len(a.data.frame("subscriptions")) > 0
     return {
         "workspace": str(ws.path),
         "as_of": full.attrs["as_of"],
-        "risk_source": src,
-        "risk_note": (risk_note if src == "model" else
-                      "churn probability = (100 - health score) / 100 (no churn model: "
-                      f"{risk_note})"),
-        "expansion_source": exp_note if expansion is not None else None,
+        "risk_source": full.attrs["risk_source"],
+        "risk_note": risk.label,
+        "expansion_source": "whitespace suggestions" if has_subs else None,
         "health_baseline": full.attrs.get("health_baseline"),
         "weights": full.attrs["weights"],
         "count": int(len(full)),

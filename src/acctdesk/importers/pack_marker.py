@@ -1,18 +1,16 @@
 """How a priority pack written by acctdesk is recognised when it comes back in.
 
-Kept apart from ``acctdesk.export`` so the import pipeline can check any file cheaply
-without loading the exporters.
+Cheap, so the import pipeline can check any file; the names are the pack format's
+(:mod:`acctdesk.domain.pack_format`), shared with the writer.
 """
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
 
-#: workbook custom property set on every priority pack
-MARKER_PROPERTY = "acctdesk_pack"
-#: hidden sheet holding the exported values of the editable columns
-MARKER_SHEET = "acctdesk"
-WORKLIST_SHEET = "Worklist"
+from ..domain.pack_format import MARKER_PROPERTY, MARKER_SHEET, WORKLIST_SHEET
+
+__all__ = ["MARKER_PROPERTY", "MARKER_SHEET", "WORKLIST_SHEET", "is_pack"]
 
 
 def is_pack(path: str | Path) -> bool:

@@ -669,9 +669,9 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
             from .pack_marker import is_pack
 
             if is_pack(path):
-                from ..export import roundtrip
+                from .pack_roundtrip import import_pack
 
-                roundtrip.import_pack(ws, path, result=result, digest=digest, progress=report)
+                import_pack(ws, path, result=result, digest=digest, progress=report)
                 return result
         sheets = read_file(path, sheet=sheet, cancel=cancel)
         plans = [plan_sheet(s, ws, profile_id=profile_id, mapping=mapping, entity=entity)

@@ -29,7 +29,7 @@ from .workspace import Workspace, current_user, now_iso
 __all__ = ["EditError", "ACTIVITY_KINDS", "WORKLIST_STATE_KEY", "WORKLIST_STATES",
            "add_activity", "delete_activity", "get_activity", "worklist_states",
            "set_worklist_state", "clear_worklist_state", "restore_worklist_state",
-           "is_hidden", "account_exists"]
+           "is_hidden", "account_exists", "pack_edits"]
 
 #: kinds offered when logging a touch (free text is accepted too, lower-cased).
 ACTIVITY_KINDS = ("call", "email", "qbr", "meeting", "workshop", "note")
@@ -194,3 +194,26 @@ def is_hidden(entry: dict[str, Any] | None, as_of: str | None, today: dt.date | 
         until = str(entry.get("until") or "")
         return bool(until) and today.isoformat() < until[:10]
     return False
+
+
+# ====================================================================== priority pack edits
+def pack_edits(ws: Workspace, ids: set[str]) -> dict[str, dict[str, str]]:
+    """The latest status / next step / notes applied from an earlier priority pack (notes
+    whose ``custom`` carries ``{"worklist": field, "value": ...}``), per account id of
+    ``ids``."""
+    rows = ws.conn.execute(
+        "SELECT account_id, custom, text FROM activities WHERE kind = 'note' AND custom LIKE "
+        "'%\"worklist\"%' ORDER BY date, rowid").fetchall()
+    state: dict[str, dict[str, str]] = {}
+    for aid, custom, text in rows:
+        if aid not in ids:
+            continue
+        try:
+            info = json.loads(custom or "{}")
+        except ValueError:
+            continue
+        fld = info.get("worklist")
+        value = info.get("value", text)
+        if fld in ("status", "next_step", "notes"):
+            state.setdefault(aid, {})[fld] = value
+    return state

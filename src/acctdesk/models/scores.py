@@ -14,7 +14,7 @@
 * Built-in cards (:func:`~acctdesk.analytics.scorecard_presets.builtin_scorecards`) are
   available in every workspace; a stored card with the same id replaces the built-in one.
 * A scorecard file is the card's JSON (``"format": "acctdesk-scorecard"``), indented, UTF-8.
-* :func:`score_workspace` is what ``acctdesk score`` runs: score, store, compare.
+* A scoring run (score, compare, store) is :func:`acctdesk.engine.scores.score_workspace`.
 """
 from __future__ import annotations
 
@@ -26,17 +26,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analytics.assignment import Assignment, assign, default_assignment
-from ..analytics.health import (
-    Scorecard, ScorecardError, ScoringData, SuggestedWeights, score_accounts, what_moved,
-)
-from .workspace import Workspace, WorkspaceError
+from ..analytics.assignment import Assignment, default_assignment
+from ..analytics.health import Scorecard, ScorecardError, ScoringData, SuggestedWeights
+from .workspace import Workspace
 
 __all__ = ["META_PREFIX", "ASSIGNMENT_KEY", "save_scorecard", "load_scorecards",
            "load_scorecard", "delete_scorecard", "save_scores", "score_history",
            "snapshot_dates", "load_snapshot", "available_scorecards", "save_assignment",
            "load_assignment", "export_scorecard", "read_scorecard_file", "import_scorecard",
-           "accept_suggested_weights", "score_workspace", "MAX_SCORECARD_FILE_BYTES"]
+           "accept_suggested_weights", "MAX_SCORECARD_FILE_BYTES"]
 
 ASSIGNMENT_KEY = "scorecard_assignment"
 #: a scorecard file larger than this is refused (a real one is a few kilobytes).
@@ -329,96 +327,3 @@ def accept_suggested_weights(ws: Workspace, suggestion: SuggestedWeights) -> Sco
                  before=suggestion.current_weights, after=suggestion.weights,
                  detail=suggestion.verdict)
     return card
-
-
-# ====================================================================== scoring run
-def _card_columns(card: Scorecard) -> list[str]:
-    return (["account_id", "score", "display_score", "band", "coverage"]
-            + [f"grp:{g.name}" for g in card.groups]
-            + [f"pts:{m.id}" for m in card.measures] + [f"val:{m.id}" for m in card.measures])
-
-
-def _compare(ws: Workspace, card: Scorecard, cur: pd.DataFrame, as_of: str, top: int
-             ) -> tuple[pd.DataFrame, str | None]:
-    prev = load_snapshot(ws, card.id, before=as_of)
-    wm = what_moved(card, prev, cur, top=top)
-    return wm, (prev.attrs["as_of"] if prev is not None else None)
-
-
-def score_workspace(ws: Workspace, as_of: str | None = None, *, store: bool = True,
-                    scorecard: str | None = None, top: int = 3) -> dict[str, Any]:
-    """Score every account active on ``as_of`` (default: the data date), store the
-    snapshots and compare with the previous ones.
-
-    Each account is scored with the card its assignment rules give it (``scorecard`` = one
-    card id for everyone instead); the assignment's side-by-side cards score everyone too.
-    Every card's snapshot is stored as of ``as_of`` (replacing one of the same date) in one
-    transaction. Trend and delta are against the latest stored snapshot of the same card
-    *before* ``as_of`` (:func:`~acctdesk.analytics.health.what_moved`; an account first
-    scored by this card is ``"new"``).
-
-    Returns
-    -------
-    dict
-        ``as_of``; ``accounts`` (DataFrame: ``account_id, name, scorecard, score`` (on the
-        card's scale), ``score_100``, ``band, trend, delta`` (card's scale), ``drivers``,
-        ``coverage``); ``side_by_side`` (card id -> DataFrame ``account_id, score, band,
-        trend, delta``); ``cards`` (id -> Scorecard); ``previous`` (card id -> date of the
-        snapshot compared with, or None); ``stored`` (rows written).
-    """
-    data = ScoringData.from_workspace(ws)
-    as_of = str(as_of or ws.data_date() or "")[:10]
-    if not as_of:
-        raise WorkspaceError(f"{ws.path}: the workspace has no data to score yet; import "
-                             "accounts first")
-    cards = available_scorecards(ws, data)
-    if scorecard is not None:
-        if scorecard not in cards:
-            raise ScorecardError([f"no scorecard {scorecard!r} (available: "
-                                  f"{', '.join(sorted(cards))})"])
-        assignment = Assignment(default=scorecard)
-    else:
-        assignment = load_assignment(ws).validate(list(cards))
-    which = assign(assignment, data.accounts, as_of)
-    names = data.accounts.assign(account_id=data.accounts["account_id"].astype(str)) \
-        .set_index("account_id")["name"]
-    primary_parts, side, previous, snapshots = [], {}, {}, {}
-    for cid in pd.unique(which.to_numpy()):
-        card = cards[cid]
-        s = score_accounts(card, data, as_of)
-        s = s[s["account_id"].isin(which.index[which.to_numpy() == cid])].reset_index(drop=True)
-        snapshots[cid] = s
-        wm, previous[cid] = _compare(ws, card, s, as_of, top)
-        f = pd.DataFrame({
-            "account_id": s["account_id"].to_numpy(), "scorecard": cid,
-            "score": s["display_score"].to_numpy(dtype=float),
-            "score_100": s["score"].to_numpy(dtype=float),
-            "band": s["band"].to_numpy(), "trend": wm["trend"].to_numpy(),
-            "delta": np.round(wm["delta"].to_numpy(dtype=float) * card.scale / 100.0, 1),
-            "drivers": wm["drivers"].to_numpy(), "coverage": s["coverage"].to_numpy()})
-        primary_parts.append(f)
-    for cid in assignment.side_by_side:
-        if cid in snapshots:  # also an assigned card: its snapshot holds its own accounts
-            continue
-        card = cards[cid]
-        s = score_accounts(card, data, as_of)
-        snapshots[cid] = s
-        wm, previous[cid] = _compare(ws, card, s, as_of, top)
-        side[cid] = pd.DataFrame({
-            "account_id": s["account_id"].to_numpy(),
-            "score": s["display_score"].to_numpy(dtype=float), "band": s["band"].to_numpy(),
-            "trend": wm["trend"].to_numpy(),
-            "delta": np.round(wm["delta"].to_numpy(dtype=float) * card.scale / 100.0, 1)})
-    accounts = pd.concat(primary_parts, ignore_index=True) if primary_parts else \
-        pd.DataFrame(columns=["account_id", "scorecard", "score", "score_100", "band",
-                              "trend", "delta", "drivers", "coverage"])
-    order = pd.Index(which.index).get_indexer(accounts["account_id"])
-    accounts = accounts.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
-    accounts.insert(1, "name", names.reindex(accounts["account_id"]).to_numpy())
-    stored = 0
-    if store:
-        with ws.transaction():
-            for cid, s in snapshots.items():
-                stored += save_scores(ws, cid, as_of, s[_card_columns(cards[cid])])
-    return {"as_of": as_of, "accounts": accounts, "side_by_side": side, "cards": cards,
-            "assignment": assignment, "previous": previous, "stored": stored}

@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import threading
+import uuid
 from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -22,6 +23,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from ..domain.accounts import active_mask, churned_mask
 from ..frames import concat_pieces
 from .schema import ENTITY_FIELDS, MIGRATIONS, SCHEMA_VERSION
 
@@ -329,7 +331,7 @@ class Workspace:
                 conn.executemany(
                     "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
                     [("created_at", now_iso()), ("currency", "USD"),
-                     ("name", self.path.stem)],
+                     ("name", self.path.stem), (WORKSPACE_ID_KEY, uuid.uuid4().hex)],
                 )
             conn.execute("COMMIT")
         except BaseException:
@@ -425,11 +427,14 @@ class Workspace:
 
     # ------------------------------------------------------------------ writing
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, derived: bool = False) -> Iterator[sqlite3.Connection]:
         """Run a block as one transaction: all of it is written, or none of it.
 
         Nested use becomes a savepoint, so a helper that opens its own transaction can be
-        called inside a larger one.
+        called inside a larger one. A transaction that changed anything moves the data
+        version (:meth:`data_version`) as part of its commit, unless the outermost block is
+        ``derived``: it only stores what was computed from the data (a trained model, stored
+        results), which must not make those results stale.
         """
         conn = self.conn
         if conn.in_transaction:
@@ -444,12 +449,27 @@ class Workspace:
             conn.execute(f"RELEASE {name}")
             return
         self._begin(conn)
+        changes = conn.total_changes
         try:
             yield conn
+            if not derived and conn.total_changes != changes:
+                _bump_data_version(conn)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """A number that every committed change of the data moves (an import, an undo, an
+        edit, a setting; not a stored model or stored results): results computed at one
+        version stay valid while it is unchanged, also across processes and reopenings."""
+        value = self.get_meta(DATA_VERSION_KEY)
+        return int(value) if value and value.isdigit() else 0
+
+    def identity(self) -> str:
+        """Who this workspace is, for caches: its file and the id written when it was created
+        (or first changed), so a new file at the same path is another workspace."""
+        return f"{self.path}|{self.get_meta(WORKSPACE_ID_KEY) or self.get_meta('created_at')}"
 
     def _begin(self, conn) -> None:
         """BEGIN IMMEDIATE: wait up to the busy timeout for another writer, then say so."""
@@ -638,12 +658,9 @@ class Workspace:
         return row[0]
 
     def active_accounts_mask(self, accounts: pd.DataFrame, as_of: str) -> pd.Series:
-        """True for accounts that are customers on ``as_of``: not churned by that date."""
-        churn = accounts["churn_date"].fillna("")
-        started = accounts["contract_start"].fillna("")
-        not_churned = (churn == "") | (churn > as_of)
-        is_customer = accounts["status"].fillna("active") != "prospect"
-        return not_churned & (started <= as_of) & is_customer
+        """True for accounts that are customers on ``as_of``
+        (:func:`acctdesk.domain.accounts.active_mask`, the one rule)."""
+        return active_mask(accounts, as_of)
 
     def account_summary(self, accounts: pd.DataFrame | None = None) -> dict[str, Any]:
         """Name, currency, data date and the account counts of the workspace.
@@ -661,8 +678,7 @@ class Workspace:
             active = self.active_accounts_mask(accounts, data_date)
         else:
             active = pd.Series(False, index=accounts.index)
-        churn = accounts["churn_date"]
-        churned = churn.notna() & (churn.fillna("") <= (data_date or ""))
+        churned = churned_mask(accounts, data_date or "")
         arr = pd.to_numeric(accounts["arr"], errors="coerce").fillna(0)
         return {
             "workspace": str(self.path),
@@ -713,6 +729,19 @@ def _records_frame(cur: sqlite3.Cursor, cols: list[str]) -> pd.DataFrame:
         parts.append(pd.DataFrame.from_records(rows, columns=cols))
         rows = cur.fetchmany(FRAME_CHUNK)
     return concat_pieces(parts)
+
+
+DATA_VERSION_KEY = "data_version"
+WORKSPACE_ID_KEY = "workspace_id"
+
+
+def _bump_data_version(conn) -> None:
+    """Move the data version by one (inside the caller's transaction)."""
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET "
+        "value = CAST(value AS INTEGER) + 1", (DATA_VERSION_KEY,))
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
+                 (WORKSPACE_ID_KEY, uuid.uuid4().hex))
 
 
 def _check_identifier(name: str) -> None:

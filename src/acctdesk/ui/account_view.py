@@ -6,9 +6,11 @@ suggestions), Usage (active users vs seats, logins by month), Revenue (MRR histo
 subscriptions), Support (tickets, NPS responses), Contacts (roles and last touch) and Timeline
 (activities and notes, with "Add note" and "Log meeting", undoable and audited).
 
-Everything is read and computed in the task runner (kind ``account:load``): score history from
-stored snapshots when there are at least two, else the scores recomputed as of the last six
-month ends; churn risk and whitespace from the shared portfolio analysis of the Today view.
+Everything is read and computed in the task runner (kind ``account:load``): the account's
+figures (health on its assigned scorecard, band, churn risk, whitespace) are the engine's
+(:mod:`acctdesk.engine`), the same as every other screen's; score history from stored
+snapshots of its card when there are at least two, else the scores recomputed as of the last
+six month ends; the risk drivers of this account only.
 Charts draw aggregated, per-month data only.
 """
 from __future__ import annotations
@@ -29,10 +31,8 @@ from PySide6.QtWidgets import (
 from .table_model import Column
 from .table_view import DataTableView
 from .tasks import TaskRunner, TaskState
-from .today_view import (
-    BAND_COLOURS, currency_symbol, drivers_html, install_tooltips, money, portfolio_analysis,
-    portfolio_scores,
-)
+from ..domain.money import affixes, format_money
+from .today_view import BAND_COLOURS, drivers_html, install_tooltips
 from .undo import EditHistory
 
 HISTORY_MONTHS = 6
@@ -107,14 +107,9 @@ def _scoring_data_for(card, data, account_id: str):
 
 def _month_ends(as_of: str, months: int) -> list[str]:
     """The last ``months`` month ends before ``as_of``, oldest first, then ``as_of``."""
-    d = dt.date.fromisoformat(as_of[:10])
-    first = d.replace(day=1)
-    out = []
-    for _ in range(months):
-        end = first - dt.timedelta(days=1)
-        out.append(end.isoformat())
-        first = end.replace(day=1)
-    return sorted(out) + [d.isoformat()]
+    from ..domain.dates import iso, month_ends_before
+
+    return month_ends_before(as_of, months) + [iso(as_of)]
 
 
 def _fmt_value(v: Any, unit: str) -> str:
@@ -129,9 +124,11 @@ def _fmt_value(v: Any, unit: str) -> str:
 
 
 def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
-    """Worker: everything the 360 view shows for one account."""
+    """Worker: everything the 360 view shows for one account (its figures are the engine's,
+    its health on the scorecard it is assigned)."""
     from ..analytics.health import contributions, explain_change, score_accounts
     from ..analytics.metrics import mrr_by_month
+    from ..engine import Engine
     from ..models.scores import score_history
 
     state.progress(0.02, "Reading the account…")
@@ -141,19 +138,21 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
         return {"missing": True, "account_id": account_id, "count": ws.count("accounts"),
                 "currency": currency}
     acc = hit.iloc[0].to_dict()
-    as_of = ws.data_date()
-    shared = portfolio_analysis(ws, state)
-    state.check()
-    card = shared["card"]
+    a = Engine(ws).analysis()
+    a.prepare(progress=lambda f, t: state.progress(0.05 + 0.45 * f, t), check=state.check)
+    as_of = a.as_of
+    fig = a.account(account_id) or {}
+    h = a.health
+    card = h.card_of(account_id) or h.default_card
     state.progress(0.5, "Health history…")
-    data = _scoring_data_for(card, shared["data"], str(account_id))
+    data = _scoring_data_for(card, a.data, str(account_id))
 
     def scores_on(day: str) -> pd.DataFrame:
-        if data is not shared["data"]:        # this account's rows only: cheap
+        if data is not a.data:        # this account's rows only: cheap
             return score_accounts(card, data, day)
         # the whole portfolio (a percentile measure ranks the account against the others):
         # computed once per day and card, then every account's 360 view reuses it
-        return portfolio_scores(ws, card, data, day)
+        return a.scores_on(card, day)
 
     hist = score_history(ws, card.id, account_id)
     if len(hist) >= 2:
@@ -170,8 +169,7 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
         points = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
             columns=["as_of", "score"])
         source = f"recomputed as of the last {HISTORY_MONTHS} month ends"
-    current = scores_on(as_of)
-    current = current[current["account_id"].astype(str) == str(account_id)]
+    current = h.detail.loc[h.detail["account_id"] == str(account_id)]
     cur = current.iloc[0] if len(current) else None
     prev = points[points["as_of"] < as_of].iloc[-1] if len(points) and \
         (points["as_of"] < as_of).any() else None
@@ -217,24 +215,28 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
             seats_by_month = pd.Series(seats, index=by_month.index)
     if seats_by_month is not None and seats_by_month.isna().all() and acc.get("seats"):
         seats_by_month = pd.Series(float(acc["seats"]), index=by_month.index)
-    risk = shared["risk"].accounts
-    rr = risk[risk["account_id"].astype(str) == str(account_id)]
-    wsx = shared["whitespace"]
+    wsx = a.whitespace
     wsx = wsx[wsx["account_id"].astype(str) == str(account_id)].copy() if len(wsx) else wsx
-    score_now = float(cur["score"]) if cur is not None and cur["score"] == cur["score"] \
-        else None
-    before = float(prev["score"]) if prev is not None and prev["score"] == prev["score"] \
-        else None
+
+    def opt(x):
+        return None if x is None or x != x else float(x)
+
+    score_now = opt(fig.get("health_score"))
+    before = opt(fig.get("health_before"))
+    p = opt(fig.get("churn_probability"))
+    risk = a.risk
     return {
         "missing": False, "account": acc, "as_of": as_of, "currency": currency,
-        "card": card, "score": score_now, "band": card.band_for(score_now) if score_now
-        is not None else None, "score_before": before,
-        "before_as_of": str(prev["as_of"]) if prev is not None else None,
+        "card": card, "score": score_now, "band": fig.get("band") if score_now is not None
+        else None, "score_before": before,
+        "before_as_of": h.baseline_dates.get(card.id) if before is not None else None,
         "history": points[["as_of", "score"]].reset_index(drop=True), "history_source": source,
         "moved": moved, "measures": pd.DataFrame(measures),
-        "churn_probability": float(rr["churn_probability"].iloc[0]) if len(rr) else None,
-        "drivers": list(rr["drivers"].iloc[0]) if len(rr) else [],
-        "risk_source": shared["risk_source"], "risk_note": shared["risk_note"],
+        "churn_probability": p,
+        "drivers": a.drivers([str(account_id)])[str(account_id)] if p is not None else [],
+        "risk_source": risk.source, "risk_note": risk.label,
+        "risk_horizon": risk.horizon_days, "priority": opt(fig.get("priority")),
+        "rank": opt(fig.get("rank")), "whitespace_value": opt(fig.get("whitespace_arr")),
         "whitespace": wsx, "usage": by_month, "seats": seats_by_month, "mrr": mrr,
         "subscriptions": subs, "tickets": ws.tickets(account_id),
         "surveys": ws.surveys(account_id), "contacts": ws.contacts(account_id),
@@ -349,7 +351,7 @@ class AccountView(QWidget):
         self.workspace = None
         self.account_id: str | None = None
         self.result: dict[str, Any] | None = None
-        self._symbol = "$"
+        self._currency = "USD"
 
         # ---- header
         self.name_label = QLabel("")
@@ -364,13 +366,18 @@ class AccountView(QWidget):
         self.tiles = {
             "arr": _Tile("ARR", "Annual recurring revenue on the data date"),
             "renewal": _Tile("Renewal", "Next contract renewal date"),
-            "health": _Tile("Health", "Health score 0-100 (default scorecard) and its change "
-                                      "since the previous score"),
-            "risk": _Tile("Churn risk", "Chance the account churns in the next 90 days"),
+            "health": _Tile("Health", "Health score 0-100 on the account's assigned scorecard "
+                                      "and its change since the previous score"),
+            "risk": _Tile("Churn risk", "Chance the account churns within the churn model's "
+                                        "horizon"),
             "owner": _Tile("Owner", "The customer success manager who owns the account"),
+            "today": _Tile("Today", "The account's place on today's worklist (ranked on the "
+                                    "whole book) and its priority, out of 130 points"),
+            "whitespace": _Tile("Whitespace", "Expected annual value of the products and seats "
+                                              "the account does not own yet"),
         }
         tiles = QHBoxLayout()
-        for key in ("owner", "arr", "renewal", "health", "risk"):
+        for key in ("owner", "arr", "renewal", "health", "risk", "today", "whitespace"):
             tiles.addWidget(self.tiles[key], 1)
         top = QHBoxLayout()
         names = QVBoxLayout()
@@ -541,7 +548,7 @@ class AccountView(QWidget):
                           lambda st: load_account(ws, str(account_id), st), self._loaded)
 
     def _loaded(self, r: dict[str, Any]) -> None:
-        self._symbol = currency_symbol(r.get("currency"))
+        self._currency = r.get("currency") or "USD"
         if r.get("missing"):
             self.result = None
             self._show_empty(EMPTY_NO_ACCOUNTS if not r.get("count") else
@@ -568,7 +575,9 @@ class AccountView(QWidget):
                 "owner": a.get("owner"), "segment": a.get("segment"), "arr": a.get("arr"),
                 "renewal_date": a.get("renewal_date"), "health": r.get("score"),
                 "band": r.get("band"), "health_before": r.get("score_before"),
-                "churn_probability": r.get("churn_probability")}
+                "churn_probability": r.get("churn_probability"),
+                "priority": r.get("priority"), "rank": r.get("rank"),
+                "whitespace_value": r.get("whitespace_value")}
 
     def _fill_header(self, r: dict[str, Any]) -> None:
         a = r["account"]
@@ -585,7 +594,7 @@ class AccountView(QWidget):
         self.sub_label.setText(" · ".join(str(b) for b in bits if b) +
                                f" · data as of {r['as_of']}")
         self.tiles["owner"].set(e(str(a.get("owner") or "No owner")), "CSM")
-        self.tiles["arr"].set(money(a.get("arr"), self._symbol),
+        self.tiles["arr"].set(format_money(a.get("arr"), self._currency),
                               f"{a.get('seats'):,.0f} seats" if a.get("seats") == a.get("seats")
                               and a.get("seats") is not None else "")
         ren = a.get("renewal_date")
@@ -617,11 +626,20 @@ class AccountView(QWidget):
         if p is None or p != p:
             self.tiles["risk"].set("—", "not scored (inactive account)")
         else:
-            src = "churn model, 90 days" if r["risk_source"] == "model" else \
+            src = f"churn model, {r['risk_horizon']} days" if r["risk_source"] == "model" else \
                 "from health (no model)"
             self.tiles["risk"].set(f"{p:.0%}", src, BAND_COLOURS["Red"] if p >= 0.5 else
                                    BAND_COLOURS["Yellow"] if p >= 0.2 else BAND_COLOURS["Green"])
         self.tiles["risk"].setToolTip(r["risk_note"])
+        rank = r.get("rank")
+        if rank is None:
+            self.tiles["today"].set("—", "not on today's list")
+        else:
+            self.tiles["today"].set(f"#{rank:,.0f}", f"priority {r['priority']:.0f}")
+        ws_value = r.get("whitespace_value")
+        self.tiles["whitespace"].set(format_money(ws_value, self._currency),
+                                     "a year, expected" if ws_value is not None else
+                                     "not a customer")
 
     # ------------------------------------------------------------------ overview
     def _fill_overview(self, r: dict[str, Any]) -> None:
@@ -720,14 +738,14 @@ class AccountView(QWidget):
         p.clear()
         m = r["mrr"]
         p.setLabel("left", f"MRR ({r.get('currency') or 'USD'} per month)", color="#333")
-        p.getAxis("left").prefix_text = self._symbol if len(self._symbol) == 1 else ""
+        p.getAxis("left").prefix_text = affixes(self._currency)[0]
         if len(m):
             x = np.arange(len(m))
             p.addItem(pg.BarGraphItem(x=x, height=m.to_numpy(dtype=float), width=0.7,
                                       brush="#2e9d5b", pen=pg.mkPen(None)))
             p.setYRange(0, max(1.0, float(m.max())) * 1.1, padding=0)
             _month_ticks(p, [str(i) for i in m.index])
-            p.setTitle(f"MRR by month (now {money(m.iloc[-1], self._symbol)}/month)",
+            p.setTitle(f"MRR by month (now {format_money(m.iloc[-1], self._currency)}/month)",
                        color="#333", size="10pt")
         else:
             p.setTitle("MRR by month: no subscriptions", color="#333", size="10pt")
@@ -808,13 +826,15 @@ class AccountView(QWidget):
         hv = self.header_values()
         head = pd.DataFrame({
             "field": ["Account", "Account id", "Owner", "Segment", "ARR", "Renewal date",
-                      "Health score", "Health band", "Health before", "Churn risk"],
+                      "Health score", "Health band", "Health before", "Churn risk",
+                      "Rank on today's list", "Priority", "Whitespace / yr"],
             "value": [hv["name"], hv["account_id"], hv["owner"], hv["segment"], hv["arr"],
                       hv["renewal_date"], None if hv["health"] is None else
                       round(hv["health"], 1), hv["band"], None if hv["health_before"] is None
-                      else round(hv["health_before"], 1), hv["churn_probability"]],
+                      else round(hv["health_before"], 1), hv["churn_probability"],
+                      hv["rank"], hv["priority"], hv["whitespace_value"]],
             "kind": ["text", "text", "text", "text", "currency", "text", "number", "text",
-                     "number", "percent"]})
+                     "number", "percent", "int", "number", "currency"]})
         sheets = [SheetSpec("Account", head, [ColumnSpec("field", "Field"),
                                               ColumnSpec("value", "Value", "number",
                                                          row_kinds="kind")],

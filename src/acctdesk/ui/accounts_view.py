@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ..domain.money import format_money
 from .table_model import Column, PreparedFrame, prepare_frame
 from .table_view import DataTableView
 
@@ -22,12 +23,16 @@ ACCOUNT_COLUMNS = [
     Column("segment", "Segment", width=90),
     Column("arr", "ARR", "currency", tooltip="Annual recurring revenue on the data date",
            width=100),
-    Column("health_score", "Health", "int", tooltip="Health score, 0-100", width=66),
+    Column("health_score", "Health", "int",
+           tooltip="Health score, 0-100, on the account's assigned scorecard", width=66),
     Column("health_band", "Band", "band", tooltip="Health band", width=74),
     Column("health_trend", "Trend", "trend",
            tooltip="Change of the health score since the previous score (points)", width=70),
     Column("churn_risk", "Churn risk", "percent",
            tooltip="Chance the account churns within the model's horizon", width=84),
+    Column("priority", "Priority", "int",
+           tooltip="Priority on today's worklist, out of 130 points (blank: not on the list)",
+           width=66),
     Column("renewal_date", "Renewal", "date", tooltip="Next contract renewal date", width=96),
     Column("whitespace_value", "Whitespace", "currency",
            tooltip="Expected annual value of the products the account does not own yet",
@@ -44,6 +49,7 @@ SCORE_COLUMNS = {
     "health_band": ("health_band", "band"),
     "health_trend": ("health_trend", "trend", "score_change"),
     "churn_risk": ("churn_risk", "risk", "probability"),
+    "priority": ("priority",),
     "whitespace_value": ("whitespace_value", "whitespace"),
 }
 DEFAULT_BAND_COLOURS = {"Red": "#d64545", "Yellow": "#e0b000", "Green": "#2e9d5b",
@@ -115,8 +121,7 @@ class AccountsView(QWidget):
         self._ids = accounts.ids
         currency = summary.get("currency") or "USD"
         self.grid.set_frame(accounts.table)   # made for another sort: the model redoes it
-        symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-        arr = f"{symbol}{summary['arr_active']:,.0f}" + ("" if symbol else f" {currency}")
+        arr = format_money(summary["arr_active"], currency)
         self.summary.setText(
             f"<b>{summary['accounts']:,}</b> accounts · <b>{summary['active_accounts']:,}</b> "
             f"active · <b>{summary['churned_accounts']:,}</b> churned · active ARR "

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QFrame, QLabel, QSizePolicy, QStyledItemDelegate, QToolTip, QVBoxLayout, QWidget,
 )
 
+from ..domain.money import format_money
+
 #: fallback band colours (the default scorecard's); views pass the scorecard's own.
 BAND_COLOURS = {"Red": "#d64545", "Yellow": "#e0b000", "Green": "#2e9d5b",
                 "Poor": "#d64545", "Average": "#e0b000", "Good": "#2e9d5b",
@@ -29,7 +31,6 @@ BAND_COLOURS = {"Red": "#d64545", "Yellow": "#e0b000", "Green": "#2e9d5b",
 MOVEMENT_COLOURS = {"new": "#2e7d32", "expansion": "#66bb6a", "reactivation": "#4f83cc",
                     "contraction": "#f0a04b", "churn": "#d64545", "net": "#222222"}
 GRID_ALPHA = 0.25
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "": "$"}
 
 
 def band_colour(label: str | None, colours: Mapping[str, str] | None = None) -> str:
@@ -39,26 +40,11 @@ def band_colour(label: str | None, colours: Mapping[str, str] | None = None) -> 
     return BAND_COLOURS.get(label or "", "#9a9a9a")
 
 
-def currency_symbol(currency: str | None) -> str:
-    return _SYMBOLS.get((currency or "").upper(), (currency or "").upper() + " ")
-
-
 def money_text(value: float, currency: str = "USD", decimals: int | None = None) -> str:
-    """Compact money: $950, $12k, $1.2M, -$3.4M."""
-    if value is None or not math.isfinite(value):
-        return ""
-    sym = currency_symbol(currency)
-    a = abs(value)
-    sign = "-" if value < 0 else ""
-    if a >= 1e9:
-        body = f"{a / 1e9:.{1 if decimals is None else decimals}f}B"
-    elif a >= 1e6:
-        body = f"{a / 1e6:.{1 if decimals is None else decimals}f}M"
-    elif a >= 1e3:
-        body = f"{a / 1e3:.{0 if decimals is None else decimals}f}k"
-    else:
-        body = f"{a:,.0f}"
-    return f"{sign}{sym}{body}"
+    """Compact money for charts: $950, $12k, $1.2M, -$3.4M (``decimals`` for M and B,
+    default 1; nothing for a missing amount)."""
+    return format_money(value, currency, compact=True,
+                        digits=1 if decimals is None else decimals, missing="")
 
 
 class MoneyAxis(pg.AxisItem):

@@ -453,12 +453,12 @@ class MainWindow(QMainWindow):
 
         Its tasks were cancelled (they stop at their next check) and their SQL is interrupted;
         closing a connection while a worker thread is inside it would crash the app, so the
-        file is closed when the task runner has no thread busy. Its shared data and analyses
+        file is closed when the task runner has no thread busy. Its kept analysis results
         leave memory now.
         """
-        from .today_view import invalidate_analysis
+        from .. import engine
 
-        invalidate_analysis(ws)
+        engine.forget(ws)
         ws.interrupt()
         self._retiring.append(ws)
         self._close_retired()
@@ -508,9 +508,6 @@ class MainWindow(QMainWindow):
             return {"accounts": accounts, "summary": summary}
 
         def done(result):
-            from .today_view import invalidate_analysis
-
-            invalidate_analysis(ws)
             self._show_data(result)
             current = self.current_view_key()
             self._stale = {k for k in self.views if k not in ("accounts", "imports")}
@@ -561,25 +558,21 @@ class MainWindow(QMainWindow):
         def work(state: TaskState):
             import pandas as pd
 
-            from .today_view import portfolio_analysis, portfolio_scores
+            from ..engine import Engine
 
-            analysis = portfolio_analysis(ws, state)
-            state.check()
-            card = analysis["card"]
-            scores = portfolio_scores(ws, card, analysis["data"], analysis["as_of"])
-            frame = pd.DataFrame({"account_id": scores["account_id"],
-                                  "health_score": scores["score"],
-                                  "health_band": scores["band"]}).set_index("account_id")
-            probs = analysis["probs"]
-            frame["churn_risk"] = (probs.reindex(frame.index) if probs is not None
-                                   else (100 - frame["health_score"]) / 100)
-            suggestions = analysis["whitespace"]
-            if suggestions is not None and len(suggestions):
-                frame["whitespace_value"] = (suggestions.groupby("account_id")["expected_mrr"]
-                                             .sum() * 12).reindex(frame.index)
-            colours = {b.label: b.color for b in card.bands}
+            a = Engine(ws).analysis()
+            a.prepare(progress=state.progress, check=state.check)
+            if a.empty:
+                return pd.DataFrame(index=pd.Index(ids, dtype=object)), {}
+            f = a.figures.set_index(a.figures["account_id"].astype(str))
+            frame = pd.DataFrame({"health_score": f["health_score"], "health_band": f["band"],
+                                  "health_trend": f["health_delta"],
+                                  "churn_risk": f["churn_probability"],
+                                  "priority": f["priority"],
+                                  "whitespace_value": f["whitespace_arr"]}, index=f.index)
+            colours = {label: colour for label, _, colour in a.health.bands()}
             # in the table's row order here, so the UI thread only swaps the columns in
-            return frame.reindex(pd.Index(ids, dtype=object)), colours
+            return frame.reindex(pd.Index(ids, dtype=object).astype(str)), colours
 
         self.runner.start("accounts:scores", "Scoring accounts", work,
                           lambda r: self.accounts_view.set_scores(r[0], r[1]))

@@ -267,12 +267,12 @@ class PortfolioView(charts.EmptyStateView, QWidget):
 
         def work(state: TaskState):
             from ..analytics import portfolio as P
-            from .today_view import shared_inputs
+            from ..engine import Engine
+            from ..engine.portfolio import portfolio_inputs
 
-            inp = P.load_inputs(ws, parts=("health", "risk", "whitespace"),
-                                progress=lambda f, t: state.progress(0.8 * f, t),
-                                check=state.check,
-                                **shared_inputs(ws, state))
+            inp = portfolio_inputs(Engine(ws).analysis(), ("health", "risk", "whitespace"),
+                                   progress=lambda f, t: state.progress(0.8 * f, t),
+                                   check=state.check)
             state.check()
             state.progress(0.85, "Computing the portfolio figures")
             result = None if inp.empty else P.compute_portfolio(inp, {})

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.money import format_money
 from . import charts
 from .portfolio_view import choose_export_path, make_grid, sheet_for, table_columns
 from .tasks import TaskRunner, TaskState
@@ -143,11 +144,11 @@ class RenewalsView(charts.EmptyStateView, QWidget):
 
         def work(state: TaskState):
             from ..analytics import portfolio as P
-            from .today_view import shared_inputs
+            from ..engine import Engine
+            from ..engine.portfolio import portfolio_inputs
 
-            inp = P.load_inputs(ws, parts=("health", "risk"), progress=state.progress,
-                                check=state.check,
-                                **shared_inputs(ws, state))
+            inp = portfolio_inputs(Engine(ws).analysis(), ("health", "risk"),
+                                   progress=state.progress, check=state.check)
             if inp.empty:
                 return inp, None, {}
             return inp, renewals_figures(inp, {}, table), P.slicer_options(inp.accounts)
@@ -217,21 +218,26 @@ class RenewalsView(charts.EmptyStateView, QWidget):
         first, last = (bm["month"].iloc[0], bm["month"].iloc[-1]) if len(bm) else ("", "")
         period = f"{charts.month_label(first)} to {charts.month_label(last)}"
         self.tiles["arr"].set_value(
-            P.money(f["arr"], cur), f"{f['accounts']:,} accounts · {period}",
+            format_money(f["arr"], cur, compact=True),
+            f"{f['accounts']:,} accounts · {period}",
             f"ARR of the active accounts whose renewal date falls after the data date "
             f"({inp.as_of}) and by the end of {charts.month_label(last)}.")
         self.tiles["expected"].set_value(
-            P.money(f["expected_renewed_arr"], cur),
+            format_money(f["expected_renewed_arr"], cur, compact=True),
             f"{f['expected_rate']:.1%} of the ARR renewing" if f["arr"] else "",
-            "Expected renewed ARR = sum over the renewals of ARR × (1 − churn probability). "
+            "Expected renewed ARR = sum over the renewals of ARR × (1 − churn probability by "
+            "the renewal date): the model's churn risk for a renewal within its horizon, "
+            "carried further with a constant hazard, 1 − (1 − p)^(days / horizon), for a "
+            "renewal beyond it. "
             + inp.risk_label)
         self.tiles["at_risk"].set_value(
-            P.money(f["arr_at_risk"], cur),
+            format_money(f["arr_at_risk"], cur, compact=True),
             f"{figures['high_risk']:,} accounts at 50% risk or more",
-            "ARR at risk = sum over the renewals of ARR × churn probability (the ARR "
-            "renewing minus the forecast).")
+            "ARR at risk = sum over the renewals of ARR × churn probability by the renewal "
+            "date (the ARR renewing minus the forecast).")
         self.tiles["soon"].set_value(
-            P.money(figures["soon_arr"], cur), f"{figures['soon']:,} accounts",
+            format_money(figures["soon_arr"], cur, compact=True),
+            f"{figures['soon']:,} accounts",
             f"ARR of the accounts renewing in the {P.RENEWAL_SOON_DAYS} days after the data "
             "date.")
         self.subtitle.setText(f"as of <b>{inp.as_of}</b> · {inp.risk_label}")
@@ -311,9 +317,10 @@ class RenewalsView(charts.EmptyStateView, QWidget):
         fc = pd.DataFrame([
             {"figure": "Accounts renewing", "value": f["accounts"]},
             {"figure": "ARR renewing", "value": f["arr"]},
-            {"figure": "Expected renewed ARR = sum ARR × (1 − churn probability)",
-             "value": f["expected_renewed_arr"]},
-            {"figure": "ARR at risk = sum ARR × churn probability", "value": f["arr_at_risk"]},
+            {"figure": "Expected renewed ARR = sum ARR × (1 − churn probability by the "
+                       "renewal)", "value": f["expected_renewed_arr"]},
+            {"figure": "ARR at risk = sum ARR × churn probability by the renewal",
+             "value": f["arr_at_risk"]},
         ])
         sheets = [sheet_for("Forecast", fc, [("figure", "Figure", "text"),
                                              ("value", "Value", "number")],

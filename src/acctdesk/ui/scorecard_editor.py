@@ -125,14 +125,14 @@ def band_counts(card, scores) -> dict[str, int]:
 
 
 def _preview(card_dict: dict, data, as_of: str | None, dates: list[str],
-             lock: threading.Lock, state: TaskState) -> dict[str, Any]:
+             lock, state: TaskState) -> dict[str, Any]:
     """Worker: score the book as of the data date and backtest the card."""
     from ..analytics.health import Scorecard, backtest, score_accounts
 
     card = Scorecard.from_dict(card_dict, validate=False)
     if data is None or as_of is None or data.accounts.empty:
         return {"card": card_dict, "counts": None, "backtest": None, "as_of": as_of}
-    with lock:   # the prepared arrays of ScoringData are cached: one scorer at a time
+    with lock:   # the engine's lock: the prepared arrays of ScoringData are shared
         state.check()
         state.progress(0.1, "Scoring the book…")
         scores = score_accounts(card, data, as_of)
@@ -147,14 +147,17 @@ def _preview(card_dict: dict, data, as_of: str | None, dates: list[str],
 
 
 def _load(ws, state: TaskState) -> dict[str, Any]:
-    """Worker: everything the editor needs from the workspace."""
+    """Worker: everything the editor needs from the workspace (the engine's data and
+    cards)."""
     from ..analytics.assignment import assign
     from ..analytics.health import backtest_dates
+    from ..engine import Engine
     from ..models.scores import available_scorecards, load_assignment, load_scorecards
-    from .today_view import workspace_data
 
     state.progress(0.05, "Reading the workspace for the scorecard preview…")
-    data = workspace_data(ws)
+    a = Engine(ws).analysis()
+    a.prepare(("data",), state.progress, state.check)
+    data = a.data
     state.check()
     cards = available_scorecards(ws, data)
     stored = set(load_scorecards(ws))
@@ -165,16 +168,16 @@ def _load(ws, state: TaskState) -> dict[str, Any]:
         from ..analytics.assignment import default_assignment
 
         assignment, assignment_error = default_assignment(), str(exc)
-    as_of = ws.data_date()
+    as_of = a.as_of
     dates = backtest_dates(as_of) if as_of else []
     counts = {}
     if as_of and len(data.accounts):
         counts = assign(assignment, data.accounts, as_of).value_counts().to_dict()
     first = assignment.default if assignment.default in cards else next(iter(cards))
-    return {"data": data, "cards": cards, "stored": stored, "assignment": assignment,
-            "assignment_error": assignment_error, "assignment_counts": counts,
-            "as_of": as_of, "dates": dates, "first": first,
-            "currency": ws.get_meta("currency")}
+    return {"data": data, "lock": a.lock, "cards": cards, "stored": stored,
+            "assignment": assignment, "assignment_error": assignment_error,
+            "assignment_counts": counts, "as_of": as_of, "dates": dates, "first": first,
+            "currency": a.currency}
 
 
 # ====================================================================== the view
@@ -621,6 +624,7 @@ class ScorecardView(QWidget):
         if result is None:
             return
         self._data = result["data"]
+        self._lock = result["lock"]
         self._as_of = result["as_of"]
         self._dates = result["dates"]
         self._cards = result["cards"]

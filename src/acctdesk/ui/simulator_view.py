@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from ..domain.money import affixes, format_money
 from .table_model import Column, FrameTableModel, band_tint
-from .table_view import _symbol
 from .tasks import TaskRunner, TaskState
 
 #: the same colours as the health bands (Red / Yellow / Green) everywhere in acctdesk.
@@ -51,14 +51,6 @@ CAPACITY_COLUMNS = [
 ]
 
 
-def _money(v: float, symbol: str = "$") -> str:
-    if v is None or not math.isfinite(v):
-        return "—"
-    if len(symbol) > 1:
-        return f"{v:,.0f} {symbol}"
-    return f"-{symbol}{-v:,.0f}" if v < 0 else f"{symbol}{v:,.0f}"
-
-
 def _pct(v: float, digits: int = 2) -> str:
     return "—" if v is None or not math.isfinite(v) else f"{100 * v:.{digits}f}%"
 
@@ -81,28 +73,28 @@ class UtilisationTableModel(FrameTableModel):
 
 
 def _load(ws, state: TaskState) -> dict[str, Any]:
-    """Worker: measured rates (monthly and annual) and the active accounts of the workspace."""
-    from ..analytics.health import active_mask
-    from ..analytics.simulator import rates_from_workspace
+    """Worker: measured rates (monthly and annual) and the active accounts of the workspace
+    (the engine's)."""
+    from ..domain.accounts import active_mask
+    from ..engine import Engine
 
     state.progress(0.1, "Measuring the book's upsell and churn…")
-    summary = ws.summary()
+    a = Engine(ws).analysis()
     rates, problem = {}, None
     for period in ("month", "year"):
         try:
-            rates[period] = rates_from_workspace(ws, period=period)
+            rates[period] = a.rates(period=period)
         except ValueError as exc:
             problem = str(exc)
             break
         state.check()
     state.progress(0.6, "Reading the accounts…")
-    accounts = ws.accounts()
-    as_of = summary.get("data_date")
-    if as_of and len(accounts):
-        accounts = accounts[active_mask(accounts, as_of).to_numpy()]
+    accounts = a.data.accounts
+    if a.as_of and len(accounts):
+        accounts = accounts[active_mask(accounts, a.as_of).to_numpy()]
     keep = [c for c in ("account_id", "owner", "arr", "segment") if c in accounts]
     return {"rates": rates, "rates_problem": problem, "accounts": accounts[keep].copy(),
-            "as_of": as_of, "currency": summary.get("currency") or "USD"}
+            "as_of": a.as_of, "currency": a.currency}
 
 
 def _capacity(accounts, model, state: TaskState):
@@ -131,7 +123,6 @@ class SimulatorView(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.workspace = None
-        self.symbol = "$"
         self.currency = "USD"
         self._rates: dict = {}
         self._rates_problem: str | None = None
@@ -382,7 +373,9 @@ class SimulatorView(QWidget):
         word = "month" if p["period"] == "month" else "year"
         self.upsell_label.setText(f"Upsell per {word}")
         self.churn_label.setText(f"Churn per {word}")
-        self.acv_spin.setPrefix(self.symbol + " " if len(self.symbol) > 1 else self.symbol)
+        prefix, suffix = affixes(self.currency)
+        self.acv_spin.setPrefix(prefix)
+        self.acv_spin.setSuffix(suffix)
         try:
             self._sim = simulate(p["accounts"], p["acv"], p["upsell"], p["churn"],
                                  p["period"], p["years"])
@@ -396,9 +389,10 @@ class SimulatorView(QWidget):
             self.total_label.setText(
                 f"Total revenue over {p['years']} year{'s' if p['years'] != 1 else ''}:<br>"
                 f"<span style='font-size:20pt; font-weight:600'>"
-                f"{_money(s.total, self.symbol)}</span><br>"
-                f"{_money(flat, self.symbol)} with no upsell or churn ({diff}); "
-                f"last year's run rate {_money(s.table['arr_run_rate'].iloc[-1], self.symbol)}"
+                f"{format_money(s.total, self.currency)}</span><br>"
+                f"{format_money(flat, self.currency)} with no upsell or churn ({diff}); "
+                f"last year's run rate "
+                f"{format_money(s.table['arr_run_rate'].iloc[-1], self.currency)}"
                 " ARR.")
             self.total_label.setToolTip(s.formula)
         self._simulate_measured()
@@ -434,14 +428,14 @@ class SimulatorView(QWidget):
         word = "month" if rates.period == "month" else "year"
         diff = ""
         if m.flat_total:
-            diff = (f"<br>{_money(m.flat_total, self.symbol)} with no upsell or churn "
+            diff = (f"<br>{format_money(m.flat_total, self.currency)} with no upsell or churn "
                     f"({100 * (m.total / m.flat_total - 1):+.1f}%)")
         self.measured_label.setText(
-            f"{rates.accounts:,} active accounts, ACV {_money(rates.acv, self.symbol)} "
+            f"{rates.accounts:,} active accounts, ACV {format_money(rates.acv, self.currency)} "
             f"(ARR per account)<br>upsell <b>{_pct(rates.upsell)}</b> and churn "
             f"<b>{_pct(rates.churn)}</b> per {word}<br><br>Total revenue over {p['years']} "
             f"year{'s' if p['years'] != 1 else ''}:<br><span style='font-size:20pt; "
-            f"font-weight:600'>{_money(m.total, self.symbol)}</span>{diff}<br><br>"
+            f"font-weight:600'>{format_money(m.total, self.currency)}</span>{diff}<br><br>"
             f"<span style='color:palette(placeholder-text)'>Churn includes downgrades. "
             f"Data to {rates.as_of_month}.</span>")
         self.measured_label.setToolTip(rates.method)
@@ -644,8 +638,7 @@ class SimulatorView(QWidget):
         self._accounts = result["accounts"]
         self._as_of = result["as_of"]
         self.currency = result["currency"]
-        self.symbol = _symbol(self.currency)
-        self.owner_model.currency_symbol = self.symbol
+        self.owner_model.currency = self.currency
         self.owner_model._prepare_columns()
         self.simulate()
         self._capacity_inputs_changed()
@@ -674,10 +667,10 @@ class SimulatorView(QWidget):
              ColumnSpec("inputs", "Revenue (your inputs)", "currency"),
              ColumnSpec("measured", "Revenue (measured rates)", "currency")],
             title="Book-of-business simulation",
-            subtitle=(f"{p['accounts']:,} accounts, ACV {_money(p['acv'], self.symbol)}, "
+            subtitle=(f"{p['accounts']:,} accounts, ACV {format_money(p['acv'], self.currency)}, "
                       f"upsell {_pct(p['upsell'])} and churn {_pct(p['churn'])} per "
                       f"{p['period']}, {p['years']} years: total "
-                      f"{_money(self.total() or 0, self.symbol)}"))]
+                      f"{format_money(self.total() or 0, self.currency)}"))]
         if self._capacity_frame is not None:
             kinds = {"text": "text", "int": "int", "currency": "currency",
                      "percent": "percent", "band": "band"}

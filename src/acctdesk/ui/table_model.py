@@ -19,6 +19,8 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from ..domain.money import money_formatter
+
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 _FOREGROUND = Qt.ItemDataRole.ForegroundRole
@@ -71,13 +73,11 @@ def _date_text(v: Any, n: int) -> str:
     return str(v)[:n]
 
 
-def make_formatter(kind: str, currency_symbol: str = "$") -> Callable[[Any], str]:
-    """Value -> display text for a column kind (built once per column)."""
+def make_formatter(kind: str, currency: str = "USD") -> Callable[[Any], str]:
+    """Value -> display text for a column kind (built once per column); money in
+    ``currency`` (an ISO code) as :mod:`acctdesk.domain.money` writes it."""
     if kind == "currency":
-        if currency_symbol and len(currency_symbol) > 1:   # a code: "1,200 CHF"
-            return lambda v: "" if _is_missing(v) else f"{v:,.0f} {currency_symbol}"
-        return lambda v: "" if _is_missing(v) else (
-            f"-{currency_symbol}{-v:,.0f}" if v < 0 else f"{currency_symbol}{v:,.0f}")
+        return money_formatter(currency, missing="")
     if kind == "int":
         return lambda v: "" if _is_missing(v) else f"{v:,.0f}"
     if kind == "number":
@@ -96,19 +96,16 @@ def make_formatter(kind: str, currency_symbol: str = "$") -> Callable[[Any], str
     return lambda v: "" if _is_missing(v) else str(v)
 
 
-def _fast_formatter(kind: str, currency_symbol: str = "$") -> Callable[[Any], str]:
+def _fast_formatter(kind: str, currency: str = "USD") -> Callable[[Any], str]:
     """Like :func:`make_formatter` for the model's own lists: numeric kinds get Python floats
     (NaN for missing), the others objects (None for missing), so the tests are cheap."""
-    if kind not in NUMERIC_KINDS:
-        return make_formatter(kind, currency_symbol)
-    if kind == "currency" and not (currency_symbol and len(currency_symbol) > 1):
-        sym = currency_symbol
-        return lambda v: "" if v != v else (f"-{sym}{-v:,.0f}" if v < 0 else f"{sym}{v:,.0f}")
+    if kind not in NUMERIC_KINDS or kind == "currency":
+        return make_formatter(kind, currency)
     if kind == "int":
         return lambda v: "" if v != v else f"{v:,.0f}"
     if kind == "percent":
         return lambda v: "" if v != v else f"{v * 100:.0f}%"
-    return make_formatter(kind, currency_symbol)
+    return make_formatter(kind, currency)
 
 
 STATUS_COLOURS = {
@@ -416,10 +413,11 @@ class FrameTableModel(QAbstractTableModel):
     number in the frame.
     """
 
-    def __init__(self, columns: list[Column], parent=None, currency_symbol: str = "$"):
+    def __init__(self, columns: list[Column], parent=None, currency: str = "USD"):
         super().__init__(parent)
         self.columns = list(columns)
-        self.currency_symbol = currency_symbol
+        #: ISO code of the currency columns (see :mod:`acctdesk.domain.money`)
+        self.currency = currency
         self._values: list[np.ndarray] = []
         self._band_colours: dict[str, dict[str, QColor]] = {}
         self._prepare_columns()
@@ -436,8 +434,8 @@ class FrameTableModel(QAbstractTableModel):
     # ------------------------------------------------------------------ columns
     def _prepare_columns(self) -> None:
         """Per-column derived state, built once: formatters, alignment, caches."""
-        self._formatters = [make_formatter(c.kind, self.currency_symbol) for c in self.columns]
-        self._fast = [_fast_formatter(c.kind, self.currency_symbol) for c in self.columns]
+        self._formatters = [make_formatter(c.kind, self.currency) for c in self.columns]
+        self._fast = [_fast_formatter(c.kind, self.currency) for c in self.columns]
         self._align = [_RIGHT if c.kind in NUMERIC_KINDS else
                        _CENTER if c.kind == "band" else _LEFT for c in self.columns]
         self._kinds = [c.kind for c in self.columns]

@@ -406,7 +406,7 @@ class DataTableView(QWidget):
         self.currency = currency
         self._band_hex: dict[str, dict[str, str]] = {}
         self._restoring = False
-        self.model = FrameTableModel(columns, self, currency_symbol=_symbol(currency))
+        self.model = FrameTableModel(columns, self, currency=currency)
 
         self.table = _GridView(self)
         self.table.setObjectName(f"{view_id}Table")
@@ -826,7 +826,3 @@ class DataTableView(QWidget):
         if index.isValid():
             self.row_activated.emit(self.model.source_row(index.row()))
 
-
-def _symbol(currency: str) -> str:
-    return {"USD": "$", "EUR": "€", "GBP": "£", "": "$"}.get((currency or "").upper(),
-                                                              currency.upper())

@@ -1,9 +1,10 @@
 """The Today view: the ranked worklist with reasons and next steps.
 
-The list is :func:`acctdesk.analytics.worklist.worklist_from_workspace` fed the way the
-``worklist`` command feeds it (churn probabilities from the workspace's churn model when one
-can be trained, else the health score; expansion from the whitespace suggestions), computed in
-the task runner (kind ``today:load``). The user marks an item done, snoozes it, or logs a touch
+The list is the engine's worklist (:attr:`acctdesk.engine.Analysis.worklist`, the same as the
+``worklist`` command's and the pack's: churn probabilities from the workspace's churn model
+when one can be trained, else the health score; expansion from the whitespace suggestions),
+computed in the task runner (kind ``today:load``); the risk drivers of the selected item are
+computed when it is selected. The user marks an item done, snoozes it, or logs a touch
 (call, email, QBR, meeting) that becomes an activity; every edit is undoable through the
 shared :class:`~acctdesk.ui.undo.EditHistory` and audited. Double-click or Enter on a row (or
 "Open account") emits :attr:`TodayView.account_activated`.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QToolTip, QVBoxLayout, QWidget,
 )
 
+from ..domain.money import format_money
 from .table_model import Column
 from .table_view import DataTableView
 from .tasks import TaskRunner, TaskState
@@ -45,8 +46,8 @@ TODAY_COLUMNS = [
     Column("priority", "Priority", "int",
            tooltip="Points out of 130: ARR at risk 35, renewal 25, health drop 15, urgent "
                    "tickets 15, detractor 10, no touch 10, expansion 20", width=66),
-    Column("health", "Health", "int", tooltip="Health score, 0-100 (default scorecard)",
-           width=60),
+    Column("health", "Health", "int",
+           tooltip="Health score, 0-100, on the scorecard the account is assigned", width=60),
     Column("band", "Band", "band", tooltip="Health band", width=70),
     Column("churn_probability", "Churn risk", "percent",
            tooltip="Chance the account churns in the next 90 days (churn model), or "
@@ -59,24 +60,6 @@ TODAY_COLUMNS = [
 EMPTY_NO_DATA = ("<b>Nothing to rank yet.</b><br>Import your CRM and billing exports to see "
                  "which accounts need you today: renewals, risk, drops in health, urgent "
                  "tickets and expansion.")
-
-
-def money(value: Any, symbol: str = "$") -> str:
-    """``1234.5`` -> ``$1,235``; missing -> ``—``."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if v != v:
-        return "—"
-    s = symbol if len(symbol) <= 1 else f"{symbol.strip()} "
-    return f"-{s}{-v:,.0f}" if v < 0 else f"{s}{v:,.0f}"
-
-
-def currency_symbol(code: str | None) -> str:
-    from ..analytics.worklist import currency_symbol as sym
-
-    return sym(code)
 
 
 class ElidedTextTooltips(QStyledItemDelegate):
@@ -122,181 +105,47 @@ def drivers_html(drivers, probability, risk_source: str, label: str) -> str:
             + "".join(f"<li>{e(str(d))}</li>" for d in drivers) + "</ul>")
 
 
-# ====================================================================== shared analysis
-_CACHE: dict[tuple, dict] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-def invalidate_analysis(ws=None) -> None:
-    """Forget cached portfolio analysis (of one workspace, or all)."""
-    with _CACHE_LOCK:
-        for key in [k for k in _CACHE if ws is None or k[0] == id(ws)]:
-            del _CACHE[key]
-
-
-def _shared(key: tuple, build):
-    """The value cached under ``key`` (its first item the workspace's ``id``), built once:
-    the first thread to ask builds it, others asking meanwhile wait for that result."""
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None:
-            return hit
-        lock = _CACHE.setdefault(("lock",) + key, threading.Lock())
-    with lock:
-        with _CACHE_LOCK:
-            hit = _CACHE.get(key)
-        if hit is not None:
-            return hit
-        value = build()
-        with _CACHE_LOCK:
-            _CACHE[key] = value
-        return value
-
-
-def shared_value(ws, name: tuple, build):
-    """A value derived from ``ws``'s data, computed once under ``name`` and shared until
-    :func:`invalidate_analysis`."""
-    return _shared((id(ws), str(ws.path)) + tuple(name), build)
-
-
-def card_key(card) -> str:
-    """A scorecard's identity for caching: its id and a digest of its definition (an edited
-    card scores differently)."""
-    import hashlib
-    import json
-
-    text = json.dumps(card.to_dict(), sort_keys=True, default=str)
-    return f"{card.id}:{hashlib.sha1(text.encode()).hexdigest()[:12]}"
-
-
-def portfolio_scores(ws, card, data, day: str):
-    """``score_accounts(card, data, day)`` over the whole portfolio, computed once per card
-    definition and day and shared (the Accounts table and every 360 view use the same)."""
-    from ..analytics.health import score_accounts
-
-    return shared_value(ws, ("scores", card_key(card), day),
-                        lambda: score_accounts(card, data, day))
-
-
-def workspace_data(ws):
-    """Every entity of ``ws`` as a :class:`~acctdesk.analytics.health.ScoringData`, read once
-    and shared by the views (and their prepared arrays with it) until
-    :func:`invalidate_analysis`. At 100k accounts a read takes tens of seconds; the views
-    used to read it up to five times each. Treat the frames as read-only."""
-    from ..analytics.health import ScoringData
-
-    return _shared((id(ws), str(ws.path), "data"), lambda: ScoringData.from_workspace(ws))
-
-
-def portfolio_analysis(ws, state: TaskState | None = None) -> dict[str, Any]:
-    """Churn risk, whitespace and the scorecard of a workspace as of its data date.
-
-    Computed once per workspace and data date and shared by the views (the first view to ask
-    computes it; a second one waits for it). Keys: ``as_of``, ``risk`` (RiskResult),
-    ``probs`` (Series or None when the health score stands in), ``risk_note``,
-    ``risk_source``, ``whitespace`` (frame of suggestions), ``card`` (Scorecard), ``data``
-    (:func:`workspace_data`).
-    """
-    as_of = ws.data_date()
-    return _shared((id(ws), str(ws.path), as_of), lambda: _analyse(ws, as_of, state))
-
-
-def shared_inputs(ws, state: TaskState | None = None) -> dict[str, Any]:
-    """Keyword arguments for :func:`acctdesk.analytics.portfolio.load_inputs` from
-    :func:`portfolio_analysis` (read and computed once for all the views); none for a
-    workspace without accounts or dated data."""
-    if not ws.count("accounts") or not ws.data_date():
-        return {}
-    shared = portfolio_analysis(ws, state)
-    return {"data": shared["data"], "risk": shared["risk"],
-            "suggestions": shared["whitespace"]}
-
-
-def _analyse(ws, as_of: str | None, state: TaskState | None) -> dict[str, Any]:
-    import pandas as pd
-
-    from ..analytics.scorecard_presets import DEFAULT_ID, default_scorecard
-    from ..analytics.whitespace import whitespace
-    from ..models.model_store import risk_for_workspace
-    from ..models.scores import load_scorecard
-
-    if state:
-        state.progress(0.05, "Reading the workspace…")
-    data = workspace_data(ws)
-    if state:
-        state.check()
-        state.progress(0.1, "Churn risk…")
-    risk = risk_for_workspace(ws, as_of=as_of, data=data)
-    info = risk.model or {}
-    if str(info.get("kind", "")).startswith("health"):
-        probs, src = None, "health"
-        note = ("churn risk = (100 - health) / 100: no churn model "
-                f"({info.get('reason') or 'too little history'})")
-    else:
-        frame = risk.accounts
-        probs = pd.Series(frame["churn_probability"].to_numpy(dtype=float),
-                          index=frame["account_id"].astype(str).to_numpy()).dropna()
-        src = "model"
-        auc = info.get("auc")
-        note = f"churn risk from the workspace's churn model (out-of-time AUC " \
-               f"{auc:.2f})" if isinstance(auc, (int, float)) else "churn model"
-    if state:
-        state.check()
-        state.progress(0.4, "Expansion suggestions…")
-    ws_frame = whitespace(data.frame("subscriptions"), data.accounts, data.frame("usage"),
-                          as_of, risk=probs)
-    card = load_scorecard(ws, DEFAULT_ID) or default_scorecard()
-    return {"as_of": as_of, "risk": risk, "probs": probs, "risk_note": note,
-            "risk_source": src, "whitespace": ws_frame, "card": card, "data": data}
-
-
+# ====================================================================== loading
 def load_today(ws, state: TaskState) -> dict[str, Any]:
-    """Worker: the worklist of ``ws`` with everything the view shows."""
-    from ..analytics.worklist import worklist_from_workspace
+    """Worker: the worklist of ``ws`` with everything the view shows (the engine's)."""
+    from ..engine import Engine
     from ..models.edits import worklist_states
 
     state.progress(0.02, "Reading the workspace…")
-    as_of = ws.data_date()
-    currency = ws.get_meta("currency") or "USD"
-    if not ws.count("accounts") or not as_of:
-        return {"empty": True, "currency": currency}
-    shared = portfolio_analysis(ws, state)
-    accounts = shared["data"].accounts
-    state.check()
-    state.progress(0.7, "Ranking accounts…")
-    wsx = shared["whitespace"]
-    expansion = wsx[["account_id", "expected_mrr"]].dropna() if len(wsx) else None
-    full = worklist_from_workspace(ws, as_of=as_of, churn_probability=shared["probs"],
-                                   expansion=expansion, data=shared["data"])
-    state.check()
-    card = shared["card"]
-    acc = accounts.set_index(accounts["account_id"].astype(str))
+    a = Engine(ws).analysis()
+    a.prepare(("data",), state.progress, state.check)
+    if a.empty:
+        return {"empty": True, "currency": a.currency}
+    a.prepare(progress=lambda f, t: state.progress(0.05 + 0.9 * f, t), check=state.check)
+    full = a.worklist
+    figures = a.figures.set_index(a.figures["account_id"].astype(str))
     frame = full.copy()
     ids = frame["account_id"].astype(str)
-    frame["segment"] = acc["segment"].reindex(ids).to_numpy() if "segment" in acc else None
-    frame["band"] = [card.band_for(v) if v is not None and v == v else None
-                     for v in frame["health"].tolist()]
+    frame["segment"] = figures["segment"].reindex(ids).to_numpy()
+    frame["band"] = figures["band"].reindex(ids).to_numpy()
     frame["reasons_text"] = ["; ".join(r) for r in frame["reasons"]]
     frame["state"] = None
     frame["state_text"] = None
-    drivers = shared["risk"].accounts
-    drivers = dict(zip(drivers["account_id"].astype(str), drivers["drivers"]))
+    wsx = a.whitespace
     top_ws: dict[str, dict] = {}
     if len(wsx):
         for row in wsx.drop_duplicates("account_id").itertuples(index=False):
             top_ws[str(row.account_id)] = {"product": row.product, "kind": row.kind,
                                            "expected_mrr": row.expected_mrr,
                                            "reason": row.reason}
+    accounts = a.data.accounts
     owners = sorted({str(o) for o in accounts["owner"].dropna()}) if "owner" in accounts else []
     segments = sorted({str(s) for s in accounts["segment"].dropna()}) \
         if "segment" in accounts else []
     frame = frame.reset_index(drop=True)
-    return {"empty": False, "frame": frame, "as_of": as_of,
+    risk = a.risk
+    return {"empty": False, "frame": frame, "as_of": a.as_of,
             "ids": frame["account_id"].astype(str).to_numpy(dtype=object),
-            "risk_source": shared["risk_source"], "risk_note": shared["risk_note"],
-            "drivers": drivers, "whitespace": top_ws, "owners": owners, "segments": segments,
-            "bands": {b.label: b.color for b in card.bands}, "currency": currency,
-            "states": worklist_states(ws), "health_baseline": full.attrs.get("health_baseline")}
+            "risk_source": risk.source, "risk_note": risk.label,
+            "drivers": a.drivers_for, "whitespace": top_ws, "owners": owners,
+            "segments": segments, "bands": {b[0]: b[2] for b in a.health.bands()},
+            "currency": a.currency, "states": worklist_states(ws),
+            "health_baseline": full.attrs.get("health_baseline")}
 
 
 # ====================================================================== the view
@@ -326,7 +175,7 @@ class TodayView(QWidget):
         #: the calendar date snoozes are compared with (tests replace it)
         self.clock: Callable[[], dt.date] = dt.date.today
         self._shown = None                          # the frame on screen
-        self._symbol = "$"
+        self._currency = "USD"
 
         self.title = QLabel("<b>Today</b>")
         self.title.setObjectName("viewTitle")
@@ -470,7 +319,6 @@ class TodayView(QWidget):
             self.grid.empty_text = "No workspace open."
             self._show_frame(None)
             return
-        invalidate_analysis(ws)
         self.summary.setText("Ranking the accounts that need attention…")
         self.runner.start(self.KIND, "Ranking today's worklist",
                           lambda st: load_today(ws, st), self._loaded)
@@ -481,7 +329,7 @@ class TodayView(QWidget):
 
     def _loaded(self, result: dict[str, Any]) -> None:
         self.result = result
-        self._symbol = currency_symbol(result.get("currency"))
+        self._currency = result.get("currency") or "USD"
         if result.get("empty"):
             self.summary.setText("")
             self.grid.empty_text = EMPTY_NO_DATA
@@ -639,12 +487,12 @@ class TodayView(QWidget):
         self.d_name.setText(f"<span style='font-size:15pt'><b>{e(str(row['name']))}</b></span>"
                             f"<br>{e(str(row['owner'] or 'No owner'))} · "
                             f"{e(str(row['segment'] or '—'))} · ARR "
-                            f"{money(row['arr'], self._symbol)}")
+                            f"{format_money(row['arr'], self._currency)}")
         parts = ["<b>Why it is here</b><ul style='margin-left:-20px'>"]
         parts += [f"<li>{e(r)}</li>" for r in row["reasons"]]
         parts.append("</ul>")
         parts.append(f"<b>Next step:</b> {e(str(row['next_step']))}")
-        drivers = self.result["drivers"].get(aid) or []
+        drivers = self.result["drivers"]([aid]).get(aid) or []
         probability = row.get("churn_probability")
         if drivers:
             label = "Risk drivers" if self.result["risk_source"] == "model" else \
@@ -654,7 +502,8 @@ class TodayView(QWidget):
         ws_top = self.result["whitespace"].get(aid)
         if ws_top:
             parts.append(f"<b>Expansion:</b> {e(str(ws_top['product']))} "
-                         f"(+{money(ws_top['expected_mrr'], self._symbol)}/mo expected): "
+                         f"(+{format_money(ws_top['expected_mrr'], self._currency)}/mo "
+                         f"expected): "
                          f"{e(str(ws_top['reason']))}")
         state = self._state_text(aid)
         if state:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from ..domain.money import format_money
 from . import charts
 from .portfolio_view import choose_export_path, make_grid, sheet_for, table_columns
 from .tasks import TaskRunner, TaskState
@@ -206,12 +207,12 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
         choice = self._choice()
 
         def work(state: TaskState):
-            from ..analytics import portfolio as P
-            from .today_view import shared_inputs
+            from ..engine import Engine
+            from ..engine.portfolio import portfolio_inputs
 
-            inp = P.load_inputs(ws, parts=("risk", "whitespace", "matrix", "backtest"),
-                                progress=state.progress, check=state.check,
-                                **shared_inputs(ws, state))
+            inp = portfolio_inputs(Engine(ws).analysis(),
+                                   ("risk", "whitespace", "matrix", "backtest"),
+                                   progress=state.progress, check=state.check)
             if inp.empty or inp.matrix is None or not len(inp.matrix):
                 return inp, None, _filter_options(inp)
             return inp, whitespace_figures(inp, **choice), _filter_options(inp)
@@ -305,7 +306,8 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
         self.map_title.setText(
             f"<b>Account × product</b> — the {len(keep):,} accounts with the most whitespace "
             f"({what}) of {len(totals):,} with any; total "
-            f"<b>{P.money(float(totals['whitespace_arr'].sum()), cur)}</b> a year")
+            f"<b>{format_money(float(totals['whitespace_arr'].sum()), cur, compact=True)}</b> "
+            "a year")
         self.subtitle.setText(f"as of <b>{inp.as_of}</b> · expected value = propensity × "
                               "typical MRR × 12")
         self.pages.setCurrentWidget(self.split)

@@ -23,8 +23,10 @@ pack's data date (the time of the edit is in ``custom.imported_at``) because act
 move the workspace's data date, and an edit must not shift every figure to today. An emptied
 Status/Next step/Notes cell is not an edit of history (nothing is deleted); it is noted.
 
-Everything is one transaction and one import batch (``profile = 'acctdesk-pack'``); the same
-file imported twice changes nothing the second time.
+Everything is one transaction and one import batch (``profile = 'acctdesk-pack'``). The
+import pipeline (:func:`acctdesk.importers.pipeline.import_file`) recognises a pack, checks
+that the same file was not imported before (the same file imported twice changes nothing the
+second time) and hands it here.
 """
 from __future__ import annotations
 
@@ -34,8 +36,9 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-from ..importers.pack_marker import MARKER_SHEET, WORKLIST_SHEET, is_pack
-from .pack import EDITABLE_COLUMNS, STATUS_CHOICES
+from ..domain.pack_format import EDITABLE_COLUMNS, STATUS_CHOICES
+from ..models.workspace import current_user, now_iso
+from .pack_marker import MARKER_SHEET, WORKLIST_SHEET, is_pack
 
 __all__ = ["PROFILE_ID", "is_pack", "import_pack", "read_pack_edits", "PackEdits"]
 
@@ -145,7 +148,7 @@ def _activity_id(digest: str, aid: str, fld: str, value: str) -> str:
     return f"pack:{h}"
 
 
-def import_pack(ws, path: str | Path, *, result=None, digest: str | None = None,
+def import_pack(ws, path: str | Path, *, result, digest: str,
                 progress: Callable[[float, str], None] | None = None):
     """Apply the edits of a priority pack to ``ws`` as one undoable import batch.
 
@@ -153,10 +156,10 @@ def import_pack(ws, path: str | Path, *, result=None, digest: str | None = None,
     ----------
     ws : Workspace
     path : path of the pack (.xlsx)
-    result : FileResult, optional
-        The pipeline's result object to fill (a new one when None).
-    digest : str, optional
-        The file's SHA-256 if the caller already computed it.
+    result : FileResult
+        The pipeline's result object to fill.
+    digest : str
+        The file's SHA-256 (recorded with the batch).
 
     Returns
     -------
@@ -167,29 +170,10 @@ def import_pack(ws, path: str | Path, *, result=None, digest: str | None = None,
         ``batch_ids`` = [the batch] (empty when nothing changed: no batch is recorded).
         Never raises for a bad file: ``error`` says why.
     """
-    from ..importers.pipeline import FileResult, sha256_file
-    from ..models.workspace import current_user, now_iso
-
     path = Path(path)
     report = progress or (lambda f, t: None)
-    if result is None:
-        result = FileResult(file=str(path))
     result.profile, result.confidence, result.entity = PROFILE_ID, 1.0, "accounts"
     result.sheet = WORKLIST_SHEET
-    try:
-        digest = digest or sha256_file(path)
-    except OSError as exc:
-        result.error = f"{path.name}: cannot be read ({exc.strerror})"
-        return result
-    done = ws.conn.execute(
-        "SELECT batch_id FROM import_batches WHERE sha256 = ? AND status = 'applied' "
-        "ORDER BY batch_id", (digest,)).fetchall()
-    if done:
-        result.skipped = True
-        result.batch_ids = [r[0] for r in done]
-        result.notes.append(f"already imported as batch "
-                            f"{', '.join(str(r[0]) for r in done)}; nothing changed")
-        return result
     report(0.05, f"Reading {path.name}…")
     try:
         edits = read_pack_edits(path)
