@@ -165,7 +165,7 @@ def canonical_rows(plan: SheetPlan, cancel: Callable[[], bool] | None = None, *,
     if dropped > 0:
         notes.append(f"left out {dropped} row(s) that are no records (report totals, footers, "
                      "test or preview responses)")
-    records, more, totals = _required(transformed, plan, notes)
+    records, more, totals = _required(transformed.copy(), plan, notes)
     bad_rows = {e.row for e in errors}
     return CanonicalRows(records=records, errors=errors + more, rejected=len(bad_rows) + len(more),
                          rows_read=len(bad_rows) + len(transformed) - totals, notes=notes)

@@ -158,18 +158,21 @@ def _resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c, index, decis
         return None, "review"
     aid = res.account_id
     how = res.how
-    if aid is None and prof.entity in CREATES_ACCOUNTS and (name is not None or dom is not None
-                                                             or ext is not None):
+    creates = prof.entity in CREATES_ACCOUNTS if prof.creates_accounts is None \
+        else prof.creates_accounts
+    if prof.entity == "accounts" and name is None and dom is None:
+        creates = False        # a list of ids only describes companies the workspace has
+    if aid is None and creates and (name is not None or dom is not None or ext is not None):
         shown = name if company_name(name) else None
         aid = new_account_id(system, ext, shown, dom, salt=salt)
         if aid not in index.ids:
             display = shown if shown is not None else (
-                name if name is not None else (dom if dom is not None else f"{prof.system} {ext}"))
+                name if name is not None else (dom if dom is not None else f"Account {ext}"))
             out.new_accounts.append((aid, str(display), dom, "active"))
             index.add(aid, shown, dom)
         how = "new"
     if aid is None:
-        return None, "none"
+        return None, "none" if res.how == "none" else "unmatched"
     if how != "new":
         index.add(aid, name if company_name(name) else None, dom)
     if ext is not None:
@@ -184,7 +187,7 @@ def _resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c, index, decis
             continue
         _, sys_, kind = c.split(":", 2)
         v = normalise_id(sys_, rec[c])
-        if v is not None and (sys_, v) not in index.by_external and \
+        if v is not None and aid not in index.lookup_id(sys_, v) and \
                 not (sys_ == "billing" and index.lookup_id(None, v)):
             out.links.append((sys_, v, aid, 0, kind))
             index.link(sys_, v, aid)

@@ -27,6 +27,7 @@ from acctdesk.models.schema import ENTITY_FIELDS
 from .profiles import ACCOUNT_HINTS, clean_headers, normalise_header, recognise
 
 __all__ = ["Suggestion", "header_signature", "suggest_mapping", "guess_entity", "as_mapping",
+           "rank_entities",
            "SYNONYMS", "THRESHOLD"]
 
 #: minimum confidence for a suggestion
@@ -38,7 +39,7 @@ SYNONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     # account hints for records that belong to an account
     ("*", "account.name"): ("account name", "account", "company", "company name", "customer",
                              "customer name", "organization", "organisation", "org", "client",
-                             "organization name", "tenant"),
+                             "organization name", "tenant", "business name", "business"),
     ("*", "account.domain"): ("domain", "company domain", "website", "web site", "url",
                                "company website", "email domain", "company domain name"),
     ("*", "account.external_id"): ("account id", "customer id", "company id", "external id",
@@ -78,12 +79,13 @@ SYNONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("subscriptions", "sub_id"): ("subscription id", "subscription", "sub id", "contract id",
                                    "agreement id"),
     ("subscriptions", "product"): ("product", "product name", "module", "sku", "edition"),
-    ("subscriptions", "plan"): ("plan", "plan name", "price plan", "plan id", "pricing plan"),
+    ("subscriptions", "plan"): ("plan", "plan name", "price plan", "plan id", "pricing plan",
+                                 "plan tier", "tier"),
     ("subscriptions", "quantity"): ("quantity", "qty", "seats", "licenses", "units"),
     ("subscriptions", "mrr"): ("mrr", "monthly recurring revenue", "monthly amount",
-                                "monthly fee", "monthly price"),
+                                "monthly fee", "monthly price", "mrr amount"),
     ("subscriptions", "arr"): ("arr", "annual recurring revenue", "annual amount",
-                                "annual fee", "acv", "annual contract value"),
+                                "annual fee", "acv", "annual contract value", "arr amount"),
     ("subscriptions", "start_date"): ("start date", "started", "start", "activated at",
                                        "subscription start", "contract start"),
     ("subscriptions", "end_date"): ("end date", "ended at", "end", "expires at",
@@ -91,7 +93,8 @@ SYNONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("subscriptions", "status"): ("status", "subscription status", "state"),
     # usage
     ("usage", "date"): ("date", "day", "week", "month", "period", "timestamp"),
-    ("usage", "metric"): ("metric", "event", "event name", "measure", "kpi"),
+    ("usage", "metric"): ("metric", "event", "event name", "measure", "kpi", "feature",
+                           "feature name", "action", "event type", "metric name"),
     ("usage", "value"): ("value", "count", "total", "uniques", "amount", "active users",
                           "users", "logins", "sessions", "events"),
     # tickets
@@ -126,6 +129,12 @@ SYNONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("contacts", "role"): ("role", "contact role", "persona", "buying role"),
     ("contacts", "last_contact"): ("last contact", "last contacted", "last activity",
                                     "last activity date", "last touch"),
+    # flags read by the transforms (churned accounts, ended or trial subscriptions)
+    ("accounts", "_churned"): ("churn flag", "churned", "is churned", "has churned",
+                                "churn", "lost customer"),
+    ("subscriptions", "_churned"): ("churn flag", "churned", "is churned", "cancelled",
+                                     "canceled"),
+    ("subscriptions", "_is_trial"): ("is trial", "trial", "trial flag", "on trial"),
     # opportunities (CRM deals: pipeline, never revenue)
     ("opportunities", "opp_id"): ("opportunity id", "deal id", "opportunity", "record id",
                                    "opp id"),
@@ -161,7 +170,8 @@ KIND_OF: dict[str, str] = {
     "renewal_date": "date", "contract_start": "date", "contract_end": "date",
     "churn_date": "date", "start_date": "date", "end_date": "date", "date": "date",
     "last_contact": "date", "created_at": "datetime", "solved_at": "datetime",
-    "amount": "money", "close_date": "date", "created_date": "date", "probability": "percent",
+    "amount": "money", "close_date": "date", "created_date": "date", "probability": "number",
+    "_churned": "bool", "_is_trial": "bool",
 }
 
 #: headers that look like a target but mean something else (normalised -> forbidden targets)
@@ -259,6 +269,12 @@ def guess_entity(headers: Sequence[object], frame=None) -> str:
     ranked = recognise(hs)
     if ranked and ranked[0][1] >= 0.6:
         return ranked[0][0].entity
+    return rank_entities(hs)[0]
+
+
+def rank_entities(headers: Sequence[object]) -> list[str]:
+    """Every entity, the one the headers most likely describe first."""
+    hs = clean_headers(list(headers))
     totals: dict[str, float] = {}
     for entity in ENTITY_FIELDS:
         best_per_header: dict[str, float] = {}
@@ -267,7 +283,7 @@ def guess_entity(headers: Sequence[object], frame=None) -> str:
                 best_per_header[h] = max(best_per_header.get(h, 0.0), score)
         totals[entity] = sum(best_per_header.values())
     order = list(ENTITY_FIELDS)
-    return max(order, key=lambda e: (totals[e], -order.index(e)))
+    return sorted(order, key=lambda e: (-totals[e], order.index(e)))
 
 
 def suggest_mapping(headers: Sequence[object], entity: str | None = None) -> list[Suggestion]:

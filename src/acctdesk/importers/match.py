@@ -185,6 +185,7 @@ class AccountIndex:
 
     def __init__(self):
         self.by_external: dict[tuple[str, str], str] = {}
+        self._holders: dict[tuple[str, str], set[str]] = {}
         self.ids: set[str] = set()
         self._by_value: dict[str, set[str]] = {}
         self._acc: dict[str, _Account] = {}
@@ -233,6 +234,7 @@ class AccountIndex:
 
     def _link(self, system: str, value: str, aid: str) -> None:
         self.by_external.setdefault((system, value), aid)
+        self._holders.setdefault((system, value), set()).add(aid)
         if system == NAME_ALIAS:
             return
         self._by_value.setdefault(value, set()).add(aid)
@@ -298,8 +300,7 @@ class AccountIndex:
         if v is None:
             return set()
         if system is not None:
-            aid = self.by_external.get((system, v))
-            return {aid} if aid else set()
+            return set(self._holders.get((system, v), ()))
         return set(self._by_value.get(v, ()))
 
     def _fuzzy(self, norm: str) -> list[tuple[str, float]]:
@@ -350,6 +351,11 @@ class AccountIndex:
                 return MatchResult(next(iter(found)), "own")
         for system, value in ids:
             found |= self.lookup_id(system, value)
+        if own is not None and found:
+            # an id of another system is overruled by a different id of the record's own
+            # system: two records of one source with different ids are two companies
+            self._build()
+            found = {aid for aid in found if self._against(aid, own, None) is None}
         if not _missing(key) and not found:
             found |= self.lookup_id(None, key)
             if not found and key in self.ids:

@@ -171,13 +171,12 @@ def _raw_json(sheet: Sheet, row_numbers) -> dict[int, str]:
     if not wanted:
         return {}
     pos = {int(r): i for i, r in enumerate(sheet.row_numbers)}
-    idx = [pos[r] for r in wanted if r in pos]
-    sub = sheet.frame.iloc[idx]
-    out = {}
-    for r, rec in zip([r for r in wanted if r in pos], sub.to_dict("records")):
-        out[r] = json.dumps({str(k): import_store.column_values(pd.Series([v]))[0]
-                             for k, v in rec.items()}, ensure_ascii=False, default=str)
-    return out
+    found = [r for r in wanted if r in pos]
+    sub = sheet.frame.iloc[[pos[r] for r in found]]
+    names = [str(c) for c in sub.columns]
+    columns = [import_store.column_values(sub[c]) for c in sub.columns]
+    return {r: json.dumps(dict(zip(names, cells)), ensure_ascii=False, default=str)
+            for r, cells in zip(found, zip(*columns))}
 
 
 # ---------------------------------------------------------------------------------- entities
@@ -217,16 +216,21 @@ def _subscription_defaults(df: pd.DataFrame, prof: Profile, as_of: str | None) -
     return df
 
 
+def _values(df: pd.DataFrame, col: str) -> list:
+    return df[col].tolist() if col in df.columns else [None] * len(df)
+
+
 def _generated_ids(df: pd.DataFrame, prof: Profile) -> pd.DataFrame:
     entity = prof.entity
     if entity == "activities" and ("activity_id" not in df.columns
                                    or df["activity_id"].isna().any()):
         gen = [f"{prof.source_key}:{_hash_key(a, d, k, t)}" for a, d, k, t in zip(
-            df["account_id"], df.get("date"), df.get("kind"), df.get("text"))]
-        df = df.assign(activity_id=pd.Series(gen, index=df.index))
+            df["account_id"], _values(df, "date"), _values(df, "kind"), _values(df, "text"))]
+        base = df["activity_id"] if "activity_id" in df.columns else pd.Series(None, index=df.index)
+        df = df.assign(activity_id=base.where(base.notna(), pd.Series(gen, index=df.index)))
     if entity == "opportunities" and ("opp_id" not in df.columns or df["opp_id"].isna().any()):
         gen = [f"{prof.source_key}:{_hash_key(a, n, c)}" for a, n, c in zip(
-            df["account_id"], df.get("name"), df.get("close_date"))]
+            df["account_id"], _values(df, "name"), _values(df, "close_date"))]
         base = df["opp_id"] if "opp_id" in df.columns else pd.Series(None, index=df.index)
         df = df.assign(opp_id=base.where(base.notna(), pd.Series(gen, index=df.index)))
     return df
@@ -349,11 +353,18 @@ def _write_sheet(conn, path: Path, digest: str, prep: _Prepared, result: FileRes
         ~held & ~refused
     keep = ~held & ~refused
     if entity in NEEDS_ACCOUNT and no_account.any():
-        why = ("no company is named in this row" if entity == "accounts" else
-               "no account in the workspace matches this row; import the companies (CRM "
-               "or billing) export first, or map the column that names the account")
-        out.add("rejected", why, rownums[no_account])
-        aside.extend((int(r), None, None, why, None, "rejected") for r in rownums[no_account])
+        nameless = no_account & (linked.how == "none")
+        for mask, why in (
+                (nameless, "this row names no company (no company name, web domain or id)"),
+                (no_account & ~nameless,
+                 "no account in the workspace matches this row's company; import the "
+                 "companies export (CRM or billing) first, or map the column that names "
+                 "the account" if entity != "accounts" else
+                 "the company is not in the workspace, and this file only describes "
+                 "companies it already has (it gives no name)")):
+            if mask.any():
+                out.add("rejected", why, rownums[mask])
+                aside.extend((int(r), None, None, why, None, "rejected") for r in rownums[mask])
         keep &= ~no_account
     elif no_account.any():
         result.notes.append(f"{int(no_account.sum()):,} {word}(s) belong to no account in the "
@@ -366,6 +377,12 @@ def _write_sheet(conn, path: Path, digest: str, prep: _Prepared, result: FileRes
     how = linked.how[keep]
     if entity == "accounts":
         frame = _account_names(frame, new_accounts, index)
+        status = frame["status"] if "status" in frame.columns else \
+            pd.Series(None, index=frame.index, dtype=object)
+        # a new account says nothing of its status: a customer (an existing one keeps its own)
+        new_ids = {a for a, _, _, _ in new_accounts}
+        frame = frame.assign(status=status.where(
+            status.notna() | ~frame["account_id"].isin(new_ids), "active"))
     table, rep, folded, into = _prepare_entity(frame, prof, data_date())
     missing_keys = [k for k in ENTITY_KEYS[entity] if k not in table.columns]
     if len(frame) and missing_keys:

@@ -22,9 +22,9 @@ import pandas as pd
 from ..models import import_store
 from ..models.schema import ENTITY_FIELDS
 from .fit import column_fit, nps_fit
-from .mapping import guess_entity, header_signature, suggest_mapping
-from .profiles import (FieldMap, Profile, get, map_frame, normalise_header, recognise,
-                       standard_transform)
+from .mapping import header_signature, rank_entities, suggest_mapping
+from .profiles import (FieldMap, Profile, generic, get, map_frame, normalise_header,
+                       recognise, standard_transform)
 from .readers import Sheet
 
 #: a profile must score at least this to be used without asking
@@ -72,6 +72,8 @@ _ID_HEADERS: tuple[tuple[re.Pattern, str, str], ...] = tuple(
         (r"^(workspace|tenant|instance|org|organi[sz]ation|team|project|app|site|space) ?"
          r"(id|uuid|key|slug)( metadata)?$", "product", "workspace"),
         (r"^(workspace|tenant|subdomain|account slug)( metadata)?$", "product", "workspace"),
+        (r"^(account|org|organi[sz]ation|company|workspace|tenant|team|customer|client|app|"
+         r"project|site|instance) ?(id|uuid|key|slug)? metadata$", "product", "account"),
     ))
 _VALUE_SYSTEMS = ((re.compile(r"^cus_[A-Za-z0-9]{6,}$"), "stripe"),
                   (re.compile(r"^001[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$"), "salesforce"))
@@ -150,6 +152,34 @@ def _legacy_qualtrics(sheet: Sheet) -> Sheet:
                                         "(Qualtrics legacy layout)"])
 
 
+_QUESTION_ID = re.compile(r"^(Q\d+|QID\d+)(_\d+)?$", re.I)
+
+
+def _question_texts(sheet: Sheet) -> Sheet:
+    """Survey exports whose header holds question ids (Qualtrics: Q1, Q2 ... with the
+    question text in the row below): put the text beside the id ("Q1 How likely ..."), and
+    mark the question whose "Qn_NPS_GROUP" companion says it is the NPS question."""
+    cols = [str(c) for c in sheet.frame.columns]
+    ids = [c for c in cols if _QUESTION_ID.match(c)]
+    if not ids:
+        return sheet
+    renamed = {}
+    if len(sheet.frame):
+        first = sheet.frame.iloc[0]
+        for c in ids:
+            text = first[c]
+            if isinstance(text, str) and text.strip() and not text.startswith("{") \
+                    and not any(ch.isdigit() for ch in text[:3]) and len(text.strip()) > 3:
+                renamed[c] = f"{c} {text.strip()}"
+    for c in ids:
+        if f"{c}_NPS_GROUP".lower() in {x.lower() for x in cols}:
+            renamed[c] = renamed.get(c, c) + " NPS"
+    if not renamed:
+        return sheet
+    frame = sheet.frame.rename(columns=renamed)
+    return replace(sheet, frame=frame)
+
+
 def _extra_header_rows(frame: pd.DataFrame, mapping: dict[str, str], prof: Profile) -> int:
     """Leading rows that are more header, not data: question texts, SurveyMonkey's
     "Response"/"Open-Ended Response" labels, Qualtrics' {"ImportId": ...} row."""
@@ -212,6 +242,8 @@ def _fitted(prof: Profile, frame: pd.DataFrame, mapping: dict[str, str]
         if fit < 0.9:
             factor *= 0.9
         keep[src] = tgt
+    if prof.needs_any and not set(keep.values()) & set(prof.needs_any):
+        factor *= 0.3
     return factor, keep, notes
 
 
@@ -220,8 +252,8 @@ def _evidence_problem(entity: str, targets: set[str]) -> str | None:
     hints = {"account.name", "account.domain", "account.external_id", "account_id",
              "account.key"} | {t for t in targets if t.startswith("xid:")}
     if entity == "accounts":
-        if not targets & {"name", "account.external_id", "domain"}:
-            return "no column names the account; map one in the import dialog"
+        if not targets & {"name", "account.external_id"}:
+            return "no column names the company or gives its id; map one in the import dialog"
         return None
     if not targets & hints:
         return "no column says which account a row belongs to; map one in the import dialog"
@@ -229,13 +261,17 @@ def _evidence_problem(entity: str, targets: set[str]) -> str | None:
             "tickets": ({"ticket_id"}, {"subject", "status", "priority", "created_at",
                                         "solved_at", "csat"}),
             "surveys": ({"score"}, set()),
-            "subscriptions": (set(), {"product", "plan", "mrr", "arr"}),
+            "subscriptions": (set(), {"mrr", "arr", "_amount", "_total"}),
             "contacts": ({"email"}, set()),
             "activities": ({"date"}, set()),
             "opportunities": (set(), {"stage", "status", "amount", "close_date"})}.get(entity)
     if need is None:
         return None
     required, any_of = need
+    if entity == "opportunities" and not ("stage" in targets or {"amount", "close_date"}
+                                          <= targets):
+        return ("none of the columns looks like deals (a stage, or an amount and a close "
+                "date); map them in the import dialog")
     missing = required - targets
     if missing:
         return f"no column for {', '.join(sorted(missing))}; map it in the import dialog"
@@ -252,7 +288,7 @@ def adhoc_profile(entity: str, mapping: dict[str, str], kinds: dict[str, str],
                    if not tgt.startswith("xid:"))
     p = Profile(id=name, system="Custom mapping", entity=entity, fields=fields,
                 signature=tuple(mapping) or ("custom",), source_key="custom")
-    object.__setattr__(p, "transform", standard_transform(p, None))
+    object.__setattr__(p, "transform", standard_transform(p, generic.transform_for(entity)))
     return p
 
 
@@ -322,7 +358,7 @@ def _ranked(sheet: Sheet) -> tuple[list[tuple], bool]:
 def plan_sheet(sheet: Sheet, ws=None, *, profile_id: str | None = None,
                mapping: dict[str, str] | None = None, entity: str | None = None) -> SheetPlan:
     """Decide how a sheet maps onto the workspace (a profile, a saved or a suggested mapping)."""
-    sheet = _legacy_qualtrics(sheet)
+    sheet = _question_texts(_legacy_qualtrics(sheet))
     headers = [str(c) for c in sheet.frame.columns]
     ranked, melted = _ranked(sheet)
     candidates = [(t[0].id, t[1]) for t in ranked[:5]]
@@ -341,6 +377,9 @@ def plan_sheet(sheet: Sheet, ws=None, *, profile_id: str | None = None,
             _candidate(prof, sheet, map_frame(prof, sheet.frame), 0.0)
         return _finish(SheetPlan(sheet, prof, hit[1], candidates, hit[2], "profile",
                                  notes=list(hit[3]), extra_header_rows=hit[4]))
+    if ranked and ranked[0][1] >= MIN_CONFIDENCE and ranked[0][0].refuse:
+        prof, score = ranked[0][0], ranked[0][1]
+        return SheetPlan(sheet, None, score, candidates, {}, "none", problem=prof.refuse)
     if ranked and ranked[0][1] >= MIN_CONFIDENCE:
         prof, score, keep, notes, extra = ranked[0]
         problem = _evidence_problem(prof.entity, set(keep.values()))
@@ -362,20 +401,25 @@ def plan_sheet(sheet: Sheet, ws=None, *, profile_id: str | None = None,
 
 
 def _suggested(sheet: Sheet, headers: list[str], candidates) -> SheetPlan:
-    ent = guess_entity(headers, sheet.frame)
-    suggestions = suggest_mapping(headers, ent)
-    mapped = {s.source: s.target for s in suggestions if s.target is not None}
-    kinds = {s.target: s.kind for s in suggestions if s.target is not None}
-    prof = adhoc_profile(ent, mapped, kinds, "suggested")
-    _, factor, keep, notes, extra = _candidate(prof, sheet, mapped, 1.0)
-    keep.update(id_columns(sheet.frame, keep, prof))
-    problem = _evidence_problem(ent, set(keep.values()))
-    if problem is None:
-        scores = [s.score for s in suggestions if s.target in set(keep.values())]
-        conf = float(np.mean(scores)) * factor if scores else 0.0
-        prof = adhoc_profile(ent, keep, kinds, "suggested")
-        return _finish(SheetPlan(sheet, prof, conf, candidates, keep, "suggested",
-                                 notes=notes, extra_header_rows=extra))
+    """A fuzzy mapping, for the most likely entity whose needs the file's values meet."""
+    first_problem = None
+    first_keep: dict[str, str] = {}
+    for ent in rank_entities(headers)[:4]:
+        suggestions = suggest_mapping(headers, ent)
+        mapped = {s.source: s.target for s in suggestions if s.target is not None}
+        kinds = {s.target: s.kind for s in suggestions if s.target is not None}
+        prof = adhoc_profile(ent, mapped, kinds, "suggested")
+        _, factor, keep, notes, extra = _candidate(prof, sheet, mapped, 1.0)
+        keep.update(id_columns(sheet.frame, keep, prof))
+        problem = _evidence_problem(ent, set(keep.values()))
+        if problem is None:
+            scores = [s.score for s in suggestions if s.target in set(keep.values())]
+            conf = float(np.mean(scores)) * factor if scores else 0.0
+            prof = adhoc_profile(ent, keep, kinds, "suggested")
+            return _finish(SheetPlan(sheet, prof, conf, candidates, keep, "suggested",
+                                     notes=notes, extra_header_rows=extra))
+        if first_problem is None:
+            first_problem, first_keep = problem, keep
     best = f" (closest: {candidates[0][0]}, {candidates[0][1]:.0%})" if candidates else ""
-    return SheetPlan(sheet, None, 0.0, candidates, keep, "none",
-                     problem=f"the columns were not recognised{best}; {problem}")
+    return SheetPlan(sheet, None, 0.0, candidates, first_keep, "none",
+                     problem=f"the columns were not recognised{best}; {first_problem}")

@@ -110,13 +110,13 @@ def upsert(conn, table: str, frame: pd.DataFrame, batch_id: int) -> np.ndarray:
     keys are unique), ``'inserted'``, ``'updated'`` or ``'unchanged'``.
     """
     keys = list(ENTITY_KEYS[table])
-    cols = list(frame.columns)
+    all_cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    cols = [c for c in frame.columns if c in all_cols]
     values = [c for c in cols if c not in keys]
     n = len(frame)
     status = np.full(n, "unchanged", dtype=object)
     if n == 0:
         return status
-    all_cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
     data = [column_values(frame[c]) for c in cols]
     if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
         # first data of its kind: nothing to compare or keep history of; write straight in
@@ -145,16 +145,19 @@ def upsert(conn, table: str, frame: pd.DataFrame, batch_id: int) -> np.ndarray:
         f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
         f"SELECT ?, '{table}', {key_json}, 'update', {before_json} "
         f"FROM temp._in i JOIN {table} t ON {on} WHERE {changed}", (batch_id,))
-    set_clause = ", ".join(f"{v} = COALESCE({table}.{v}, excluded.{v})" if v in sticky else
-                           f"{v} = COALESCE(excluded.{v}, {table}.{v})" for v in values)
-    where = " OR ".join(f"(excluded.{v} IS NOT NULL AND excluded.{v} IS NOT {table}.{v})"
-                        for v in values if v not in sticky) or "0"
-    conflict = (f"DO UPDATE SET {set_clause}, batch_id = excluded.batch_id WHERE {where}"
-                if values else "DO NOTHING")
-    conn.execute(
-        f"INSERT INTO {table} ({', '.join(cols)}, batch_id) "
-        f"SELECT {', '.join(cols)}, ? FROM temp._in WHERE true "
-        f"ON CONFLICT({', '.join(keys)}) {conflict}", (batch_id,))
+    if values and changed_rows:
+        set_clause = ", ".join(f"{v} = {table}.{v}" if v in sticky else
+                               f"{v} = COALESCE(i.{v}, {table}.{v})" for v in values)
+        on_t = " AND ".join(f"{table}.{k} = i.{k}" for k in keys)
+        changed_t = " OR ".join(f"(i.{v} IS NOT NULL AND i.{v} IS NOT {table}.{v})"
+                                for v in values if v not in sticky) or "0"
+        conn.execute(f"UPDATE {table} SET {set_clause}, batch_id = ? FROM temp._in i "
+                     f"WHERE {on_t} AND ({changed_t})", (batch_id,))
+    if new_rows:
+        conn.execute(
+            f"INSERT INTO {table} ({', '.join(cols)}, batch_id) "
+            f"SELECT {', '.join(cols)}, ? FROM temp._in i WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {table} t WHERE {on})", (batch_id,))
     conn.execute("DROP TABLE temp._in")
     return status
 

@@ -278,6 +278,8 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
 def _m002_identity_and_opportunities(conn: sqlite3.Connection) -> None:
     """External ids get a kind; CRM deals move from subscriptions to their own table.
 
+    One id may belong to several accounts (two billing customers that carry the same product
+    workspace id are still two companies; the id is then ambiguous and never links alone).
     ``external_ids.source`` is the system whose id it is (``salesforce``, ``stripe``, and
     ``product`` for the product's own workspace/tenant ids, whichever export carried them);
     ``kind`` says what the id names there (``record``, ``customer``, ``workspace`` ...).
@@ -289,7 +291,21 @@ def _m002_identity_and_opportunities(conn: sqlite3.Connection) -> None:
     run_script(
         conn,
         """
-        ALTER TABLE external_ids ADD COLUMN kind TEXT;
+        CREATE TABLE external_ids_new (
+            source TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            confirmed INTEGER NOT NULL DEFAULT 0,
+            batch_id INTEGER,
+            kind TEXT,
+            PRIMARY KEY (source, external_id, account_id)
+        );
+        INSERT INTO external_ids_new(source, external_id, account_id, confirmed, batch_id)
+            SELECT source, external_id, account_id, confirmed, batch_id FROM external_ids;
+        DROP TABLE external_ids;
+        ALTER TABLE external_ids_new RENAME TO external_ids;
+        CREATE INDEX idx_external_ids_account ON external_ids(account_id);
+        CREATE INDEX idx_external_ids_value ON external_ids(external_id);
         ALTER TABLE rejected_rows ADD COLUMN outcome TEXT NOT NULL DEFAULT 'rejected';
 
         CREATE TABLE opportunities (

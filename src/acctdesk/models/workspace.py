@@ -632,6 +632,8 @@ class Workspace:
                 UNION ALL SELECT MAX(start_date) FROM subscriptions
                     WHERE COALESCE(status, '') NOT IN ('future', 'open', 'lost', 'trialing')
                 UNION ALL SELECT MAX(churn_date) FROM accounts
+                UNION ALL SELECT MAX(close_date) FROM opportunities
+                    WHERE status IN ('won', 'lost')
             )
             """
         ).fetchone()
@@ -662,8 +664,9 @@ class Workspace:
         if accounts is None:
             accounts = self.frame(
                 "SELECT account_id, arr, status, churn_date, contract_start FROM accounts")
-        if data_date and len(accounts):
-            active = self.active_accounts_mask(accounts, data_date)
+        if len(accounts):
+            # a book with no dated data yet (a CRM list alone) is as of today
+            active = self.active_accounts_mask(accounts, data_date or now_iso()[:10])
         else:
             active = pd.Series(False, index=accounts.index)
         churn = accounts["churn_date"]

@@ -220,6 +220,20 @@ class Profile:
     #: layout hints for the reader (see module docstring)
     reader_hints: Mapping[str, object] = field(default_factory=dict)
     description: str = ""
+    #: when set, the layout is recognised but not imported: the message says why, in words
+    refuse: str = ""
+    #: targets of which at least one must be mapped for the layout to be usable (e.g. an
+    #: account dimension in an analytics report)
+    needs_any: tuple[str, ...] = ()
+    #: whether unmatched records make new accounts (None: the entity decides)
+    creates_accounts: bool | None = None
+    #: exports whose columns are picked by the user (API-name object exports, custom
+    #: report columns): recognised by the share of the file's columns the signature names,
+    #: provided one of ``distinctive`` is present
+    loose: bool = False
+    distinctive: tuple[str, ...] = ()
+    #: multiplies the recognition score (a fallback layout ranks below the real one)
+    weight: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", tuple(self.fields))
@@ -228,6 +242,8 @@ class Profile:
             {_status_key(k): v for k, v in dict(self.status_map).items()}))
         object.__setattr__(self, "constants", MappingProxyType(dict(self.constants)))
         object.__setattr__(self, "reader_hints", MappingProxyType(dict(self.reader_hints)))
+        object.__setattr__(self, "needs_any", tuple(self.needs_any))
+        object.__setattr__(self, "distinctive", tuple(self.distinctive))
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -280,6 +296,7 @@ def register(profile: Profile) -> Profile:
         raise ValueError(f"{profile.id}: targets not in {profile.entity}: {bad}")
     if not profile.signature:
         raise ValueError(f"{profile.id}: empty signature")
+
     custom = profile.transform
     if custom is not None and getattr(custom, _WRAPPED, False):
         custom = getattr(custom, "custom", None)
@@ -329,6 +346,16 @@ def score_profile(profile: Profile, headers: Sequence[object]) -> float:
     sig = [normalise_header(s) for s in profile.signature]
     coverage = sum(1 for s in sig if s in normed) / len(sig)
     score = coverage
+    if profile.loose:
+        hits = sum(1 for h in normed if h in set(sig))
+        marks = len(normed & {normalise_header(d) for d in profile.distinctive})
+        if hits >= 4:
+            share = hits / len(normed)
+            score = max(coverage, 0.5 * coverage + 0.5 * share)
+            if marks >= 2:      # several columns only this system exports
+                score = max(score, 0.5 + 0.5 * share)
+        if profile.distinctive and not marks:
+            score *= 0.5
     for f in profile.fields:
         if f.required and f.find(hs) is None:
             score *= 0.5
@@ -346,7 +373,7 @@ def score_profile(profile: Profile, headers: Sequence[object]) -> float:
     explained = sum(1 for h in hs if normalise_header(h) in known
                     or (profile.wide_metric and header_date(h)))
     score *= 0.85 + 0.15 * explained / len(hs)
-    return round(max(0.0, min(1.0, score)), 4)
+    return round(max(0.0, min(1.0, score * profile.weight)), 4)
 
 
 def recognise(headers: Sequence[object]) -> list[tuple[Profile, float]]:
@@ -844,7 +871,7 @@ def standard_transform(profile: Profile, custom: Callable | None) -> Callable:
 BUILTIN_MODULES = (
     "salesforce", "hubspot", "pipedrive", "stripe", "chargebee", "recurly", "zendesk",
     "intercom", "freshdesk", "mixpanel", "amplitude", "google_analytics", "delighted",
-    "surveymonkey", "qualtrics", "spreadsheet",
+    "surveymonkey", "qualtrics", "typeform", "spreadsheet", "generic",
 )
 for _name in BUILTIN_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

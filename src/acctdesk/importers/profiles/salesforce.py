@@ -40,6 +40,7 @@ FOOTER_LINES = (
     "Copyright (c) 2000-2025 salesforce.com, inc. All rights reserved.",
 )
 ACCOUNT_TYPES = {"Customer - Direct": "active", "Customer - Channel": "active",
+                 "Customer": "active",
                  "Prospect": "prospect", "Former Customer": "churned",
                  "Channel Partner / Reseller": "partner", "Installation Partner": "partner",
                  "Technology Partner": "partner", "Other": None}
@@ -149,7 +150,8 @@ ACCOUNT_OBJECT = register(Profile(
         FieldMap(("Name",), "name", required=True),
         FieldMap(("Website",), "domain"),
         FieldMap(("Industry",), "industry"),
-        FieldMap(("Type",), "status"),
+        FieldMap(("Type", "Classification__c", "Customer_Status__c", "Account_Status__c",
+                  "Status__c"), "status"),
         FieldMap(("Customer_Success_Manager__c", "CSM__c", "Owner.Name", "OwnerName"), "owner"),
         FieldMap(("ARR__c", "Annual_Recurring_Revenue__c", "Current_ARR__c"), "arr", "money"),
         FieldMap(("Renewal_Date__c", "Next_Renewal_Date__c"), "renewal_date", "date"),
@@ -160,6 +162,7 @@ ACCOUNT_OBJECT = register(Profile(
     ),
     signature=("Id", "IsDeleted", "Name", "Type", "ParentId", "BillingCity", "Industry",
                "AnnualRevenue", "NumberOfEmployees", "OwnerId", "Website"),
+    loose=True, distinctive=("BillingCity", "NumberOfEmployees", "AnnualRevenue", "ParentId", "IsDeleted"),
     status_map=ACCOUNT_TYPES,
     transform=_not_deleted,
 ))
@@ -188,6 +191,7 @@ OPPORTUNITY_OBJECT = register(Profile(
     ),
     signature=("Id", "AccountId", "Name", "StageName", "Amount", "Probability", "CloseDate",
                "IsClosed", "IsWon"),
+    loose=True, distinctive=("StageName", "IsWon", "ForecastCategory"),
     transform=_not_deleted,
 ))
 
@@ -212,6 +216,7 @@ CASE_OBJECT = register(Profile(
     ),
     signature=("Id", "CaseNumber", "ContactId", "AccountId", "Status", "Origin", "Subject",
                "Priority", "IsClosed", "ClosedDate"),
+    loose=True, distinctive=("CaseNumber", "SuppliedEmail", "Origin"),
     status_map=CASE_STATUS,
     transform=_cases,
 ))
@@ -234,5 +239,6 @@ CONTACT_OBJECT = register(Profile(
     ),
     signature=("Id", "AccountId", "LastName", "FirstName", "Name", "Email", "Title",
                "MailingCity", "OwnerId"),
+    loose=True, distinctive=("FirstName", "LastName", "MailingCity", "ReportsToId"),
     transform=lambda df: full_name(_not_deleted(df)),
 ))
