@@ -26,6 +26,11 @@ def test_active_means_started_not_churned_not_a_prospect():
     assert got == [True, True, False, False, True, False, True]
     assert accounts.churned_mask(acc, "2026-10-31").tolist() == \
         [False, False, False, True, False, False, False]
+    more = pd.DataFrame({"contract_start": ["2025-01-01"] * 3, "churn_date": [None] * 3,
+                         "status": ["Partner", "churned", "active"]})
+    # a partner is not a customer; a churn flag nobody dated is churned
+    assert accounts.active_mask(more, "2026-10-31").tolist() == [False, False, True]
+    assert accounts.churned_mask(more, "2026-10-31").tolist() == [False, True, False]
 
 
 def test_the_risk_fallback_is_one_formula():

@@ -15,25 +15,33 @@ def _text(accounts: pd.DataFrame, name: str) -> pd.Series:
     return col.astype(object).where(col.notna(), "").astype(str)
 
 
+#: account statuses that are never customers
+NOT_CUSTOMER_STATUSES = frozenset({"prospect", "partner"})
+
+
 def active_mask(accounts: pd.DataFrame, as_of: Any) -> pd.Series:
     """True for the accounts that are customers on ``as_of``.
 
     A customer has started (``contract_start`` on or before ``as_of``; empty counts as
-    started), has not churned by then (``churn_date`` empty or after ``as_of``) and is not a
-    prospect (``status``, trimmed and lower-cased, is not ``prospect``). Dates count by their
+    started), has not churned by then (``churn_date`` after ``as_of``, or empty while the
+    status is not ``churned``: a churn flag nobody dated still means churned) and is not a
+    prospect or a partner. Statuses are compared trimmed and lower-cased, dates by their
     first ten characters. The one rule of "active" for every count, list and figure.
     """
     as_of = str(as_of)[:10]
     churn = _text(accounts, "churn_date").str[:10]
     start = _text(accounts, "contract_start").str[:10]
     status = _text(accounts, "status").str.strip().str.lower()
-    return ((churn == "") | (churn > as_of)) & (start <= as_of) & (status != "prospect")
+    not_churned = ((churn == "") & (status != "churned")) | (churn > as_of)
+    return not_churned & (start <= as_of) & ~status.isin(NOT_CUSTOMER_STATUSES)
 
 
 def churned_mask(accounts: pd.DataFrame, as_of: Any) -> pd.Series:
-    """True for the accounts with a churn date on or before ``as_of``."""
+    """True for the accounts churned by ``as_of``: a churn date on or before it, or no
+    churn date and the status ``churned``."""
     churn = _text(accounts, "churn_date").str[:10]
-    return (churn != "") & (churn <= str(as_of)[:10])
+    status = _text(accounts, "status").str.strip().str.lower()
+    return ((churn != "") & (churn <= str(as_of)[:10])) | ((churn == "") & (status == "churned"))
 
 
 #: how the churn-risk fallback is written wherever it is explained

@@ -652,6 +652,8 @@ class Workspace:
                 UNION ALL SELECT MAX(start_date) FROM subscriptions
                     WHERE COALESCE(status, '') NOT IN ('future', 'open', 'lost', 'trialing')
                 UNION ALL SELECT MAX(churn_date) FROM accounts
+                UNION ALL SELECT MAX(close_date) FROM opportunities
+                    WHERE status IN ('won', 'lost')
             )
             """
         ).fetchone()
@@ -674,8 +676,9 @@ class Workspace:
         if accounts is None:
             accounts = self.frame(
                 "SELECT account_id, arr, status, churn_date, contract_start FROM accounts")
-        if data_date and len(accounts):
-            active = self.active_accounts_mask(accounts, data_date)
+        if len(accounts):
+            # a book with no dated data yet (a CRM list alone) is as of today
+            active = self.active_accounts_mask(accounts, data_date or now_iso()[:10])
         else:
             active = pd.Series(False, index=accounts.index)
         churned = churned_mask(accounts, data_date or "")
@@ -701,6 +704,7 @@ class Workspace:
             "surveys": self.count("surveys"),
             "contacts": self.count("contacts"),
             "activities": self.count("activities"),
+            "opportunities": self.count("opportunities"),
             "import_batches": self.conn.execute(
                 "SELECT COUNT(*) FROM import_batches WHERE status = 'applied'").fetchone()[0],
             "schema_version": self.schema_version,
