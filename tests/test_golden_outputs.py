@@ -117,8 +117,12 @@ class _State:
 @pytest.fixture(scope="module")
 def demo(demo_file, tmp_path_factory):
     """A private copy of the session demo (300 accounts, seed 7, data date 2026-10-31)."""
+    from acctdesk.models import Workspace, model_store
+
     path = tmp_path_factory.mktemp("golden") / "demo.acctdesk"
     shutil.copy(demo_file, path)
+    with Workspace(path) as ws:     # another test may have stored a model in the session's
+        model_store.delete_model(ws)      # demo: the first command below trains it
     return path
 
 

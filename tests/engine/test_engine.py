@@ -160,6 +160,10 @@ def test_the_cache_builds_each_value_once_for_many_threads():
     assert cache.peek("w", 3, ("x",)) is None
     assert cache.get_or_build("w", 3, ("z",), lambda: "old") == "old"
     assert cache.peek("w", 3, ("z",)) is None
+    # results of the workspaces used longest ago leave memory
+    for i in range(ResultCache.MAX_WORKSPACES):
+        cache.get_or_build(f"other{i}", 1, ("x",), lambda: i)
+    assert cache.peek("w", 4, ("x",)) is None and cache.peek("other0", 1, ("x",)) == 0
 
 
 def test_drivers_are_computed_for_the_accounts_asked_only(demo):

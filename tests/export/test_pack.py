@@ -193,8 +193,8 @@ def test_single_views_to_csv_and_xlsx(demo_file, tmp_path):
     assert not is_pack(tmp_path / "m.xlsx")
 
 
-def test_churn_model_risk_is_used_and_labelled_when_available(demo_file, tmp_path):
-    with Workspace(demo_file) as w:
+def test_churn_model_risk_is_used_and_labelled_when_available(demo_copy, tmp_path):
+    with Workspace(demo_copy) as w:
         pack = build_pack(w, now=NOW)
     if pack.risk_source == "model":
         assert "churn model" in pack.risk_note
@@ -239,5 +239,5 @@ def test_libreoffice_reads_the_pack_back(demo_copy, tmp_path):
     assert kpi["Data date"] == "2026-10-31"
     assert kpi["MRR (billing)"].replace(".", "").isdigit()
     wl = sheets["Worklist"]
-    assert wl[3][:4] == ["Account", "Rank", "Priority", "Reasons"]
+    assert wl[3][:5] == ["Account", "Rank", "Rank in this list", "Priority", "Reasons"]
     assert any(r[0] in evil for r in wl[4:])

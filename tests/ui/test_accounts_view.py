@@ -49,8 +49,8 @@ def test_shows_the_fields_that_matter_with_scores_blank_until_given(view, demo_d
     model = view.model
     titles = [model.headerData(i, Qt.Orientation.Horizontal) for i in view.grid.visible_columns()]
     assert titles == ["Account", "Owner", "Segment", "ARR", "Health", "Band", "Trend",
-                      "Churn risk", "Renewal", "Whitespace", "Status", "Seats", "Industry",
-                      "Region"]
+                      "Churn risk", "Priority", "Renewal", "Whitespace", "Status", "Seats",
+                      "Industry", "Region"]
     assert model.rowCount() == len(accounts) == 300
     assert view.grid.count_label.text() == "300 accounts"
     names = sorted(accounts["name"], key=str.casefold)

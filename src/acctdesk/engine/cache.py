@@ -23,10 +23,13 @@ from typing import Any, Callable, Hashable
 class ResultCache:
     """A thread-safe map ``(identity, version, *name) -> value`` built once per key."""
 
+    #: workspaces whose results are kept; the least recently used beyond it leave memory
+    MAX_WORKSPACES = 8
+
     def __init__(self) -> None:
         self._values: dict[tuple, Any] = {}
         self._locks: dict[tuple, threading.Lock] = {}
-        self._latest: dict[str, int] = {}
+        self._latest: dict[str, int] = {}       # identity -> newest version, in use order
         self._guard = threading.Lock()
 
     def get_or_build(self, identity: str, version: int, name: tuple[Hashable, ...],
@@ -35,6 +38,7 @@ class ResultCache:
         key = (identity, version) + tuple(name)
         with self._guard:
             if key in self._values:
+                self._latest[identity] = self._latest.pop(identity)   # recently used
                 return self._values[key]
             self._note_version(identity, version)
             lock = self._locks.setdefault(key, threading.Lock())
@@ -71,10 +75,17 @@ class ResultCache:
                 self._latest.pop(identity, None)
 
     def _note_version(self, identity: str, version: int) -> None:
-        """Called under the guard: a newer version drops the older ones' values."""
-        if version > self._latest.get(identity, -1):
-            self._latest[identity] = version
+        """Called under the guard: a newer version drops the older ones' values; a workspace
+        not used for longest leaves when more than :attr:`MAX_WORKSPACES` are kept."""
+        latest = self._latest.pop(identity, -1)
+        self._latest[identity] = max(latest, version)        # most recently used last
+        if version > latest:
             for key in [k for k in self._values if k[0] == identity and k[1] < version]:
+                del self._values[key]
+        while len(self._latest) > self.MAX_WORKSPACES:
+            oldest = next(iter(self._latest))
+            del self._latest[oldest]
+            for key in [k for k in self._values if k[0] == oldest]:
                 del self._values[key]
 
     def __len__(self) -> int:

@@ -348,14 +348,17 @@ class Analysis:
 
     def book_arr(self) -> float:
         """ARR of the book: the sum of ``accounts.arr`` over the active accounts."""
-        f = self.figures
-        return float(f.loc[f["active"], "arr"].fillna(0.0).sum())
+        acc = self.data.accounts
+        if self.empty or "arr" not in acc:
+            return 0.0
+        arr = pd.to_numeric(acc["arr"], errors="coerce").fillna(0.0)
+        return float(arr[active_mask(acc, self.as_of).to_numpy()].sum())
 
     def metrics(self, months: int = 12, definition: str = "standard") -> dict[str, Any]:
         """The revenue metrics summary (:func:`.metrics.metrics_summary`)."""
         from .metrics import metrics_summary
 
-        return self._part(("metrics", months, definition) + self._risk_key,
+        return self._part(("metrics", months, definition),
                           lambda: metrics_summary(
                               self.mrr, as_of=self.as_of, currency=self.currency,
                               arr=self.book_arr(), bands=self.band_counts(), months=months,

@@ -76,16 +76,19 @@ def build_pack(ws, *, owner: str | None = None, segment: str | None = None,
         raise PackError(f"{Path(ws.path).name} has no data yet: import accounts first.")
     now = now or dt.datetime.now().replace(microsecond=0)
     filters = {k: v for k, v in (("owner", owner), ("segment", segment)) if v}
-    figures = a.figures
-    mask = np.ones(len(figures), dtype=bool)
+    accounts = a.data.accounts          # the filters are checked before anything is computed
+    mask = np.ones(len(accounts), dtype=bool)
     for key, value in filters.items():
-        mask &= attribute_mask(figures[key], value)
+        mask &= attribute_mask(accounts[key], value) if key in accounts else False
     if filters and not mask.any():
         what = " and ".join(f"{k} {v!r}" for k, v in filters.items())
-        owners = sorted({str(o) for o in figures["owner"].dropna()})[:8]
+        owners = sorted({str(o) for o in accounts["owner"].dropna()})[:8] \
+            if "owner" in accounts else []
         hint = f" Owners include: {', '.join(owners)}." if owner and owners else ""
         raise PackError(f"No account matches {what}.{hint}")
-    ids = set(figures.loc[mask, "account_id"].astype(str))
+    ids = set(accounts.loc[mask, "account_id"].astype(str))
+    figures = a.figures
+    mask = figures["account_id"].astype(str).isin(ids).to_numpy()
     notes: list[str] = []
     wl = _worklist(a, ids, figures)
     inp = portfolio_inputs(a)
