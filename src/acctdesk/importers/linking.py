@@ -192,7 +192,11 @@ def _resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c, index, decis
     if aid is None:
         return None, "none" if res.how == "none" else "unmatched"
     if how != "new":
-        index.add(aid, name if company_name(name) else None, dom)
+        # a company record's name and domain are names of its account; a ticket's or a
+        # survey's company field is only a hint, never a new name for the account
+        names_it = prof.entity in CREATES_ACCOUNTS
+        index.add(aid, name if names_it and company_name(name) else None,
+                  dom if names_it else None)
     if ext is not None:
         v = normalise_id(system, ext)
         if v is not None and (system, v) not in index.by_external:
