@@ -80,8 +80,7 @@ def link_records(frame: pd.DataFrame, prof: Profile, mapping: dict[str, str],
     keys = pd.DataFrame({c: _col(frame, c) for c in cols}, dtype=object)
     used = [c for c in cols if keys[c].notna().any()] or ["account_id"]
     if len(used) > 1:
-        codes, _ = pd.factorize(pd.MultiIndex.from_frame(keys[used].astype(str).where(
-            keys[used].notna(), "\x00")))
+        codes = keys[used].groupby(used, sort=False, dropna=False).ngroup().to_numpy()
     else:
         codes, _ = pd.factorize(keys[used[0]], use_na_sentinel=False)
     codes = np.asarray(codes)
@@ -92,8 +91,9 @@ def link_records(frame: pd.DataFrame, prof: Profile, mapping: dict[str, str],
                  np.zeros(n, dtype=bool))
     resolved: list[tuple] = []
     review_of: dict[int, dict] = {}
-    for k, pos in enumerate(first_rows):
-        rec = keys.iloc[pos]
+    columns = list(keys.columns)
+    for k, values in enumerate(keys.iloc[first_rows].itertuples(index=False, name=None)):
+        rec = dict(zip(columns, values))
         resolved.append(_resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c,
                                  index, decisions, out, salt, review_of, k, list_key))
     if out.merges:

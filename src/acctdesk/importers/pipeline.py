@@ -265,8 +265,7 @@ def _prepare_entity(frame: pd.DataFrame, prof: Profile, as_of: str | None
     missing = [k for k in keys if k not in out.columns]
     if missing:
         return out.iloc[:0], np.arange(0), np.arange(0), np.arange(0)
-    codes, _ = pd.factorize(pd.MultiIndex.from_frame(out[keys].astype(str)))
-    codes = np.asarray(codes)
+    codes = out.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     pos = np.arange(len(out))
     if entity == "accounts":
         rep = pd.Series(pos).groupby(codes, sort=False).first()
@@ -275,7 +274,9 @@ def _prepare_entity(frame: pd.DataFrame, prof: Profile, as_of: str | None
         rep = pd.Series(pos).groupby(codes, sort=False).last()
         out = out.iloc[rep.to_numpy()].reset_index(drop=True)
     rep_pos = rep.to_numpy()
-    folded = np.setdiff1d(pos, rep_pos, assume_unique=False)
+    is_rep = np.zeros(len(pos), dtype=bool)
+    is_rep[rep_pos] = True
+    folded = pos[~is_rep]
     into = rep.reindex(codes[folded]).to_numpy() if len(folded) else np.arange(0)
     return out, rep_pos, folded, into
 
