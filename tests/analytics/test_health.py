@@ -9,9 +9,10 @@ import pytest
 
 from acctdesk.analytics.health import (
     Band, Group, Measure, PointMapping, Scorecard, ScorecardError, ScoringData, Source,
-    active_mask, backtest, compute_measures, contributions, explain_change, map_points,
-    score_accounts, what_moved, _auc,
+    auc, backtest, compute_measures, contributions, explain_change, map_points,
+    score_accounts, what_moved,
 )
+from acctdesk.domain.accounts import active_mask
 from acctdesk.analytics.scorecard_presets import (
     PRESETS, default_scorecard, good_average_poor, points_100, preset, ten_point,
 )
@@ -592,8 +593,8 @@ def test_auc_formula_matches_sklearn():
     from sklearn.metrics import roc_auc_score
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=200).round(1), rng.random(200) < 0.3
-    assert _auc(x, y) == pytest.approx(roc_auc_score(y, x))
-    assert _auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1], bool)) == 0.75
+    assert auc(x, y) == pytest.approx(roc_auc_score(y, x))
+    assert auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1], bool)) == 0.75
 
 
 def test_backtest_separates_churners():

@@ -190,3 +190,29 @@ def test_an_empty_workspace_has_no_figures(workspace):
     a = Engine(workspace).analysis()
     assert a.empty and a.as_of is None
     assert len(a.figures) == 0
+
+
+def test_a_workspace_is_the_store_the_engine_reads(workspace):
+    from acctdesk.models.storage import Store
+
+    assert isinstance(workspace, Store)
+
+
+def test_open_deals_are_the_accounts_pipeline_never_revenue(workspace):
+    workspace.insert_rows("accounts", ["account_id", "name", "arr", "contract_start"],
+                          [("A1", "Alpha", 1000.0, "2025-01-01"), ("A2", "Beta", 0.0, None)])
+    workspace.insert_rows(
+        "opportunities", ["source", "opp_id", "account_id", "name", "status", "amount",
+                          "close_date", "created_date", "probability"],
+        [("crm", "1", "A1", "Upsell", "Open", 5000.0, "2026-12-01", "2026-09-01", 40),
+         ("crm", "2", "A1", "Seats", "open", 1000.0, "2026-11-15", "2026-10-01", None),
+         ("crm", "3", "A1", "Old", "won", 9000.0, "2026-03-01", "2026-01-01", 100),
+         ("crm", "4", "A2", "New logo", "open", 2000.0, "2026-10-01", "2026-12-01", 50)])
+    workspace.set_meta("data_date", "2026-10-31")
+    a = Engine(workspace).analysis()
+    p = a.pipeline.set_index("account_id")
+    assert list(p.index) == ["A1"]                 # A2's deal was created after the date
+    assert p.loc["A1", "open_deals"] == 2 and p.loc["A1", "pipeline"] == 6000.0
+    assert p.loc["A1", "weighted_pipeline"] == pytest.approx(5000 * 0.4 + 1000)
+    assert p.loc["A1", "next_close_date"] == "2026-11-15"
+    assert a.metrics()["mrr"] == 0.0 and a.book_arr() == 1000.0   # never revenue

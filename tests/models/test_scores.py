@@ -14,9 +14,9 @@ from acctdesk.analytics.health import (
 )
 from acctdesk.analytics.scorecard_presets import default_scorecard, good_average_poor
 from acctdesk.models import Workspace
+from acctdesk.engine.scorecards import load_scorecard, load_scorecards, save_scorecard
 from acctdesk.models.scores import (
-    delete_scorecard, load_scorecard, load_scorecards, load_snapshot, save_scorecard,
-    save_scores, score_history, snapshot_dates,
+    delete_scorecard, load_snapshot, save_scores, score_history, snapshot_dates,
 )
 
 
@@ -139,7 +139,7 @@ def test_snapshots_explain_what_moved(ws):
 
 # ---------------------------------------------------------------- files, assignment, runs
 from acctdesk.analytics.assignment import Assignment, Rule  # noqa: E402
-from acctdesk.models.scores import (  # noqa: E402
+from acctdesk.engine.scorecards import (  # noqa: E402
     accept_suggested_weights, available_scorecards, export_scorecard, import_scorecard,
     load_assignment, read_scorecard_file, save_assignment,
 )

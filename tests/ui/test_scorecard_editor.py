@@ -8,7 +8,7 @@ import pytest
 from acctdesk.engine import read_data
 from acctdesk.analytics.health import ScoringData, score_accounts
 from acctdesk.models import Workspace
-from acctdesk.models.scores import load_scorecards
+from acctdesk.engine.scorecards import load_scorecards
 from acctdesk.ui.scorecard_editor import NO_SCORE, ScorecardView
 
 from .conftest import open_in, with_own_runner
@@ -154,7 +154,7 @@ def test_assignment_rules_are_shown_and_saved(qtbot, view, ws, demo_copy):
     assert "Accounts per card" in view.assignment_status.text()
     view.rules_table.item(0, 2).setText("120")
     assert view.save_assignment()
-    from acctdesk.models.scores import load_assignment
+    from acctdesk.engine.scorecards import load_assignment
 
     with Workspace(demo_copy) as other:
         assert load_assignment(other).rules[0].max_tenure_days == 120

@@ -32,7 +32,7 @@ import pandas as pd
 from ..domain.accounts import active_mask
 from ..domain.dates import days, to_day
 from .health import (
-    Scorecard, ScorecardError, ScoringData, _check_keys, _finite, score_accounts,
+    Scorecard, ScorecardError, ScoringData, check_keys, is_number, score_accounts,
 )
 
 __all__ = ["Rule", "Assignment", "default_assignment", "assign", "score_assigned",
@@ -59,9 +59,9 @@ class Rule:
             out.append(f"{where}: names no scorecard")
         for name in ("min_tenure_days", "max_tenure_days", "max_days_to_renewal"):
             v = getattr(self, name)
-            if v is not None and not (_finite(v) and v >= 0):
+            if v is not None and not (is_number(v) and v >= 0):
                 out.append(f"{where}: {name} must be a non-negative number of days")
-        if (_finite(self.min_tenure_days) and _finite(self.max_tenure_days)
+        if (is_number(self.min_tenure_days) and is_number(self.max_tenure_days)
                 and self.max_tenure_days <= self.min_tenure_days):
             out.append(f"{where}: max_tenure_days must be above min_tenure_days")
         if self.segments is not None and not (
@@ -85,7 +85,7 @@ class Rule:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str = "rule") -> "Rule":
-        _check_keys(d, [f for f in cls.__dataclass_fields__], where)
+        check_keys(d, [f for f in cls.__dataclass_fields__], where)
         if "scorecard" not in d:
             raise ScorecardError([f"{where}: missing 'scorecard'"])
         kw = dict(d)
@@ -170,7 +170,7 @@ class Assignment:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Assignment":
-        _check_keys(d, ("format", "default", "rules", "side_by_side"), "assignment")
+        check_keys(d, ("format", "default", "rules", "side_by_side"), "assignment")
         if d.get("format", ASSIGNMENT_FORMAT) != ASSIGNMENT_FORMAT:
             raise ScorecardError([f"not a scorecard assignment (format {d.get('format')!r})"])
         rules = d.get("rules") or []

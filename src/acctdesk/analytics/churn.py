@@ -116,7 +116,7 @@ from ..domain.accounts import RISK_FROM_HEALTH, risk_from_health
 from ..domain.statuses import CLOSED_TICKET_STATUSES
 from ..domain.dates import days as _days
 from ..domain.dates import to_day as _iso_to_day
-from .health import ScoringData, _auc
+from .health import ScoringData, auc
 
 __all__ = [
     "FEATURES", "CATEGORICAL", "MODEL_EXCLUDE", "MIN_EVENTS", "DEFAULT_HORIZON", "TooFewChurnEvents",
@@ -859,7 +859,7 @@ def evaluate(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
     top = np.argsort(-p, kind="stable")[:k]
     lift = float(y[top].mean() / base) if k and base > 0 else float("nan")
     return {
-        "auc": _auc(p, y.astype(bool)) if n else float("nan"),
+        "auc": auc(p, y.astype(bool)) if n else float("nan"),
         "top_decile_lift": lift,
         "brier": float(np.mean((p - y) ** 2)) if n else float("nan"),
         "base_rate": base, "n": int(n), "events": int(y.sum()),

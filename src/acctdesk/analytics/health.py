@@ -1,8 +1,8 @@
 """Configurable health scorecards: measures -> groups -> an overall 0-100 score and a band.
 
 Everything here is a pure function over DataFrames (no Qt, no SQL); storage lives in
-:mod:`acctdesk.models.scores` and the shipped scorecards in
-:mod:`acctdesk.analytics.scorecard_presets`.
+:mod:`acctdesk.models.scores` (read and validated by :mod:`acctdesk.engine.scorecards`) and
+the shipped scorecards in :mod:`acctdesk.analytics.scorecard_presets`.
 
 The model
 ---------
@@ -92,7 +92,7 @@ class ScorecardError(ValueError):
 
 
 # ====================================================================== model
-def _check_keys(d: Mapping, allowed: Iterable[str], what: str) -> None:
+def check_keys(d: Mapping, allowed: Iterable[str], what: str) -> None:
     if not isinstance(d, Mapping):
         raise ScorecardError([f"{what}: expected an object, got {type(d).__name__}"])
     unknown = sorted(set(d) - set(allowed))
@@ -100,7 +100,7 @@ def _check_keys(d: Mapping, allowed: Iterable[str], what: str) -> None:
         raise ScorecardError([f"{what}: unknown key(s) {', '.join(map(repr, unknown))}"])
 
 
-def _finite(x: Any) -> bool:
+def is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
@@ -177,9 +177,9 @@ class Source:
                 if self.window not in CALENDAR_WINDOWS:
                     out.append(f"{where}: window {self.window!r} must be a number of days or "
                                f"one of {', '.join(CALENDAR_WINDOWS)}")
-            elif not (_finite(self.window) and self.window > 0):
+            elif not (is_number(self.window) and self.window > 0):
                 out.append(f"{where}: window must be a positive number of days")
-        if self.fill is not None and not _finite(self.fill):
+        if self.fill is not None and not is_number(self.fill):
             out.append(f"{where}: fill must be a number")
         if not isinstance(self.filter, Mapping):
             out.append(f"{where}: filter must be an object")
@@ -188,7 +188,7 @@ class Source:
                 out.append(f"{where}: a change source needs 'of'")
             else:
                 out.extend(self.of.problems(where + " (of)"))
-            if not (_finite(self.lag_days) and self.lag_days > 0):
+            if not (is_number(self.lag_days) and self.lag_days > 0):
                 out.append(f"{where}: lag_days must be a positive number of days")
             if self.mode not in ("pct", "diff"):
                 out.append(f"{where}: change mode must be 'pct' or 'diff'")
@@ -220,7 +220,7 @@ class Source:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], what: str = "source") -> "Source":
-        _check_keys(d, [f.name for f in cls.__dataclass_fields__.values()], what)
+        check_keys(d, [f.name for f in cls.__dataclass_fields__.values()], what)
         kw = dict(d)
         for key in ("of", "numerator", "denominator"):
             if kw.get(key) is not None:
@@ -274,16 +274,16 @@ class PointMapping:
                 upper, pts = pair
                 if upper is None and i != len(t) - 1:
                     out.append(f"{where}: only the last threshold may have no upper bound")
-                elif upper is not None and not _finite(upper):
+                elif upper is not None and not is_number(upper):
                     out.append(f"{where}: threshold {i + 1} upper bound must be a number")
                 elif upper is not None:
                     uppers.append(upper)
-                if not (_finite(pts) and 0 <= pts <= 100):
+                if not (is_number(pts) and 0 <= pts <= 100):
                     out.append(f"{where}: threshold {i + 1} points must be between 0 and 100")
             if any(b <= a for a, b in zip(uppers, uppers[1:])):
                 out.append(f"{where}: thresholds must increase ({uppers})")
         if self.kind == "linear":
-            if not (_finite(self.zero_at) and _finite(self.full_at)):
+            if not (is_number(self.zero_at) and is_number(self.full_at)):
                 out.append(f"{where}: a linear range needs numbers zero_at and full_at")
             elif self.zero_at == self.full_at:
                 out.append(f"{where}: zero_at and full_at must differ")
@@ -309,7 +309,7 @@ class PointMapping:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], what: str = "mapping") -> "PointMapping":
-        _check_keys(d, ("kind", "thresholds", "zero_at", "full_at", "scope"), what)
+        check_keys(d, ("kind", "thresholds", "zero_at", "full_at", "scope"), what)
         if "kind" not in d:
             raise ScorecardError([f"{what}: missing 'kind'"])
         kw = dict(d)
@@ -348,7 +348,7 @@ class Measure:
     def from_dict(cls, d: Mapping[str, Any]) -> "Measure":
         what = f"measure {d.get('name', d.get('id', '?'))!r}" if isinstance(d, Mapping) \
             else "measure"
-        _check_keys(d, ("id", "name", "weight", "direction", "source", "mapping", "unit",
+        check_keys(d, ("id", "name", "weight", "direction", "source", "mapping", "unit",
                         "description"), what)
         missing = [k for k in ("id", "source", "mapping") if k not in d]
         if missing:
@@ -375,7 +375,7 @@ class Group:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Group":
         what = f"group {d.get('name', '?')!r}" if isinstance(d, Mapping) else "group"
-        _check_keys(d, ("name", "weight", "measures"), what)
+        check_keys(d, ("name", "weight", "measures"), what)
         return cls(name=d.get("name", ""), weight=d.get("weight", 1.0),
                    measures=[Measure.from_dict(m) for m in d.get("measures", [])])
 
@@ -393,7 +393,7 @@ class Band:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Band":
-        _check_keys(d, ("label", "lower", "color"), "band")
+        check_keys(d, ("label", "lower", "color"), "band")
         return cls(**d)
 
 
@@ -480,7 +480,7 @@ class Scorecard:
             out.append(f"style {self.style!r} must be one of {', '.join(STYLES)}")
         if self.scale not in (100, 10):
             out.append(f"scale must be 100 or 10, not {self.scale!r}")
-        if not (_finite(self.min_coverage) and 0 <= self.min_coverage <= 1):
+        if not (is_number(self.min_coverage) and 0 <= self.min_coverage <= 1):
             out.append("min_coverage must be between 0 and 1")
         if self.polarity not in ("health", "risk"):
             out.append(f"polarity {self.polarity!r} must be 'health' (high is good) or "
@@ -497,7 +497,7 @@ class Scorecard:
             gw = f"group {g.name!r}"
             if not g.name:
                 out.append("a group has no name")
-            if not (_finite(g.weight) and g.weight >= 0):
+            if not (is_number(g.weight) and g.weight >= 0):
                 out.append(f"{gw}: weight must be a non-negative number")
             if not g.measures:
                 out.append(f"{gw}: has no measures")
@@ -505,7 +505,7 @@ class Scorecard:
                 mw = f"measure {m.name or m.id!r}"
                 if not isinstance(m.id, str) or not _ID.match(m.id):
                     out.append(f"{mw}: id {m.id!r} must be letters, digits, '_', '-' or '.'")
-                if not (_finite(m.weight) and m.weight >= 0):
+                if not (is_number(m.weight) and m.weight >= 0):
                     out.append(f"{mw}: weight must be a non-negative number")
                 if m.direction not in ("higher", "lower"):
                     out.append(f"{mw}: direction must be 'higher' or 'lower'")
@@ -516,16 +516,16 @@ class Scorecard:
                     if m.mapping.thresholds is None or not pts <= {0, 60, 100}:
                         out.append(f"{mw}: a Good/Average/Poor card maps every measure to "
                                    "threshold bands worth 100, 60 or 0 points")
-            ws = [m.weight for m in g.measures if _finite(m.weight)]
-            if g.measures and _finite(g.weight) and g.weight > 0 and sum(ws) <= 0:
+            ws = [m.weight for m in g.measures if is_number(m.weight)]
+            if g.measures and is_number(g.weight) and g.weight > 0 and sum(ws) <= 0:
                 out.append(f"{gw}: its measures' weights add up to 0")
-            if self.style == "points" and _finite(g.weight) and abs(sum(ws) - g.weight) > 1e-9:
+            if self.style == "points" and is_number(g.weight) and abs(sum(ws) - g.weight) > 1e-9:
                 out.append(f"{gw}: on a points card the group's weight ({g.weight:g}) must "
                            f"equal its measures' points ({sum(ws):g})")
-        if self.groups and sum(g.weight for g in self.groups if _finite(g.weight)) <= 0:
+        if self.groups and sum(g.weight for g in self.groups if is_number(g.weight)) <= 0:
             out.append("the group weights add up to 0")
         if self.style == "points":
-            total = sum(m.weight for m in self.measures if _finite(m.weight))
+            total = sum(m.weight for m in self.measures if is_number(m.weight))
             if abs(total - 100) > 1e-9:
                 out.append(f"on a points card the measures' points must add up to 100, "
                            f"they add up to {total:g}")
@@ -533,7 +533,7 @@ class Scorecard:
             out.append("the scorecard has no bands")
         else:
             lowers = [b.lower for b in self.bands]
-            if not all(_finite(x) and 0 <= x <= 100 for x in lowers):
+            if not all(is_number(x) and 0 <= x <= 100 for x in lowers):
                 out.append("band lower bounds must be numbers between 0 and 100")
             elif lowers[0] != 0:
                 out.append(f"the first band must start at 0 (it starts at {lowers[0]:g})")
@@ -604,7 +604,7 @@ class Scorecard:
     def from_dict(cls, d: Mapping[str, Any], *, validate: bool = True) -> "Scorecard":
         """Build from :meth:`to_dict` output; raises :class:`ScorecardError` saying what is
         wrong (unknown keys, missing parts, invalid values)."""
-        _check_keys(d, ("format", "version", "id", "name", "description", "style", "scale",
+        check_keys(d, ("format", "version", "id", "name", "description", "style", "scale",
                         "min_coverage", "bands", "groups", "polarity"), "scorecard")
         if d.get("format", "acctdesk-scorecard") != "acctdesk-scorecard":
             raise ScorecardError([f"not an acctdesk scorecard (format {d.get('format')!r})"])
@@ -1223,7 +1223,7 @@ def what_moved(card: Scorecard, previous: pd.DataFrame | None, current: pd.DataF
 
 
 # ====================================================================== backtest
-def _auc(scores: np.ndarray, positive: np.ndarray) -> float:
+def auc(scores: np.ndarray, positive: np.ndarray) -> float:
     """Mann-Whitney ROC AUC of ``scores`` for ``positive`` (ties count one half)."""
     n1 = int(positive.sum())
     n0 = len(positive) - n1
@@ -1300,7 +1300,7 @@ def _summary(risk: np.ndarray, y: np.ndarray, band: np.ndarray | None = None
     base = float(y.mean()) if n else float("nan")
     k = max(1, int(math.ceil(0.1 * n))) if n else 0
     top = np.argsort(-risk, kind="stable")[:k]
-    out = {"auc": _auc(risk, y), "n": int(n), "churned": int(y.sum()),
+    out = {"auc": auc(risk, y), "n": int(n), "churned": int(y.sum()),
            "churn_rate": base,
            "top_decile_lift": float(y[top].mean() / base) if k and base > 0 else float("nan")}
     if band is not None:
@@ -1339,7 +1339,7 @@ def backtest(card: Scorecard, data: ScoringData, as_of_dates: Sequence[str],
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome {outcome!r} must be one of {', '.join(OUTCOMES)}")
-    if not (_finite(contraction_pct) and 0 < contraction_pct < 100):
+    if not (is_number(contraction_pct) and 0 < contraction_pct < 100):
         raise ValueError("contraction_pct must be between 0 and 100")
     frames = []
     for t in as_of_dates:
@@ -1399,7 +1399,7 @@ class SuggestedWeights:
     ``weights`` / ``current_weights``: group name -> percent of the score (sum 100);
     ``auc_current`` / ``auc_fitted``: AUC of the current and the fitted card on the evaluation
     dates (not used for fitting unless there was only one date); ``card``: the scorecard with
-    the fitted weights, ready for ``acctdesk.models.scores.accept_suggested_weights``;
+    the fitted weights, ready for ``acctdesk.engine.scorecards.accept_suggested_weights``;
     ``available`` False with ``reason`` when the history cannot support a fit."""
 
     available: bool
@@ -1520,7 +1520,7 @@ def suggest_weights(card: Scorecard, data: ScoringData, as_of_dates: Sequence[st
     bt_fit = backtest(fitted, data, eval_dates, horizon_days, outcome=outcome,
                       contraction_pct=contraction_pct)
     yt = test["churned"].to_numpy(dtype=bool)
-    auc_now = _auc(sign * test["score"].to_numpy(dtype=float), yt)
+    auc_now = auc(sign * test["score"].to_numpy(dtype=float), yt)
     reason = "" if len(dates) > 1 else \
         "only one backtest date: the AUCs are in-sample and flatter the fitted weights"
     return SuggestedWeights(True, reason, weights, current, auc_now, bt_fit["auc"], fit_dates,

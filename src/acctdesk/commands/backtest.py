@@ -76,7 +76,7 @@ def compute(ws, *, scorecard=None, horizon=90, dates=None, outcome="churn",
     from ..analytics.health import backtest, backtest_dates, suggest_weights
     from ..domain.numbers import json_safe
     from ..engine import Engine
-    from ..models.scores import accept_suggested_weights
+    from ..engine.scorecards import accept_suggested_weights
     from . import UsageError
 
     data_date = ws.data_date()

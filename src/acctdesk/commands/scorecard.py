@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _listing(ws) -> dict:
     from ..analytics.scorecard_presets import builtin_scorecards
-    from ..models.scores import available_scorecards, load_assignment, load_scorecards
+    from ..engine.scorecards import available_scorecards, load_assignment, load_scorecards
 
     builtin, stored = builtin_scorecards(), load_scorecards(ws)
     out = []
@@ -59,7 +59,7 @@ def _listing(ws) -> dict:
 
 def run(args) -> int:
     from ..models import Workspace
-    from ..models.scores import available_scorecards, export_scorecard, import_scorecard
+    from ..engine.scorecards import available_scorecards, export_scorecard, import_scorecard
     from . import UsageError
 
     with Workspace(args.path) as ws:

@@ -148,7 +148,7 @@ class Analysis:
         with the stored ones, and the stored assignment (else the default)."""
         from ..analytics.assignment import default_assignment
         from ..analytics.health import ScorecardError
-        from ..models.scores import available_scorecards, load_assignment
+        from .scorecards import available_scorecards, load_assignment
 
         def build():
             cards = available_scorecards(self.ws, self.data)
@@ -373,6 +373,17 @@ class Analysis:
             raise ValueError("the workspace has no data to measure rates from")
         return self._part(("rates", period, months),
                           lambda: rates_from_mrr(self.mrr, period=period, months=months))
+
+    # ------------------------------------------------------------------ pipeline
+    @property
+    def pipeline(self) -> pd.DataFrame:
+        """The CRM deals open per account (:func:`acctdesk.analytics.pipeline.open_pipeline`;
+        pipeline, never revenue). Not yet shown on a screen: the place for the accounts'
+        pipeline column and the Portfolio's pipeline tile."""
+        from ..analytics.pipeline import open_pipeline
+
+        return self._part(("pipeline",), lambda: open_pipeline(
+            self.ws.opportunities() if self.as_of else None, self.as_of or ""))
 
     # ------------------------------------------------------------------ team
     def team(self, by: str = "owner") -> pd.DataFrame:

@@ -2,7 +2,7 @@
 assignment rules give it, and the baseline its change is measured against.
 
 The cards are the built-in ones (fitted to the data, e.g. the CSAT scale) overlaid with the
-workspace's stored cards (:func:`acctdesk.models.scores.available_scorecards`); the
+workspace's stored cards (:func:`acctdesk.engine.scorecards.available_scorecards`); the
 assignment is the stored one, else the default (onboarding for the first 90 days, health
 after). Every screen, command and export shows these scores.
 """

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..domain.pack_format import EDITABLE_COLUMNS, STATUS_CHOICES
+from ..models import pack_store
 from ..models.workspace import current_user, now_iso
 from .pack_marker import MARKER_SHEET, WORKLIST_SHEET, is_pack
 
@@ -184,7 +185,7 @@ def import_pack(ws, path: str | Path, *, result, digest: str,
     result.notes.extend(edits.notes)
     result.rows_read = len(edits.rows)
 
-    known = dict(ws.conn.execute("SELECT account_id, owner FROM accounts").fetchall())
+    known = pack_store.account_owners(ws)
     owner_changes: list[tuple[str, str | None, int]] = []
     notes_to_add: list[tuple[str, str, str, int]] = []
     rejected: list[tuple[int, str, str, str]] = []
@@ -233,45 +234,21 @@ def import_pack(ws, path: str | Path, *, result, digest: str,
     stamp = now_iso()
     user = current_user()
     date = edits.data_date or ws.data_date() or stamp[:10]
-    all_cols = [r[1] for r in ws.conn.execute("PRAGMA table_info(accounts)")]
-    before_json = "json_object(" + ", ".join(f"'{c}', {c}" for c in all_cols) + ")"
-    with ws.transaction() as conn:
-        mapping = {title: "accounts.owner" if f == "owner" else f"activities(note:{f})"
-                   for title, f in EDITABLE_COLUMNS.items()}
-        cur = conn.execute(
-            "INSERT INTO import_batches(file_name, sha256, profile, entity, mapping, "
-            "started_at, user, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'applied')",
-            (path.name, digest, PROFILE_ID, "accounts", json.dumps(mapping), stamp, user))
-        batch_id = cur.lastrowid
-        result.batch_ids.append(batch_id)
-        for aid, owner, _row in owner_changes:
-            conn.execute(
-                f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
-                f"SELECT ?, 'accounts', json_array(account_id), 'update', {before_json} "
-                f"FROM accounts WHERE account_id = ?", (batch_id, aid))
-            conn.execute("UPDATE accounts SET owner = ?, batch_id = ? WHERE account_id = ?",
-                         (owner, batch_id, aid))
-        records = []
-        for aid, fld, value, _row in notes_to_add:
-            custom = json.dumps({"worklist": fld, "value": value, "edited_in": path.name,
-                                 "imported_at": stamp}, ensure_ascii=False)
-            records.append((_activity_id(digest, aid, fld, value), aid, date, "note",
-                            _PREFIX[fld] + value, user, custom, batch_id))
-        conn.executemany(
-            "INSERT OR IGNORE INTO activities(activity_id, account_id, date, kind, text, "
-            "author, custom, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
-        if rejected:
-            conn.executemany(
-                "INSERT INTO rejected_rows(batch_id, row_number, column_name, value, reason, "
-                "raw) VALUES (?, ?, ?, ?, ?, NULL)",
-                [(batch_id, r, c, v, why) for r, c, v, why in rejected])
-        counts = {"rows_read": result.rows_read, "inserted": len(records),
-                  "updated": len(owner_changes), "unchanged": unchanged,
-                  "rejected": len(rejected), "accounts_created": 0, "review": 0}
-        conn.execute("UPDATE import_batches SET counts = ?, finished_at = ? WHERE batch_id = ?",
-                     (json.dumps(counts), now_iso(), batch_id))
-        ws.audit("import", "import_batches", str(batch_id),
-                 after={"file": path.name, "profile": PROFILE_ID, **counts})
+    records = []
+    for aid, fld, value, _row in notes_to_add:
+        custom = json.dumps({"worklist": fld, "value": value, "edited_in": path.name,
+                             "imported_at": stamp}, ensure_ascii=False)
+        records.append((_activity_id(digest, aid, fld, value), aid, date, "note",
+                        _PREFIX[fld] + value, user, custom))
+    counts = {"rows_read": result.rows_read, "inserted": len(records),
+              "updated": len(owner_changes), "unchanged": unchanged,
+              "rejected": len(rejected), "accounts_created": 0, "review": 0}
+    mapping = {title: "accounts.owner" if f == "owner" else f"activities(note:{f})"
+               for title, f in EDITABLE_COLUMNS.items()}
+    result.batch_ids.append(pack_store.write_pack_edits(
+        ws, file_name=path.name, digest=digest, profile=PROFILE_ID, mapping=mapping,
+        owners=[(aid, owner) for aid, owner, _row in owner_changes], notes=records,
+        rejected=rejected, counts=counts))
     result.inserted = len(records)
     result.updated = len(owner_changes)
     result.rejected = len(rejected)

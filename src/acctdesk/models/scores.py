@@ -1,87 +1,59 @@
-"""Scorecards and score snapshots in a workspace (no new tables).
+"""Scorecards, the assignment and score snapshots in a workspace: storage only.
 
-* A scorecard is stored as its JSON (:meth:`Scorecard.to_dict`) in ``meta`` under the key
-  ``scorecard:<id>``; saving and deleting are audited.
+* A scorecard is stored as its JSON (the card's ``to_dict()``) in ``meta`` under the key
+  ``scorecard:<id>``; storing and deleting are audited. This module keeps the JSON as it is;
+  reading it into a validated card is :mod:`acctdesk.engine.scorecards`.
 * A snapshot is one row per account in ``score_history`` (account_id, scorecard, as_of, score,
   band, coverage, points). ``points`` is a JSON object of the frame's per-measure and
   per-group columns, keyed as in :func:`acctdesk.analytics.health.score_accounts`:
   ``{"pts:<measure>": points, "val:<measure>": raw value, "grp:<group>": group score,
   "display_score": ...}`` (null = no data), so history can say what moved a score.
 * The scorecard assignment (which card scores which account, and the cards shown side by
-  side; :class:`acctdesk.analytics.assignment.Assignment`) is JSON in ``meta`` under
-  ``scorecard_assignment``; without one, :func:`~acctdesk.analytics.assignment.default_assignment`
-  applies.
-* Built-in cards (:func:`~acctdesk.analytics.scorecard_presets.builtin_scorecards`) are
-  available in every workspace; a stored card with the same id replaces the built-in one.
-* A scorecard file is the card's JSON (``"format": "acctdesk-scorecard"``), indented, UTF-8.
+  side) is JSON in ``meta`` under ``scorecard_assignment``.
 * A scoring run (score, compare, store) is :func:`acctdesk.engine.scores.score_workspace`.
 """
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..analytics.assignment import Assignment, default_assignment
-from ..analytics.health import Scorecard, ScorecardError, ScoringData, SuggestedWeights
 from .workspace import Workspace
 
-__all__ = ["META_PREFIX", "ASSIGNMENT_KEY", "save_scorecard", "load_scorecards",
-           "load_scorecard", "delete_scorecard", "save_scores", "score_history",
-           "snapshot_dates", "load_snapshot", "available_scorecards", "save_assignment",
-           "load_assignment", "export_scorecard", "read_scorecard_file", "import_scorecard",
-           "accept_suggested_weights", "MAX_SCORECARD_FILE_BYTES"]
+__all__ = ["META_PREFIX", "ASSIGNMENT_KEY", "store_scorecard", "stored_scorecard",
+           "stored_scorecards", "delete_scorecard", "store_assignment", "stored_assignment",
+           "save_scores", "score_history", "snapshot_dates", "load_snapshot"]
 
 ASSIGNMENT_KEY = "scorecard_assignment"
-#: a scorecard file larger than this is refused (a real one is a few kilobytes).
-MAX_SCORECARD_FILE_BYTES = 1_000_000
-
 META_PREFIX = "scorecard:"
 _BASE = ("account_id", "score", "band", "coverage")
 
 
-def save_scorecard(ws: Workspace, card: Scorecard) -> None:
-    """Validate ``card`` and store it (replacing a card with the same id), with an audit entry."""
-    card.validate()
-    key = META_PREFIX + card.id
-    after = card.to_dict()
+# ====================================================================== cards
+def store_scorecard(ws: Workspace, card_id: str, card: dict[str, Any]) -> None:
+    """Store a card's JSON (replacing a card with the same id), with an audit entry."""
+    key = META_PREFIX + card_id
     with ws.transaction():
         before = ws.get_meta(key)
-        ws.set_meta(key, json.dumps(after, sort_keys=False))
-        ws.audit("scorecard.save", "scorecard", card.id,
-                 before=json.loads(before) if before else None, after=after)
+        ws.set_meta(key, json.dumps(card, sort_keys=False))
+        ws.audit("scorecard.save", "scorecard", card_id,
+                 before=_json_or_text(before), after=card)
 
 
-def load_scorecard(ws: Workspace, card_id: str) -> Scorecard | None:
-    """The stored scorecard with this id, or None."""
-    raw = ws.get_meta(META_PREFIX + card_id)
-    return None if raw is None else _parse(card_id, raw)
+def stored_scorecard(ws: Workspace, card_id: str) -> str | None:
+    """The stored JSON text of one card, or None."""
+    return ws.get_meta(META_PREFIX + card_id)
 
 
-def load_scorecards(ws: Workspace) -> dict[str, Scorecard]:
-    """Every stored scorecard by id, in id order. A damaged entry raises
-    :class:`ScorecardError` naming the card."""
+def stored_scorecards(ws: Workspace) -> dict[str, str]:
+    """The stored JSON text of every card by id, in id order."""
     rows = ws.conn.execute(
         "SELECT key, value FROM meta WHERE key LIKE ? ESCAPE '\\' ORDER BY key",
         (META_PREFIX.replace("_", "\\_") + "%",),
     ).fetchall()
-    return {key[len(META_PREFIX):]: _parse(key[len(META_PREFIX):], value)
-            for key, value in rows if value}
-
-
-def _parse(card_id: str, raw: str) -> Scorecard:
-    try:
-        return Scorecard.from_dict(json.loads(raw))
-    except json.JSONDecodeError as exc:
-        raise ScorecardError([f"stored scorecard {card_id!r} is not valid JSON ({exc})"]) \
-            from exc
-    except ScorecardError as exc:
-        raise ScorecardError([f"stored scorecard {card_id!r}: {p}" for p in exc.problems]) \
-            from exc
+    return {key[len(META_PREFIX):]: value for key, value in rows if value}
 
 
 def delete_scorecard(ws: Workspace, card_id: str, *, with_history: bool = False) -> None:
@@ -92,10 +64,33 @@ def delete_scorecard(ws: Workspace, card_id: str, *, with_history: bool = False)
         conn.execute("DELETE FROM meta WHERE key = ?", (key,))
         if with_history:
             conn.execute("DELETE FROM score_history WHERE scorecard = ?", (card_id,))
-        ws.audit("scorecard.delete", "scorecard", card_id,
-                 before=json.loads(before) if before else None)
+        ws.audit("scorecard.delete", "scorecard", card_id, before=_json_or_text(before))
 
 
+def store_assignment(ws: Workspace, assignment: dict[str, Any]) -> None:
+    """Store the assignment's JSON, audited."""
+    with ws.transaction():
+        before = ws.get_meta(ASSIGNMENT_KEY)
+        ws.set_meta(ASSIGNMENT_KEY, json.dumps(assignment))
+        ws.audit("scorecard.assignment", "scorecard", None,
+                 before=_json_or_text(before), after=assignment)
+
+
+def stored_assignment(ws: Workspace) -> str | None:
+    """The stored assignment's JSON text, or None."""
+    return ws.get_meta(ASSIGNMENT_KEY) or None
+
+
+def _json_or_text(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+# ====================================================================== snapshots
 def _points_json(frame: pd.DataFrame) -> list[str]:
     cols = [c for c in frame.columns if c.startswith(("pts:", "val:", "grp:"))
             or c == "display_score"]
@@ -199,131 +194,3 @@ def load_snapshot(ws: Workspace, card_id: str, as_of: str | None = None, *,
     out.attrs["as_of"] = pick
     out.attrs["scorecard"] = card_id
     return out
-
-
-# ====================================================================== cards and assignment
-def available_scorecards(ws: Workspace, data: ScoringData | None = None
-                         ) -> dict[str, Scorecard]:
-    """The built-in cards (fitted to ``data``, e.g. the CSAT scale) overlaid with the stored
-    ones (a stored card replaces a built-in card of the same id)."""
-    from ..analytics.scorecard_presets import builtin_scorecards
-
-    cards = builtin_scorecards(data)
-    cards.update(load_scorecards(ws))
-    return cards
-
-
-def save_assignment(ws: Workspace, assignment: Assignment,
-                    data: ScoringData | None = None) -> None:
-    """Validate (every card it names must be available) and store the assignment, audited."""
-    assignment.validate(list(available_scorecards(ws, data)))
-    after = assignment.to_dict()
-    with ws.transaction():
-        before = ws.get_meta(ASSIGNMENT_KEY)
-        ws.set_meta(ASSIGNMENT_KEY, json.dumps(after))
-        ws.audit("scorecard.assignment", "scorecard", None,
-                 before=json.loads(before) if before else None, after=after)
-
-
-def load_assignment(ws: Workspace) -> Assignment:
-    """The stored assignment, or :func:`default_assignment` when none is stored."""
-    raw = ws.get_meta(ASSIGNMENT_KEY)
-    if not raw:
-        return default_assignment()
-    try:
-        return Assignment.from_dict(json.loads(raw))
-    except (json.JSONDecodeError, ScorecardError, TypeError, ValueError) as exc:
-        raise ScorecardError([f"the stored scorecard assignment is damaged ({exc}); save a "
-                              "new one"]) from exc
-
-
-# ====================================================================== files
-def export_scorecard(card: Scorecard, path: str | os.PathLike, *,
-                     overwrite: bool = False) -> Path:
-    """Write ``card`` to a small readable JSON file (indented, UTF-8); refuses to replace an
-    existing file unless ``overwrite``. Returns the path."""
-    path = Path(path)
-    card.validate()
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists; choose another name or overwrite it")
-    text = json.dumps(card.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
-def read_scorecard_file(path: str | os.PathLike) -> Scorecard:
-    """Read and validate a scorecard file.
-
-    Raises
-    ------
-    ScorecardError
-        With a message naming the file and every problem: missing or unreadable file, not
-        UTF-8, not JSON (with line and column), not a scorecard, invalid parts.
-    """
-    path = Path(path)
-    name = path.name
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ScorecardError([f"{path}: no such file"]) from None
-    except OSError as exc:
-        raise ScorecardError([f"{path}: cannot be read ({exc.strerror})"]) from exc
-    if size > MAX_SCORECARD_FILE_BYTES:
-        raise ScorecardError([f"{name}: {size:,} bytes is too large for a scorecard file "
-                              f"(at most {MAX_SCORECARD_FILE_BYTES:,})"])
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ScorecardError([f"{name}: not a text file in UTF-8, so not a scorecard "
-                              "file"]) from None
-    except OSError as exc:
-        raise ScorecardError([f"{path}: cannot be read ({exc.strerror})"]) from exc
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScorecardError([f"{name}: not valid JSON at line {exc.lineno}, column "
-                              f"{exc.colno} ({exc.msg})"]) from None
-    if not isinstance(d, dict):
-        raise ScorecardError([f"{name}: expected a JSON object with a scorecard, got "
-                              f"{type(d).__name__}"])
-    if "format" not in d:
-        raise ScorecardError([f"{name}: not an acctdesk scorecard file (no \"format\": "
-                              "\"acctdesk-scorecard\")"])
-    try:
-        return Scorecard.from_dict(d)
-    except ScorecardError as exc:
-        raise ScorecardError([f"{name}: {p}" for p in exc.problems]) from None
-    except (TypeError, ValueError, AttributeError, KeyError) as exc:
-        raise ScorecardError([f"{name}: a part of the scorecard has the wrong type "
-                              f"({exc})"]) from None
-
-
-def import_scorecard(ws: Workspace, path: str | os.PathLike, *, new_id: str | None = None,
-                     replace: bool = False) -> Scorecard:
-    """Read a scorecard file and store it (audited). ``new_id`` stores it under another id;
-    a stored card with the same id is replaced only with ``replace``."""
-    card = read_scorecard_file(path)
-    if new_id is not None:
-        card.id = new_id
-        card.validate()
-    if load_scorecard(ws, card.id) is not None and not replace:
-        raise ScorecardError([f"the workspace already has a scorecard {card.id!r}; import it "
-                              "under another id or replace it"])
-    save_scorecard(ws, card)
-    return card
-
-
-def accept_suggested_weights(ws: Workspace, suggestion: SuggestedWeights) -> Scorecard:
-    """Store the card with the fitted weights in place of the current one (same id; the
-    previous card is kept in the audit log). Refused when no weights were fitted."""
-    if not suggestion.available or suggestion.card is None:
-        raise ScorecardError([f"no suggested weights to accept: {suggestion.reason}"])
-    card = suggestion.card
-    with ws.transaction():
-        save_scorecard(ws, card)
-        ws.audit("scorecard.accept_weights", "scorecard", card.id,
-                 before=suggestion.current_weights, after=suggestion.weights,
-                 detail=suggestion.verdict)
-    return card

@@ -617,6 +617,12 @@ class Workspace:
             return self._entity("activities", order="date")
         return self._entity("activities", "account_id = ?", (account_id,), "date")
 
+    def opportunities(self, account_id: str | None = None) -> pd.DataFrame:
+        """CRM deals (pipeline, never revenue), by close date."""
+        if account_id is None:
+            return self._entity("opportunities", order="close_date")
+        return self._entity("opportunities", "account_id = ?", (account_id,), "close_date")
+
     def import_batches(self) -> pd.DataFrame:
         return self.frame("SELECT * FROM import_batches ORDER BY batch_id")
 

@@ -152,7 +152,7 @@ def _load(ws, state: TaskState) -> dict[str, Any]:
     from ..analytics.assignment import assign
     from ..analytics.health import backtest_dates
     from ..engine import Engine
-    from ..models.scores import available_scorecards, load_assignment, load_scorecards
+    from ..engine.scorecards import available_scorecards, load_assignment, load_scorecards
 
     state.progress(0.05, "Reading the workspace for the scorecard preview…")
     a = Engine(ws).analysis()
@@ -1302,7 +1302,7 @@ class ScorecardView(QWidget):
     # ------------------------------------------------------------------ save, files
     def save(self) -> bool:
         """Store the card in the workspace (refused while it has problems)."""
-        from ..models.scores import save_scorecard
+        from ..engine.scorecards import save_scorecard
 
         if self.workspace is None or self._card is None or self.problems():
             return False
@@ -1326,7 +1326,7 @@ class ScorecardView(QWidget):
 
     def export_to(self, path) -> Path:
         """Write the card being edited to a scorecard JSON file (replacing ``path``)."""
-        from ..models.scores import export_scorecard
+        from ..engine.scorecards import export_scorecard
 
         path = export_scorecard(self._card, path, overwrite=True)
         self.status.setText(f"Exported “{self._card.name}” to {path}.")
@@ -1335,7 +1335,7 @@ class ScorecardView(QWidget):
     def import_from(self, path):
         """Open a scorecard file in the editor (unsaved until Save); returns the card.
         A file with problems raises :class:`ScorecardError` and leaves the editor as it was."""
-        from ..models.scores import read_scorecard_file
+        from ..engine.scorecards import read_scorecard_file
 
         card = read_scorecard_file(path)
         self.set_card(card)
@@ -1436,7 +1436,7 @@ class ScorecardView(QWidget):
 
     def save_assignment(self) -> bool:
         from ..analytics.health import ScorecardError
-        from ..models.scores import save_assignment
+        from ..engine.scorecards import save_assignment
 
         if self.workspace is None:
             return False
