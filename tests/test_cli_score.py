@@ -121,8 +121,8 @@ def test_score_json_never_prints_infinity_or_nan():
 
     import pandas as pd
 
-    from acctdesk.analytics.assignment import default_assignment
-    from acctdesk.analytics.scorecard_presets import builtin_scorecards
+    from acctdesk.analytics.scorecards import default_assignment
+    from acctdesk.analytics.scorecards import builtin_scorecards
     from acctdesk.commands.score import report
 
     accounts = pd.DataFrame({

@@ -272,8 +272,8 @@ def step_score(ctx: dict) -> str:
     _need(ctx, "ws")
     import numpy as np
 
-    from .analytics.health import score_accounts
-    from .analytics.scorecard_presets import default_scorecard
+    from .analytics.scorecards import score_accounts
+    from .analytics.scorecards import default_scorecard
     from .engine import read_data
 
     ws = ctx["ws"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from acctdesk.analytics.assignment import (
+from acctdesk.analytics.scorecards import (
     Assignment, Rule, assign, default_assignment, score_assigned,
 )
-from acctdesk.analytics.health import ScorecardError, ScoringData, score_accounts
-from acctdesk.analytics.scorecard_presets import builtin_scorecards
+from acctdesk.analytics.scorecards import ScorecardError, ScoringData, score_accounts
+from acctdesk.analytics.scorecards import builtin_scorecards
 
 AS_OF = "2024-06-30"
 

@@ -11,8 +11,8 @@ from acctdesk.analytics.churn import (
     FEATURES, TooFewChurnEvents, build_examples, build_features, calibration_table,
     churn_risk, describe, evaluate, explain, snapshot_dates, train_churn_model,
 )
-from acctdesk.analytics.health import ScoringData, score_accounts
-from acctdesk.analytics.scorecard_presets import default_scorecard
+from acctdesk.analytics.scorecards import ScoringData, score_accounts
+from acctdesk.analytics.scorecards import default_scorecard
 from acctdesk.models.demo import generate_demo
 
 DATA_DATE = "2026-10-31"

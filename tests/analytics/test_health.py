@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from acctdesk.analytics.health import (
+from acctdesk.analytics.scorecards import (
     Band, Group, Measure, PointMapping, Scorecard, ScorecardError, ScoringData, Source,
     auc, backtest, compute_measures, contributions, explain_change, map_points,
     score_accounts, what_moved,
 )
 from acctdesk.domain.accounts import active_mask
-from acctdesk.analytics.scorecard_presets import (
+from acctdesk.analytics.scorecards import (
     PRESETS, default_scorecard, good_average_poor, points_100, preset, ten_point,
 )
 
@@ -629,13 +629,13 @@ def demo_data():
 
 
 def test_backtest_dates_end_a_horizon_before_the_data_date():
-    from acctdesk.analytics.health import backtest_dates
+    from acctdesk.analytics.scorecards import backtest_dates
     assert backtest_dates("2026-10-31", 90, count=3, step_days=60) == [
         "2026-04-04", "2026-06-03", "2026-08-02"]  # 08-02 = 10-31 - 90 days
 
 
 def test_default_scorecard_separates_churners_on_the_demo(demo_data):
-    from acctdesk.analytics.health import backtest_dates
+    from acctdesk.analytics.scorecards import backtest_dates
     r = backtest(default_scorecard(demo_data), demo_data, backtest_dates("2026-10-31"), 90)
     # the default card on the demo book: AUC about 0.93, lift about 7
     assert r["auc"] > 0.85 and r["top_decile_lift"] > 4 and r["churned"] >= 50
@@ -656,8 +656,8 @@ def test_default_scorecard_separates_churners_on_the_demo(demo_data):
 
 
 def test_renewal_risk_card_ranks_by_high_score(demo_data):
-    from acctdesk.analytics.health import backtest_dates
-    from acctdesk.analytics.scorecard_presets import renewal_risk
+    from acctdesk.analytics.scorecards import backtest_dates
+    from acctdesk.analytics.scorecards import renewal_risk
     card = renewal_risk(demo_data)
     r = backtest(card, demo_data, backtest_dates("2026-10-31"), 90)
     assert card.polarity == "risk" and r["auc"] > 0.8
@@ -693,7 +693,7 @@ def test_contraction_outcome_hand_computed():
 
 
 def test_suggested_weights_favour_the_predictive_group():
-    from acctdesk.analytics.health import suggest_weights
+    from acctdesk.analytics.scorecards import suggest_weights
     rng = np.random.default_rng(4)
     n = 400
     ids = [f"A{i:03d}" for i in range(n)]
@@ -724,7 +724,7 @@ def test_suggested_weights_favour_the_predictive_group():
 
 
 def test_suggest_weights_on_the_demo_book(demo_data):
-    from acctdesk.analytics.health import backtest_dates, suggest_weights
+    from acctdesk.analytics.scorecards import backtest_dates, suggest_weights
     card = default_scorecard(demo_data)
     sw = suggest_weights(card, demo_data, backtest_dates("2026-10-31"), 90)
     assert sw.available and sum(sw.weights.values()) == pytest.approx(100)
@@ -743,7 +743,7 @@ def test_with_group_weights_keeps_points_cards_valid():
 
 
 def test_polarity_round_trips_and_is_validated():
-    from acctdesk.analytics.scorecard_presets import builtin_scorecards
+    from acctdesk.analytics.scorecards import builtin_scorecards
     cards = builtin_scorecards()
     assert {"health", "onboarding", "adoption", "renewal_risk"} <= set(cards)
     risk = cards["renewal_risk"]

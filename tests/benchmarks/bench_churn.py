@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
 from acctdesk.analytics import churn  # noqa: E402
-from acctdesk.analytics.health import ScoringData  # noqa: E402
+from acctdesk.analytics.scorecards import ScoringData  # noqa: E402
 from acctdesk.models.demo import generate_demo  # noqa: E402
 
 DATA_DATE = "2026-10-31"

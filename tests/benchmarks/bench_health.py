@@ -26,8 +26,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
-from acctdesk.analytics.health import ScoringData, score_accounts  # noqa: E402
-from acctdesk.analytics.scorecard_presets import default_scorecard  # noqa: E402
+from acctdesk.analytics.scorecards import ScoringData, score_accounts  # noqa: E402
+from acctdesk.analytics.scorecards import default_scorecard  # noqa: E402
 
 AS_OF = "2024-06-30"
 

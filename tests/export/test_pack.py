@@ -86,9 +86,9 @@ def test_worklist_sheet_matches_the_worklist_and_has_editable_columns(pack_file,
 
 
 def test_accounts_sheet_has_health_and_labelled_risk(pack_file, demo_file):
-    from acctdesk.analytics.assignment import assign, default_assignment
-    from acctdesk.analytics.health import score_accounts
-    from acctdesk.analytics.scorecard_presets import builtin_scorecards
+    from acctdesk.analytics.scorecards import assign, default_assignment
+    from acctdesk.analytics.scorecards import score_accounts
+    from acctdesk.analytics.scorecards import builtin_scorecards
 
     path, _ = pack_file
     t = table(openpyxl.load_workbook(path)["Accounts"])

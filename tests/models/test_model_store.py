@@ -9,7 +9,7 @@ import pytest
 
 from acctdesk.engine import read_data
 from acctdesk.analytics import churn
-from acctdesk.analytics.health import ScoringData
+from acctdesk.analytics.scorecards import ScoringData
 from acctdesk.engine import Engine
 from acctdesk.engine import risk as engine_risk
 from acctdesk.models import Workspace, model_store

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from acctdesk.engine import read_data
-from acctdesk.analytics.health import (
+from acctdesk.analytics.scorecards import (
     ScorecardError, ScoringData, explain_change, score_accounts, what_moved,
 )
-from acctdesk.analytics.scorecard_presets import default_scorecard, good_average_poor
+from acctdesk.analytics.scorecards import default_scorecard, good_average_poor
 from acctdesk.models import Workspace
 from acctdesk.engine.scorecards import load_scorecard, load_scorecards, save_scorecard
 from acctdesk.models.scores import (
@@ -138,7 +138,7 @@ def test_snapshots_explain_what_moved(ws):
 
 
 # ---------------------------------------------------------------- files, assignment, runs
-from acctdesk.analytics.assignment import Assignment, Rule  # noqa: E402
+from acctdesk.analytics.scorecards import Assignment, Rule  # noqa: E402
 from acctdesk.engine.scorecards import (  # noqa: E402
     accept_suggested_weights, available_scorecards, export_scorecard, import_scorecard,
     load_assignment, read_scorecard_file, save_assignment,
@@ -196,7 +196,7 @@ def test_invalid_weights_in_a_file_are_listed(tmp_path):
 
 def test_assignment_is_stored_and_checked(ws):
     assert load_assignment(ws).to_dict() == __import__(
-        "acctdesk.analytics.assignment", fromlist=["x"]).default_assignment().to_dict()
+        "acctdesk.analytics.scorecards", fromlist=["x"]).default_assignment().to_dict()
     a = Assignment(rules=[Rule("adoption", segments=["Ent"])], default="health")
     save_assignment(ws, a)
     assert load_assignment(ws).to_dict() == a.to_dict()
@@ -234,7 +234,7 @@ def test_score_workspace_stores_snapshots_and_compares(ws):
 
 
 def test_accept_suggested_weights_saves_the_card(ws):
-    from acctdesk.analytics.health import SuggestedWeights
+    from acctdesk.analytics.scorecards import SuggestedWeights
     card = default_scorecard()
     fitted = card.with_group_weights({"Product usage": 70, "Support": 0})
     sw = SuggestedWeights(True, "", {"Product usage": 70.0, "Support": 0.0},

@@ -6,8 +6,8 @@ import numpy as np
 import openpyxl
 import pytest
 
-from acctdesk.analytics.health import score_accounts
-from acctdesk.analytics.scorecard_presets import default_scorecard
+from acctdesk.analytics.scorecards import score_accounts
+from acctdesk.analytics.scorecards import default_scorecard
 from acctdesk.engine import Engine, read_data
 from acctdesk.ui.account_view import AccountView
 from acctdesk.ui.undo import EditHistory
@@ -148,7 +148,7 @@ def test_empty_states(qtbot, runner, workspace, ws):
 def test_one_accounts_history_scores_equal_the_portfolio_scores(ws):
     """The 360 view scores only the account's own rows when no measure is a percentile; its
     scores must be exactly the ones of scoring the whole portfolio."""
-    from acctdesk.analytics.scorecard_presets import builtin_scorecards
+    from acctdesk.analytics.scorecards import builtin_scorecards
     from acctdesk.ui.account_view import _scoring_data_for
 
     data = read_data(ws)

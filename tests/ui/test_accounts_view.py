@@ -34,8 +34,8 @@ def _col(view, key):
 
 
 def _health_scores(demo_file, accounts, summary):
-    from acctdesk.analytics.health import ScoringData, score_accounts
-    from acctdesk.analytics.scorecard_presets import default_scorecard
+    from acctdesk.analytics.scorecards import ScoringData, score_accounts
+    from acctdesk.analytics.scorecards import default_scorecard
 
     card = default_scorecard()
     with Workspace(demo_file) as ws:

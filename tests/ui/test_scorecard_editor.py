@@ -6,7 +6,7 @@ import json
 import pytest
 
 from acctdesk.engine import read_data
-from acctdesk.analytics.health import ScoringData, score_accounts
+from acctdesk.analytics.scorecards import ScoringData, score_accounts
 from acctdesk.models import Workspace
 from acctdesk.engine.scorecards import load_scorecards
 from acctdesk.ui.scorecard_editor import NO_SCORE, ScorecardView

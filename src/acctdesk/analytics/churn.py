@@ -116,7 +116,7 @@ from ..domain.accounts import RISK_FROM_HEALTH, risk_from_health
 from ..domain.statuses import CLOSED_TICKET_STATUSES
 from ..domain.dates import days as _days
 from ..domain.dates import to_day as _iso_to_day
-from .health import ScoringData, auc
+from .scorecards import ScoringData, auc
 
 __all__ = [
     "FEATURES", "CATEGORICAL", "MODEL_EXCLUDE", "MIN_EVENTS", "DEFAULT_HORIZON", "TooFewChurnEvents",
@@ -232,13 +232,13 @@ class _Track:
 
 
 def _entity_track(data: ScoringData, entity: str, name: str, build) -> _Track:
-    """A track built once per frame object (cached in ``data._cache`` like health's)."""
+    """A track built once per frame object (cached in ``data.cache`` like health's)."""
     df = data.frame(entity)
     key = ("churn", name)
-    hit = data._cache.get(key)
+    hit = data.cache.get(key)
     if hit is None or hit[0] is not df or hit[1] is not data.accounts:
-        hit = (df, data.accounts, build(data._entity(entity)))
-        data._cache[key] = hit
+        hit = (df, data.accounts, build(data.prepared(entity)))
+        data.cache[key] = hit
     return hit[2]
 
 
@@ -318,7 +318,7 @@ def _subscription_state(data: ScoringData, qa: np.ndarray, days: Sequence[np.nda
                         status_day: float | None):
     """Per query and per day in ``days``: MRR of the subscriptions active on the day; for
     the first day also the largest quantity and (when ``status_day`` allows) past due."""
-    ent = data._entity("subscriptions")
+    ent = data.prepared("subscriptions")
     q = len(qa)
     if len(ent) == 0:
         nan = np.full(q, np.nan)
@@ -407,7 +407,7 @@ def _next_anniversary(anchor: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def _account_arrays(data: ScoringData) -> dict[str, np.ndarray]:
     acc = data.accounts
-    hit = data._cache.get(("churn", "accounts"))
+    hit = data.cache.get(("churn", "accounts"))
     if hit is not None and hit[0] is acc:
         return hit[1]
 
@@ -423,7 +423,7 @@ def _account_arrays(data: ScoringData) -> dict[str, np.ndarray]:
                                                                         na_value=np.nan),
         "prospect": (status.str.strip().str.lower() == "prospect").to_numpy(),
     }
-    data._cache[("churn", "accounts")] = (acc, arrays)
+    data.cache[("churn", "accounts")] = (acc, arrays)
     return arrays
 
 
@@ -530,7 +530,7 @@ def build_features(data: ScoringData, as_of: str, *, status_as_of: str | None = 
     qd = np.full(len(pos), day)
     status_day = _as_day(status_as_of) if status_as_of else None
     out = _features(data, pos, qd, status_day)
-    out.index = pd.Index(data._accounts_index()[pos], name="account_id")
+    out.index = pd.Index(data.accounts_index()[pos], name="account_id")
     out.attrs["as_of"] = str(as_of)[:10]
     return out
 
@@ -542,7 +542,7 @@ def snapshot_dates(data: ScoringData, cutoff: str, horizon_days: int = DEFAULT_H
     """
     firsts = []
     for ent in ("usage", "tickets", "surveys", "activities"):
-        e = data._entity(ent)
+        e = data.prepared(ent)
         if len(e) and np.isfinite(e.day).any():
             firsts.append(np.nanmin(e.day))
     if not firsts:
@@ -570,7 +570,7 @@ def build_examples(data: ScoringData, dates: Sequence[str],
     churn = _account_arrays(data)["churn"][pos]
     label = (churn > qd) & (churn <= qd + horizon_days)
     head = pd.DataFrame({
-        "account_id": pd.Series(np.asarray(data._accounts_index(), dtype=object)[pos],
+        "account_id": pd.Series(np.asarray(data.accounts_index(), dtype=object)[pos],
                                 dtype=object),
         "as_of": pd.Series(np.asarray(dates, dtype=object)[snap] if len(dates) else [],
                            dtype=object),
@@ -1106,7 +1106,7 @@ def account_names(data: ScoringData, ids: pd.Index) -> np.ndarray:
     acc = data.accounts
     if "name" not in acc:
         return np.asarray(ids, dtype=object)
-    s = pd.Series(acc["name"].to_numpy(dtype=object), index=data._accounts_index())
+    s = pd.Series(acc["name"].to_numpy(dtype=object), index=data.accounts_index())
     return s.reindex(ids).to_numpy(dtype=object)
 
 

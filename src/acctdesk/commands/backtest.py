@@ -73,7 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def compute(ws, *, scorecard=None, horizon=90, dates=None, outcome="churn",
             contraction_pct=10.0, suggest=True, accept=False) -> dict:
-    from ..analytics.health import backtest, backtest_dates, suggest_weights
+    from ..analytics.scorecards import backtest, backtest_dates, suggest_weights
     from ..domain.numbers import json_safe
     from ..engine import Engine
     from ..engine.scorecards import accept_suggested_weights

@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _listing(ws) -> dict:
-    from ..analytics.scorecard_presets import builtin_scorecards
+    from ..analytics.scorecards import builtin_scorecards
     from ..engine.scorecards import available_scorecards, load_assignment, load_scorecards
 
     builtin, stored = builtin_scorecards(), load_scorecards(ws)

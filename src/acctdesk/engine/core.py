@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..analytics import metrics as M
 from ..analytics import whitespace as W
-from ..analytics.health import ScoringData
+from ..analytics.scorecards import ScoringData
 from ..analytics.worklist import WorklistSettings, build_worklist, team_targets
 from ..domain import dates
 from ..domain.accounts import active_mask
@@ -146,8 +146,8 @@ class Analysis:
     def scorecards(self) -> tuple[dict, Any]:
         """(available cards by id, assignment): built-in cards fitted to the data overlaid
         with the stored ones, and the stored assignment (else the default)."""
-        from ..analytics.assignment import default_assignment
-        from ..analytics.health import ScorecardError
+        from ..analytics.scorecards import default_assignment
+        from ..analytics.scorecards import ScorecardError
         from .scorecards import available_scorecards, load_assignment
 
         def build():
@@ -188,7 +188,7 @@ class Analysis:
     def scores_on(self, card, day: str) -> pd.DataFrame:
         """``score_accounts(card, data, day)`` over the whole book, kept per card definition
         (an edited card scores differently) and day."""
-        from ..analytics.health import score_accounts
+        from ..analytics.scorecards import score_accounts
 
         return self._part(("scores", card_digest(card), str(day)[:10]),
                           lambda: score_accounts(card, self.data, str(day)[:10]), dated=False)

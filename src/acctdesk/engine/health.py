@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..analytics.assignment import Assignment, score_assigned
-from ..analytics.health import Scorecard, ScoringData, score_accounts
+from ..analytics.scorecards import Assignment, score_assigned
+from ..analytics.scorecards import Scorecard, ScoringData, score_accounts
 from ..domain import dates
 
 #: columns of :attr:`Health.frame`
@@ -28,7 +28,7 @@ class Health:
 
     ``frame``: one row per active account (:data:`HEALTH_COLUMNS`; ``score`` 0-100, NaN
     without data; ``display_score`` on the card's own scale). ``detail``: the rows of
-    :func:`~acctdesk.analytics.assignment.score_assigned` (per-measure ``pts:``/``val:``
+    :func:`~acctdesk.analytics.scorecards.score_assigned` (per-measure ``pts:``/``val:``
     and per-group ``grp:`` columns of each account's card). ``before``: the baseline score
     of each account (same card; Series by account id), ``baseline``: what the baseline is,
     in words.

@@ -1,7 +1,7 @@
 """Reading a workspace's entities into the frames the analytics compute from."""
 from __future__ import annotations
 
-from ..analytics.health import ScoringData
+from ..analytics.scorecards import ScoringData
 
 #: the entities a ScoringData holds, in the order they are read
 ENTITIES = ("accounts", "usage", "tickets", "surveys", "subscriptions", "activities",
@@ -10,7 +10,7 @@ ENTITIES = ("accounts", "usage", "tickets", "surveys", "subscriptions", "activit
 
 def read_data(ws, progress=None) -> ScoringData:
     """Every entity of the workspace ``ws`` (through its typed reads) as one
-    :class:`~acctdesk.analytics.health.ScoringData`. ``progress(fraction, text)`` is told
+    :class:`~acctdesk.analytics.scorecards.ScoringData`. ``progress(fraction, text)`` is told
     which entity is being read."""
     frames = {}
     for i, name in enumerate(ENTITIES):

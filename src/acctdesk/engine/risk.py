@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..analytics import churn
-from ..analytics.health import ScoringData
+from ..analytics.scorecards import ScoringData
 from ..domain.accounts import RISK_FROM_HEALTH, risk_from_health
 from ..domain.numbers import json_safe
 from ..models import model_store

@@ -1,11 +1,11 @@
 """The scorecards and the assignment of a workspace, validated: storage keeps their JSON
-(:mod:`acctdesk.models.scores`), this module reads it into :class:`~acctdesk.analytics.health.
-Scorecard` and :class:`~acctdesk.analytics.assignment.Assignment` objects, validates what is
+(:mod:`acctdesk.models.scores`), this module reads it into :class:`~acctdesk.analytics.scorecards.
+Scorecard` and :class:`~acctdesk.analytics.scorecards.Assignment` objects, validates what is
 stored, and reads and writes scorecard files.
 
-* Built-in cards (:func:`~acctdesk.analytics.scorecard_presets.builtin_scorecards`) are
+* Built-in cards (:func:`~acctdesk.analytics.scorecards.builtin_scorecards`) are
   available in every workspace; a stored card with the same id replaces the built-in one.
-* Without a stored assignment :func:`~acctdesk.analytics.assignment.default_assignment`
+* Without a stored assignment :func:`~acctdesk.analytics.scorecards.default_assignment`
   applies.
 * A scorecard file is the card's JSON (``"format": "acctdesk-scorecard"``), indented, UTF-8.
 """
@@ -15,8 +15,8 @@ import json
 import os
 from pathlib import Path
 
-from ..analytics.assignment import Assignment, default_assignment
-from ..analytics.health import Scorecard, ScorecardError, ScoringData, SuggestedWeights
+from ..analytics.scorecards import Assignment, default_assignment
+from ..analytics.scorecards import Scorecard, ScorecardError, ScoringData, SuggestedWeights
 from ..models import scores as store
 from ..models.workspace import Workspace
 
@@ -63,7 +63,7 @@ def available_scorecards(ws: Workspace, data: ScoringData | None = None
                          ) -> dict[str, Scorecard]:
     """The built-in cards (fitted to ``data``, e.g. the CSAT scale) overlaid with the stored
     ones (a stored card replaces a built-in card of the same id)."""
-    from ..analytics.scorecard_presets import builtin_scorecards
+    from ..analytics.scorecards import builtin_scorecards
 
     cards = builtin_scorecards(data)
     cards.update(load_scorecards(ws))

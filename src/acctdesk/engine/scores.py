@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analytics.assignment import Assignment
-from ..analytics.health import Scorecard, ScorecardError, score_accounts, what_moved
+from ..analytics.scorecards import Assignment
+from ..analytics.scorecards import Scorecard, ScorecardError, score_accounts, what_moved
 from ..models.scores import load_snapshot, save_scores
 from ..models.workspace import WorkspaceError
 from .core import Engine
@@ -43,7 +43,7 @@ def score_workspace(ws, as_of: str | None = None, *, store: bool = True,
     assignment's side-by-side cards score everyone too. Every card's snapshot is stored as of
     ``as_of`` (replacing one of the same date) in one transaction. Trend and delta are
     against the latest stored snapshot of the same card *before* ``as_of``
-    (:func:`~acctdesk.analytics.health.what_moved`; an account first scored by this card is
+    (:func:`~acctdesk.analytics.scorecards.what_moved`; an account first scored by this card is
     ``"new"``).
 
     Returns

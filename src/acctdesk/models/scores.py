@@ -5,7 +5,7 @@
   reading it into a validated card is :mod:`acctdesk.engine.scorecards`.
 * A snapshot is one row per account in ``score_history`` (account_id, scorecard, as_of, score,
   band, coverage, points). ``points`` is a JSON object of the frame's per-measure and
-  per-group columns, keyed as in :func:`acctdesk.analytics.health.score_accounts`:
+  per-group columns, keyed as in :func:`acctdesk.analytics.scorecards.score_accounts`:
   ``{"pts:<measure>": points, "val:<measure>": raw value, "grp:<group>": group score,
   "display_score": ...}`` (null = no data), so history can say what moved a score.
 * The scorecard assignment (which card scores which account, and the cards shown side by

@@ -91,7 +91,7 @@ def _scoring_data_for(card, data, account_id: str):
     ``card`` ranks an account against the others (a percentile mapping), so the history's
     twelve month-end scores take milliseconds instead of a minute at 100k accounts;
     otherwise the whole portfolio."""
-    from ..analytics.health import ScoringData
+    from ..analytics.scorecards import ScoringData
 
     if any(m.mapping.kind == "percentile" for m in card.measures):
         return data
@@ -126,7 +126,7 @@ def _fmt_value(v: Any, unit: str) -> str:
 def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
     """Worker: everything the 360 view shows for one account (its figures are the engine's,
     its health on the scorecard it is assigned)."""
-    from ..analytics.health import contributions, explain_change, score_accounts
+    from ..analytics.scorecards import contributions, explain_change, score_accounts
     from ..analytics.metrics import mrr_by_month
     from ..engine import Engine
     from ..models.scores import score_history

@@ -127,7 +127,7 @@ def band_counts(card, scores) -> dict[str, int]:
 def _preview(card_dict: dict, data, as_of: str | None, dates: list[str],
              lock, state: TaskState) -> dict[str, Any]:
     """Worker: score the book as of the data date and backtest the card."""
-    from ..analytics.health import Scorecard, backtest, score_accounts
+    from ..analytics.scorecards import Scorecard, backtest, score_accounts
 
     card = Scorecard.from_dict(card_dict, validate=False)
     if data is None or as_of is None or data.accounts.empty:
@@ -149,8 +149,8 @@ def _preview(card_dict: dict, data, as_of: str | None, dates: list[str],
 def _load(ws, state: TaskState) -> dict[str, Any]:
     """Worker: everything the editor needs from the workspace (the engine's data and
     cards)."""
-    from ..analytics.assignment import assign
-    from ..analytics.health import backtest_dates
+    from ..analytics.scorecards import assign
+    from ..analytics.scorecards import backtest_dates
     from ..engine import Engine
     from ..engine.scorecards import available_scorecards, load_assignment, load_scorecards
 
@@ -165,7 +165,7 @@ def _load(ws, state: TaskState) -> dict[str, Any]:
         assignment = load_assignment(ws)
         assignment_error = None
     except Exception as exc:   # a damaged stored assignment: say so, offer the default
-        from ..analytics.assignment import default_assignment
+        from ..analytics.scorecards import default_assignment
 
         assignment, assignment_error = default_assignment(), str(exc)
     as_of = a.as_of
@@ -658,7 +658,7 @@ class ScorecardView(QWidget):
     def _fill_input_combo(self) -> None:
         self.input_combo.clear()
         for label, d in self._catalogue:
-            from ..analytics.health import Source
+            from ..analytics.scorecards import Source
 
             self.input_combo.addItem(label, d)
             self.input_combo.setItemData(self.input_combo.count() - 1,
@@ -973,7 +973,7 @@ class ScorecardView(QWidget):
         m = self._current_measure()
         if self._filling or m is None or index < 0:
             return
-        from ..analytics.health import Source
+        from ..analytics.scorecards import Source
 
         m.source = Source.from_dict(self.input_combo.itemData(index))
         self._filling = True
@@ -1079,7 +1079,7 @@ class ScorecardView(QWidget):
 
     # ------------------------------------------------------------------ structure edits
     def add_group(self) -> None:
-        from ..analytics.health import Group
+        from ..analytics.scorecards import Group
 
         names = {g.name for g in self._card.groups}
         n = 1
@@ -1091,7 +1091,7 @@ class ScorecardView(QWidget):
 
     def add_measure(self) -> None:
         """A new measure in the selected group (first input of the catalogue)."""
-        from ..analytics.health import Measure, PointMapping, Source
+        from ..analytics.scorecards import Measure, PointMapping, Source
 
         key = self._selected()
         gi = key[1] if key else len(self._card.groups) - 1
@@ -1177,7 +1177,7 @@ class ScorecardView(QWidget):
         self._edited()
 
     def add_band(self) -> None:
-        from ..analytics.health import Band
+        from ..analytics.scorecards import Band
 
         lowers = [b.lower for b in self._card.bands if isinstance(b.lower, (int, float))]
         top = max(lowers) if lowers else -10.0
@@ -1225,7 +1225,7 @@ class ScorecardView(QWidget):
     def _show_preview(self, result: dict[str, Any]) -> None:
         import pyqtgraph as pg
 
-        from ..analytics.health import Scorecard
+        from ..analytics.scorecards import Scorecard
 
         card = Scorecard.from_dict(result["card"], validate=False)
         counts = result["counts"]
@@ -1366,7 +1366,7 @@ class ScorecardView(QWidget):
     def choose_import(self) -> None:
         path = self.ask_open_path("Import scorecard", str(Path.home()), SCORECARD_FILTER)
         if path:
-            from ..analytics.health import ScorecardError
+            from ..analytics.scorecards import ScorecardError
 
             try:
                 self.import_from(path)
@@ -1416,7 +1416,7 @@ class ScorecardView(QWidget):
         self.rules_table.setCellWidget(r, 4, combo)
 
     def assignment_from_table(self):
-        from ..analytics.assignment import Assignment, Rule
+        from ..analytics.scorecards import Assignment, Rule
 
         rules = []
         for r in range(self.rules_table.rowCount()):
@@ -1435,7 +1435,7 @@ class ScorecardView(QWidget):
                           side_by_side=side)
 
     def save_assignment(self) -> bool:
-        from ..analytics.health import ScorecardError
+        from ..analytics.scorecards import ScorecardError
         from ..engine.scorecards import save_assignment
 
         if self.workspace is None:

@@ -43,7 +43,7 @@ A measure whose data the workspace does not have (no tickets imported, no ``seat
 data for every account and drops out: its weight goes to the rest of its group.
 
 Further built-in cards (:data:`CARDS`, used by the default scorecard assignment of
-:mod:`acctdesk.analytics.assignment`):
+:mod:`.assignment`):
 
 ``onboarding``    accounts in their first 90 days: seat utilisation against a lower bar
                   (0.05 -> 0, 0.5 -> 100, linear) 25, logins percentile in segment 15,
@@ -67,7 +67,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .health import Band, Group, Measure, PointMapping, Scorecard, ScoringData, Source
+from .data import ScoringData
+from .schema import Band, Group, Measure, PointMapping, Scorecard, Source
 
 __all__ = ["PRESETS", "preset", "default_scorecard", "numeric_rag", "good_average_poor",
            "points_100", "ten_point", "DEFAULT_ID", "onboarding", "adoption", "renewal_risk",

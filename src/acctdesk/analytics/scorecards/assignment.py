@@ -29,11 +29,11 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..domain.accounts import active_mask
-from ..domain.dates import days, to_day
-from .health import (
-    Scorecard, ScorecardError, ScoringData, check_keys, is_number, score_accounts,
-)
+from ...domain.accounts import active_mask
+from ...domain.dates import days, to_day
+from .data import ScoringData
+from .schema import Scorecard, ScorecardError, check_keys, is_number
+from .scoring import score_accounts
 
 __all__ = ["Rule", "Assignment", "default_assignment", "assign", "score_assigned",
            "ASSIGNMENT_FORMAT"]
@@ -210,7 +210,7 @@ def score_assigned(assignment: Assignment, cards: Mapping[str, Scorecard], data:
                    as_of: str) -> pd.DataFrame:
     """Score every active account with its assigned card.
 
-    Returns the rows of :func:`~acctdesk.analytics.health.score_accounts` of each card used,
+    Returns the rows of :func:`~.scoring.score_accounts` of each card used,
     concatenated in ``data.accounts`` order, plus a ``scorecard`` column; ``pts:``/``val:``/
     ``grp:`` columns of a card are NaN on the rows of other cards. Each card computes its
     measures (percentiles included) over the whole active portfolio, so an account's score
