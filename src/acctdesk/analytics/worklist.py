@@ -221,203 +221,281 @@ def build_worklist(
         ``high_value_arr``, ``weights``.
     """
     st = settings or WorklistSettings()
-    w = st.weights
     as_of = str(as_of)[:10]
-    today = _day(as_of)
+    b = _book(accounts, as_of, st)
+    b.health, b.before = _scores_of(scores, b.ids), _scores_of(previous_scores, b.ids)
+    b.p, b.risk_source = _risk(churn_probability, b)
+    b.days_to_renewal = _days(b.acc["renewal_date"]) - b.today \
+        if "renewal_date" in b.acc else np.full(b.n, np.nan)
+    has_tickets = tickets is not None and len(tickets) > 0
+    b.urgent = _urgent_open(tickets, b, st) if has_tickets else np.zeros(b.n)
+    b.nps, has_nps = _latest_nps(surveys, b, st)
+    has_touch_data = activities is not None and len(activities) > 0
+    b.days_since_touch = _days_since_touch(activities, b, st) if has_touch_data \
+        else np.full(b.n, np.nan)
+    b.exp_mrr = _expansion_mrr(expansion, b)
+    sig, hit = _signals(b, st, has_touch_data)
+    pts = {k: getattr(st.weights, k) * np.nan_to_num(sig[k], nan=0.0) for k in COMPONENTS}
+    out = _items(b, st, pts, hit)
+    if limit is not None:
+        out = out.head(limit)
+    out.attrs.update(as_of=as_of, risk_source=b.risk_source, arr_scale=b.arr_scale,
+                     high_value_arr=b.high_value, weights=asdict(st.weights),
+                     signals={"tickets": has_tickets, "nps": has_nps,
+                              "activities": has_touch_data,
+                              "expansion": expansion is not None})
+    return out
+
+
+@dataclass
+class _Book:
+    """The active accounts of a worklist and the per-account arrays its signals use."""
+
+    acc: pd.DataFrame
+    ids: pd.Index
+    today: int
+    arr: np.ndarray
+    arr_scale: float
+    high_value: float
+    health: np.ndarray = None
+    before: np.ndarray = None
+    p: np.ndarray = None
+    risk_source: str = "health"
+    days_to_renewal: np.ndarray = None
+    urgent: np.ndarray = None
+    nps: np.ndarray = None
+    days_since_touch: np.ndarray = None
+    exp_mrr: np.ndarray = None
+
+    @property
+    def n(self) -> int:
+        return len(self.acc)
+
+    @property
+    def at_risk(self) -> np.ndarray:
+        return self.arr * np.nan_to_num(self.p, nan=0.0)
+
+
+def _book(accounts: pd.DataFrame, as_of: str, st: WorklistSettings) -> _Book:
+    """The accounts active on ``as_of``, their ARR, the ARR scale and the high-value bar."""
     acc = accounts[active_mask(accounts, as_of).to_numpy()].reset_index(drop=True)
-    ids = pd.Index(acc["account_id"].astype(str))
-    n = len(acc)
     arr = pd.to_numeric(acc.get("arr", pd.Series(0.0, index=acc.index)), errors="coerce") \
         .fillna(0.0).to_numpy(dtype="float64")
     pos = arr[arr > 0]
     arr_scale = st.arr_scale or (float(np.percentile(pos, 90)) if pos.size else 1.0)
     high_value = st.high_value_arr if st.high_value_arr is not None else (
         float(np.percentile(pos, 75)) if pos.size else np.inf)
-    money = money_formatter(st.currency)
+    return _Book(acc, pd.Index(acc["account_id"].astype(str)), _day(as_of), arr, arr_scale,
+                 high_value)
 
-    # health now and before
-    def _score(frame):
-        if frame is None or len(frame) == 0:
-            return np.full(n, np.nan)
-        s = pd.Series(pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype="float64"),
-                      index=frame["account_id"].astype(str).to_numpy())
-        return s[~s.index.duplicated(keep="last")].reindex(ids).to_numpy(dtype="float64")
 
-    health = _score(scores)
-    before = _score(previous_scores)
-    delta = health - before
+def _scores_of(frame: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:
+    """A health frame's ``score`` per account of ``ids`` (NaN where none)."""
+    if frame is None or len(frame) == 0:
+        return np.full(len(ids), np.nan)
+    s = pd.Series(pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype="float64"),
+                  index=frame["account_id"].astype(str).to_numpy())
+    return s[~s.index.duplicated(keep="last")].reindex(ids).to_numpy(dtype="float64")
 
-    # risk
+
+def _risk(churn_probability: pd.Series | None, b: _Book) -> tuple[np.ndarray, str]:
+    """(churn probability per account in [0, 1], "model" or "health")."""
     if churn_probability is not None:
         cp = pd.Series(churn_probability)
         cp.index = cp.index.astype(str)
         cp = cp[~cp.index.duplicated(keep="last")]
-        p = pd.to_numeric(cp.reindex(ids), errors="coerce").to_numpy(dtype="float64")
-        risk_source = "model"
+        p = pd.to_numeric(cp.reindex(b.ids), errors="coerce").to_numpy(dtype="float64")
+        source = "model"
     else:
-        p = risk_from_health(health)
-        risk_source = "health"
-    p = np.clip(p, 0.0, 1.0)
-    at_risk = arr * np.nan_to_num(p, nan=0.0)
+        p = risk_from_health(b.health)
+        source = "health"
+    return np.clip(p, 0.0, 1.0), source
 
-    # renewal
-    if "renewal_date" in acc:
-        days_to_renewal = _days(acc["renewal_date"]) - today
-    else:
-        days_to_renewal = np.full(n, np.nan)
 
-    # urgent tickets open on as_of
-    urgent = np.zeros(n)
-    has_tickets = tickets is not None and len(tickets) > 0
-    if has_tickets:
-        t = tickets[tickets["account_id"].notna()]
-        created = _days(t["created_at"])
-        solved = _days(t["solved_at"]) if "solved_at" in t else np.full(len(t), np.nan)
-        status = _lower(t["status"]) if "status" in t else pd.Series("", index=t.index)
-        closed_now = np.where(np.isnan(solved),
-                              status.isin(CLOSED_TICKET_STATUSES).to_numpy(), solved <= today)
-        prio = _lower(t["priority"]) if "priority" in t else pd.Series("", index=t.index)
-        is_urgent = prio.isin([x.lower() for x in st.urgent_priorities]).to_numpy()
-        keep = is_urgent & ~closed_now & (created <= today)
-        urgent = _per_account(ids, t["account_id"][keep], np.ones(int(keep.sum())), "count")
+def _urgent_open(tickets: pd.DataFrame, b: _Book, st: WorklistSettings) -> np.ndarray:
+    """Tickets of an urgent priority open on the day, per account."""
+    t = tickets[tickets["account_id"].notna()]
+    created = _days(t["created_at"])
+    solved = _days(t["solved_at"]) if "solved_at" in t else np.full(len(t), np.nan)
+    status = _lower(t["status"]) if "status" in t else pd.Series("", index=t.index)
+    closed_now = np.where(np.isnan(solved),
+                          status.isin(CLOSED_TICKET_STATUSES).to_numpy(), solved <= b.today)
+    prio = _lower(t["priority"]) if "priority" in t else pd.Series("", index=t.index)
+    is_urgent = prio.isin([x.lower() for x in st.urgent_priorities]).to_numpy()
+    keep = is_urgent & ~closed_now & (created <= b.today)
+    return _per_account(b.ids, t["account_id"][keep], np.ones(int(keep.sum())), "count")
 
-    # NPS: latest response within the window
-    nps = np.full(n, np.nan)
-    has_nps = False
-    if surveys is not None and len(surveys) > 0:
-        s = surveys[surveys["account_id"].notna()]
-        kind = _lower(s["kind"]) if "kind" in s else pd.Series("nps", index=s.index)
-        d = _days(s["date"])
-        score = pd.to_numeric(s["score"], errors="coerce").to_numpy(dtype="float64")
-        keep = (kind == "nps").to_numpy() & (d <= today) & (d > today - st.nps_window_days) \
-            & ~np.isnan(score)
-        has_nps = bool(((kind == "nps").to_numpy()).any())
-        if keep.any():
-            sub = pd.DataFrame({"a": s["account_id"].astype(str).to_numpy()[keep],
-                                "d": d[keep], "v": score[keep]})
-            sub = sub.sort_values(["a", "d"], kind="stable").drop_duplicates("a", keep="last")
-            nps = sub.set_index("a")["v"].reindex(ids).to_numpy(dtype="float64")
 
-    # last CSM touch
-    days_since_touch = np.full(n, np.nan)
-    has_touch_data = activities is not None and len(activities) > 0
-    if has_touch_data:
-        a = activities[activities["account_id"].notna()]
-        kind = _lower(a["kind"]) if "kind" in a else pd.Series("", index=a.index)
-        d = _days(a["date"])
-        keep = ~kind.isin([k.lower() for k in st.touch_excluded_kinds]).to_numpy() \
-            & (d <= today)
-        last = _per_account(ids, a["account_id"][keep], d[keep], "max")
-        days_since_touch = today - last
-    started = _days(acc["contract_start"]) if "contract_start" in acc else np.full(n, np.nan)
+def _latest_nps(surveys: pd.DataFrame | None, b: _Book, st: WorklistSettings
+                ) -> tuple[np.ndarray, bool]:
+    """(the latest NPS response within the window per account, whether any NPS exists)."""
+    nps = np.full(b.n, np.nan)
+    if surveys is None or len(surveys) == 0:
+        return nps, False
+    s = surveys[surveys["account_id"].notna()]
+    kind = _lower(s["kind"]) if "kind" in s else pd.Series("nps", index=s.index)
+    d = _days(s["date"])
+    score = pd.to_numeric(s["score"], errors="coerce").to_numpy(dtype="float64")
+    is_nps = (kind == "nps").to_numpy()
+    keep = is_nps & (d <= b.today) & (d > b.today - st.nps_window_days) & ~np.isnan(score)
+    if keep.any():
+        sub = pd.DataFrame({"a": s["account_id"].astype(str).to_numpy()[keep],
+                            "d": d[keep], "v": score[keep]})
+        sub = sub.sort_values(["a", "d"], kind="stable").drop_duplicates("a", keep="last")
+        nps = sub.set_index("a")["v"].reindex(b.ids).to_numpy(dtype="float64")
+    return nps, bool(is_nps.any())
 
-    # expansion
-    exp_mrr = np.zeros(n)
-    if expansion is not None and len(expansion) > 0:
-        e = expansion[expansion["account_id"].notna()]
-        v = pd.to_numeric(e["expected_mrr"], errors="coerce").fillna(0.0).to_numpy("float64")
-        exp_mrr = np.nan_to_num(_per_account(ids, e["account_id"], v, "sum"), nan=0.0)
 
-    # ---------------------------------------------------------- signals
+def _last_touch(activities: pd.DataFrame, ids: pd.Index, today: int,
+                st: WorklistSettings) -> np.ndarray:
+    """The day of each account's last CSM touch on or before ``today`` (an activity not of an
+    excluded kind, e.g. not a note); NaN without one."""
+    a = activities[activities["account_id"].notna()]
+    kind = _lower(a["kind"]) if "kind" in a else pd.Series("", index=a.index)
+    d = _days(a["date"])
+    keep = ~kind.isin([k.lower() for k in st.touch_excluded_kinds]).to_numpy() & (d <= today)
+    return _per_account(ids, a["account_id"][keep], d[keep], "max")
+
+
+def _days_since_touch(activities: pd.DataFrame, b: _Book, st: WorklistSettings
+                      ) -> np.ndarray:
+    """Days since the last CSM touch per account."""
+    return b.today - _last_touch(activities, b.ids, b.today, st)
+
+
+def _expansion_mrr(expansion: pd.DataFrame | None, b: _Book) -> np.ndarray:
+    """Open expansion MRR per account (several suggestions added up)."""
+    if expansion is None or len(expansion) == 0:
+        return np.zeros(b.n)
+    e = expansion[expansion["account_id"].notna()]
+    v = pd.to_numeric(e["expected_mrr"], errors="coerce").fillna(0.0).to_numpy("float64")
+    return np.nan_to_num(_per_account(b.ids, e["account_id"], v, "sum"), nan=0.0)
+
+
+def _signals(b: _Book, st: WorklistSettings, has_touch_data: bool
+             ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(signal in [0, 1], condition holds) per component (module docstring)."""
+    n = b.n
     sig = {k: np.zeros(n) for k in COMPONENTS}
     hit = {k: np.zeros(n, dtype=bool) for k in COMPONENTS}
-    sig["arr_at_risk"] = np.minimum(1.0, at_risk / arr_scale) if arr_scale > 0 else 0 * at_risk
-    hit["arr_at_risk"] = np.nan_to_num(p, nan=0.0) >= st.risk_reason_min
+    scale = b.arr_scale
+    sig["arr_at_risk"] = np.minimum(1.0, b.at_risk / scale) if scale > 0 else 0 * b.at_risk
+    hit["arr_at_risk"] = np.nan_to_num(b.p, nan=0.0) >= st.risk_reason_min
     win = float(st.renewal_window_days)
-    poor = health < st.poor_health_below
-    in_window = (days_to_renewal >= 0) & (days_to_renewal <= win)
-    overdue = days_to_renewal < 0
-    hit["renewal"] = (in_window | overdue) & poor
-    sig["renewal"] = np.where(overdue, 1.0,
-                              0.5 + 0.5 * (1 - np.nan_to_num(days_to_renewal) / win)) \
+    dtr = b.days_to_renewal
+    overdue = dtr < 0
+    hit["renewal"] = (((dtr >= 0) & (dtr <= win)) | overdue) & (b.health < st.poor_health_below)
+    sig["renewal"] = np.where(overdue, 1.0, 0.5 + 0.5 * (1 - np.nan_to_num(dtr) / win)) \
         * hit["renewal"]
-    drop = -delta
+    drop = b.before - b.health
     hit["health_drop"] = drop >= st.health_drop_min
     sig["health_drop"] = np.where(hit["health_drop"],
                                   np.minimum(1.0, np.nan_to_num(drop) / st.health_drop_full), 0)
-    hit["urgent_tickets"] = urgent > 0
-    sig["urgent_tickets"] = np.minimum(1.0, urgent / max(1, st.urgent_full))
+    hit["urgent_tickets"] = b.urgent > 0
+    sig["urgent_tickets"] = np.minimum(1.0, b.urgent / max(1, st.urgent_full))
     dm = st.detractor_max
-    hit["detractor"] = nps <= dm
+    hit["detractor"] = b.nps <= dm
     sig["detractor"] = np.where(hit["detractor"],
-                                0.5 + 0.5 * (dm - np.nan_to_num(nps)) / dm if dm > 0 else 1.0, 0)
-    gap = float(st.touch_gap_days)
+                                0.5 + 0.5 * (dm - np.nan_to_num(b.nps)) / dm if dm > 0 else 1.0,
+                                0)
     if has_touch_data:
-        never = np.isnan(days_since_touch)
-        since_start = today - started
-        never_due = never & ~(since_start <= gap)  # new accounts get their grace period
-        late = ~never & (days_since_touch > gap)
-        hit["no_touch"] = never_due | late
-        sig["no_touch"] = np.where(never_due, 1.0,
-                                   np.where(late, np.minimum(1.0, np.nan_to_num(
-                                       days_since_touch) / (2 * gap)), 0.0))
-    hit["expansion"] = exp_mrr > 0
-    sig["expansion"] = np.minimum(1.0, 12 * exp_mrr / arr_scale) if arr_scale > 0 else 0 * exp_mrr
+        sig["no_touch"], hit["no_touch"] = _no_touch(b, st)
+    hit["expansion"] = b.exp_mrr > 0
+    sig["expansion"] = np.minimum(1.0, 12 * b.exp_mrr / scale) if scale > 0 \
+        else 0 * b.exp_mrr
+    return sig, hit
 
-    pts = {k: getattr(w, k) * np.nan_to_num(sig[k], nan=0.0) for k in COMPONENTS}
+
+def _no_touch(b: _Book, st: WorklistSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(signal, condition) of a missing CSM touch; new accounts get their grace period."""
+    gap = float(st.touch_gap_days)
+    started = _days(b.acc["contract_start"]) if "contract_start" in b.acc \
+        else np.full(b.n, np.nan)
+    days = b.days_since_touch
+    never = np.isnan(days)
+    never_due = never & ~(b.today - started <= gap)
+    late = ~never & (days > gap)
+    signal = np.where(never_due, 1.0,
+                      np.where(late, np.minimum(1.0, np.nan_to_num(days) / (2 * gap)), 0.0))
+    return signal, never_due | late
+
+
+def _reasons(i: int, b: _Book, st: WorklistSettings, pts, hit, money) -> list[str]:
+    """The phrases that say why account ``i`` is on the list."""
+    reasons = []
+    if hit["arr_at_risk"][i] or pts["arr_at_risk"][i] >= st.risk_reason_points:
+        why = f"churn risk {b.p[i]:.0%}" if b.risk_source == "model" \
+            else f"health {b.health[i]:.0f}"
+        reasons.append(f"{money(b.at_risk[i])} ARR at risk ({why})")
+    if hit["renewal"][i]:
+        dd = int(b.days_to_renewal[i])
+        reasons.append(f"renewal overdue by {-dd} day{'s' if dd != -1 else ''}" if dd < 0
+                       else "renewal today" if dd == 0
+                       else f"renewal in {dd} day{'s' if dd != 1 else ''}")
+    if hit["health_drop"][i]:
+        reasons.append(f"health down {b.before[i] - b.health[i]:.0f} points")
+    if hit["urgent_tickets"][i]:
+        k = int(b.urgent[i])
+        reasons.append(f"{k} urgent ticket{'s' if k != 1 else ''} open")
+    if hit["detractor"][i]:
+        reasons.append(f"NPS {b.nps[i]:.0f} (detractor)")
+    if hit["no_touch"][i]:
+        reasons.append("no CSM touch on record" if np.isnan(b.days_since_touch[i])
+                       else f"no CSM touch for {int(b.days_since_touch[i])} days")
+    if hit["expansion"][i]:
+        reasons.append(f"{money(b.exp_mrr[i])}/mo expansion open")
+    return reasons
+
+
+def _escalate(b: _Book, st: WorklistSettings) -> np.ndarray:
+    """High-value critical accounts: escalate to an executive sponsor."""
+    p = np.nan_to_num(b.p, nan=0.0)
+    critical = (b.health < st.critical_health_below) | (p >= st.critical_churn_probability)
+    critical &= (b.health < st.poor_health_below) | (b.risk_source == "model") \
+        | np.isnan(b.health)
+    return critical & (b.arr >= b.high_value) & (b.arr > 0)
+
+
+_COLUMNS = ["rank", "account_id", "name", "owner", "arr", "priority", "components",
+            "reasons", "next_step", "health", "health_before", "health_delta",
+            "churn_probability", "arr_at_risk", "days_to_renewal", "urgent_open", "nps",
+            "days_since_touch", "expansion_mrr"]
+
+
+def _items(b: _Book, st: WorklistSettings, pts, hit) -> pd.DataFrame:
+    """The accounts with at least one condition, ranked by priority, ARR, id."""
+    n = b.n
     priority = np.sum([pts[k] for k in COMPONENTS], axis=0) if n else np.zeros(0)
-    on_list = np.any([hit[k] for k in COMPONENTS], axis=0) if n else np.zeros(0, dtype=bool)
-
-    critical = (health < st.critical_health_below) | \
-        (np.nan_to_num(p, nan=0.0) >= st.critical_churn_probability)
-    critical &= (health < st.poor_health_below) | (risk_source == "model") | np.isnan(health)
-    escalate = critical & (arr >= high_value) & (arr > 0)
-
-    # ---------------------------------------------------------- words
+    on_list = np.any([hit[k] for k in COMPONENTS], axis=0) if n \
+        else np.zeros(0, dtype=bool)
+    escalate = _escalate(b, st)
+    money = money_formatter(st.currency)
     # plain arrays for the per-row loop: pandas indexing per row cost more than the words
-    names = acc["name"].to_numpy(dtype=object) if "name" in acc else ids
-    owners = acc["owner"].to_numpy(dtype=object) if "owner" in acc else np.full(n, None)
+    names = b.acc["name"].to_numpy(dtype=object) if "name" in b.acc else b.ids
+    owners = b.acc["owner"].to_numpy(dtype=object) if "owner" in b.acc \
+        else np.full(n, None)
+    delta, at_risk = b.health - b.before, b.at_risk
     rows = []
     for i in np.flatnonzero(on_list):
-        reasons = []
-        if hit["arr_at_risk"][i] or pts["arr_at_risk"][i] >= st.risk_reason_points:
-            if risk_source == "model":
-                reasons.append(f"{money(at_risk[i])} ARR at risk "
-                               f"(churn risk {p[i]:.0%})")
-            else:
-                reasons.append(f"{money(at_risk[i])} ARR at risk "
-                               f"(health {health[i]:.0f})")
-        if hit["renewal"][i]:
-            dd = int(days_to_renewal[i])
-            reasons.append(f"renewal overdue by {-dd} day{'s' if dd != -1 else ''}" if dd < 0
-                           else "renewal today" if dd == 0
-                           else f"renewal in {dd} day{'s' if dd != 1 else ''}")
-        if hit["health_drop"][i]:
-            reasons.append(f"health down {drop[i]:.0f} points")
-        if hit["urgent_tickets"][i]:
-            k = int(urgent[i])
-            reasons.append(f"{k} urgent ticket{'s' if k != 1 else ''} open")
-        if hit["detractor"][i]:
-            reasons.append(f"NPS {nps[i]:.0f} (detractor)")
-        if hit["no_touch"][i]:
-            reasons.append("no CSM touch on record" if np.isnan(days_since_touch[i])
-                           else f"no CSM touch for {int(days_since_touch[i])} days")
-        if hit["expansion"][i]:
-            reasons.append(f"{money(exp_mrr[i])}/mo expansion open")
-        comps = {k: round(float(pts[k][i]), 2) for k in COMPONENTS}
         if escalate[i]:
             step = ESCALATE
         else:
             triggered = [k for k in COMPONENTS if hit[k][i]]
-            top = max(triggered, key=lambda k: (pts[k][i], -COMPONENTS.index(k)))
-            step = NEXT_STEPS[top]
+            step = NEXT_STEPS[max(triggered, key=lambda k: (pts[k][i], -COMPONENTS.index(k)))]
         rows.append({
-            "account_id": ids[i], "name": names[i], "owner": owners[i],
-            "arr": float(arr[i]), "priority": round(float(priority[i]), 2),
-            "components": comps, "reasons": reasons, "next_step": step,
-            "health": _opt(health[i]), "health_before": _opt(before[i]),
-            "health_delta": _opt(delta[i]), "churn_probability": _opt(p[i]),
+            "account_id": b.ids[i], "name": names[i], "owner": owners[i],
+            "arr": float(b.arr[i]), "priority": round(float(priority[i]), 2),
+            "components": {k: round(float(pts[k][i]), 2) for k in COMPONENTS},
+            "reasons": _reasons(i, b, st, pts, hit, money), "next_step": step,
+            "health": _opt(b.health[i]), "health_before": _opt(b.before[i]),
+            "health_delta": _opt(delta[i]), "churn_probability": _opt(b.p[i]),
             "arr_at_risk": float(at_risk[i]),
-            "days_to_renewal": _opt(days_to_renewal[i], int),
-            "urgent_open": int(urgent[i]), "nps": _opt(nps[i]),
-            "days_since_touch": _opt(days_since_touch[i], int),
-            "expansion_mrr": float(exp_mrr[i]),
+            "days_to_renewal": _opt(b.days_to_renewal[i], int),
+            "urgent_open": int(b.urgent[i]), "nps": _opt(b.nps[i]),
+            "days_since_touch": _opt(b.days_since_touch[i], int),
+            "expansion_mrr": float(b.exp_mrr[i]),
         })
-    cols = ["rank", "account_id", "name", "owner", "arr", "priority", "components", "reasons",
-            "next_step", "health", "health_before", "health_delta", "churn_probability",
-            "arr_at_risk", "days_to_renewal", "urgent_open", "nps", "days_since_touch",
-            "expansion_mrr"]
-    out = records_in_pieces(rows, [c for c in cols if c != "rank"])
+    out = records_in_pieces(rows, _COLUMNS[1:])
     if len(out):
         out = out.sort_values(["priority", "arr", "account_id"],
                               ascending=[False, False, True], kind="stable")
@@ -425,13 +503,6 @@ def build_worklist(
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     for c in ("days_to_renewal", "days_since_touch"):
         out[c] = pd.array(out[c].tolist(), dtype="Int64")
-    if limit is not None:
-        out = out.head(limit)
-    out.attrs.update(as_of=as_of, risk_source=risk_source, arr_scale=arr_scale,
-                     high_value_arr=high_value, weights=asdict(w),
-                     signals={"tickets": has_tickets, "nps": has_nps,
-                              "activities": has_touch_data,
-                              "expansion": expansion is not None})
     return out
 
 
@@ -513,124 +584,128 @@ def team_targets(
     """
     st = settings or WorklistSettings()
     as_of = str(as_of)[:10]
-    today = _day(as_of)
-    every = accounts.assign(account_id=accounts["account_id"].astype(str))
-    key = every[by].astype(object).where(every[by].notna(), "(unassigned)") if by in every \
-        else pd.Series("(unassigned)", index=every.index)
-    # group of every account (churned ones too: their churn counts against their owner)
-    owner_all = pd.Series(key.astype(str).to_numpy(), index=every["account_id"].to_numpy())
-    owner_all = owner_all[~owner_all.index.duplicated(keep="last")]
-    acc = every[active_mask(every, as_of).to_numpy()].reset_index(drop=True)
-    owner_of = owner_all.reindex(acc["account_id"].to_numpy())  # active accounts only
-    groups = ["(all)"] + sorted(set(owner_all))
-    out = pd.DataFrame({by: groups}).set_index(by)
-
-    def per_group(values: pd.Series, how: str = "sum") -> pd.Series:
-        """values indexed by account_id -> per group incl. (all)."""
-        g = owner_all.reindex(values.index).fillna("(unassigned)")
-        res = getattr(values.groupby(g.to_numpy()), how)()
-        res.loc["(all)"] = getattr(values, how)()
-        return res.reindex(groups)
-
-    ones = pd.Series(1.0, index=owner_of.index)
-    out["accounts"] = per_group(ones).fillna(0).astype(int)
-
-    # bands
-    if scores is not None and len(scores):
-        sc = scores.assign(account_id=scores["account_id"].astype(str))
-        sc = sc[sc["account_id"].isin(owner_of.index)].drop_duplicates("account_id", keep="last")
-        sc = sc.set_index("account_id")
-        score = pd.to_numeric(sc["score"], errors="coerce")
-        if "band" in sc:
-            band = _lower(sc["band"])
-            green = band.isin(["green", "good"]) & score.notna()
-            red = band.isin(["red", "poor"]) & score.notna()
-        else:
-            green, red = score >= 70, score < 40
-        scored = score.notna().astype(float)
-        out["scored"] = per_group(scored).fillna(0).astype(int)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["share_green"] = per_group(green.astype(float)) / out["scored"].replace(0, np.nan)
-            out["share_red"] = per_group(red.astype(float)) / out["scored"].replace(0, np.nan)
-    else:
-        out["scored"] = 0
-        out["share_green"] = np.nan
-        out["share_red"] = np.nan
-
-    # revenue
-    out["grr"] = np.nan
-    out["logo_retention"] = np.nan
-    out["expansion_qtd"] = 0.0
+    t = _Teams(accounts, as_of, by)
+    out = pd.DataFrame({by: t.groups}).set_index(by)
+    out["accounts"] = t.per_group(pd.Series(1.0, index=t.active_ids)).fillna(0).astype(int)
+    for key, values in _team_bands(scores, t).items():
+        out[key] = values
+    out["grr"], out["logo_retention"], out["expansion_qtd"] = np.nan, np.nan, 0.0
     if mrr is not None and len(mrr):
-        from . import metrics
-
-        months = mrr.attrs.get("months") or sorted(mrr["month"].unique())
-        end_m = as_of[:7]
-        if end_m in months:
-            i = months.index(end_m)
-            start_m = months[max(0, i - st.retention_window_months)]
-            if start_m < end_m:
-                acc_attr = pd.DataFrame({"account_id": owner_all.index,
-                                         by: owner_all.to_numpy()})
-                tot = metrics.retention(mrr, start_month=start_m, end_month=end_m)
-                grp = metrics.retention(mrr, acc_attr, start_month=start_m, end_month=end_m,
-                                        by=by)
-                grp = grp.set_index(by)
-                for c in ("grr", "logo_retention"):
-                    out.loc["(all)", c] = float(tot[c].iloc[0]) if len(tot) else np.nan
-                    for gname in grp.index:
-                        if gname in out.index:
-                            out.loc[gname, c] = float(grp.loc[gname, c])
-                out.attrs["retention_period"] = f"{start_m} to {end_m}"
-            q0 = (int(end_m[5:7]) - 1) // 3 * 3 + 1
-            q_months = [f"{end_m[:4]}-{m:02d}" for m in range(q0, int(end_m[5:7]) + 1)]
-            mv = metrics.movements_by_account(mrr, kind="expansion")
-            mv = mv[mv["month"].isin(q_months)]
-            if len(mv):
-                amt = mv.groupby(mv["account_id"].astype(str))["amount"].sum()
-                out["expansion_qtd"] = per_group(amt).fillna(0.0)
-
-    # renewals due
-    if "renewal_date" in acc:
-        days = _days(acc["renewal_date"]) - today
-        due = (days >= 0) & (days <= st.renewal_window_days)
-        arr = pd.to_numeric(acc.get("arr"), errors="coerce").fillna(0.0).to_numpy("float64")
-        out["renewals_due"] = per_group(pd.Series(due.astype(float),
-                                                  index=acc["account_id"])).fillna(0).astype(int)
-        out["renewals_due_arr"] = per_group(pd.Series(np.where(due, arr, 0.0),
-                                                      index=acc["account_id"])).fillna(0.0)
-    else:
-        out["renewals_due"] = 0
-        out["renewals_due_arr"] = 0.0
-
-    # alerts and response
-    out["health_alerts"] = 0
-    out["alerts_unanswered"] = 0
-    if alerts is not None and len(alerts):
-        al = alerts.assign(account_id=alerts["account_id"].astype(str))
-        al = al[al["account_id"].isin(owner_of.index)]
-        raised = _days(al["raised_at"])
-        al = al[(raised <= today) & (raised > today - st.alert_lookback_days)]
-        al = al.assign(_d=_days(al["raised_at"])).sort_values("_d", kind="stable") \
-            .drop_duplicates("account_id", keep="last")
-        touched_after = np.zeros(len(al), dtype=bool)
-        if activities is not None and len(activities):
-            a = activities[activities["account_id"].notna()]
-            kind = _lower(a["kind"]) if "kind" in a else pd.Series("", index=a.index)
-            d = _days(a["date"])
-            keep = ~kind.isin([k.lower() for k in st.touch_excluded_kinds]).to_numpy() \
-                & (d <= today)
-            last = _per_account(pd.Index(al["account_id"]), a["account_id"][keep], d[keep],
-                                "max")
-            touched_after = last >= al["_d"].to_numpy()
-        old = (today - al["_d"].to_numpy()) * 24 >= st.alert_response_hours
-        unanswered = old & ~touched_after
-        idx = al["account_id"].to_numpy()
-        out["health_alerts"] = per_group(pd.Series(1.0, index=idx)).fillna(0).astype(int)
-        out["alerts_unanswered"] = per_group(pd.Series(unanswered.astype(float), index=idx)) \
-            .fillna(0).astype(int)
+        _team_revenue(out, mrr, t, st)
+    out["renewals_due"], out["renewals_due_arr"] = _team_renewals(t, st)
+    out["health_alerts"], out["alerts_unanswered"] = _team_alerts(alerts, activities, t, st)
     out = out.reset_index()
     out.attrs.update(as_of=as_of, definition="standard",
                      renewal_window_days=st.renewal_window_days,
                      alert_response_hours=st.alert_response_hours)
     return out
+
+
+class _Teams:
+    """Every account's group (churned ones too: their churn counts against their owner),
+    the active accounts, and sums per group with the team's total as ``(all)``."""
+
+    def __init__(self, accounts: pd.DataFrame, as_of: str, by: str):
+        self.as_of, self.today, self.by = as_of, _day(as_of), by
+        every = accounts.assign(account_id=accounts["account_id"].astype(str))
+        key = every[by].astype(object).where(every[by].notna(), "(unassigned)") \
+            if by in every else pd.Series("(unassigned)", index=every.index)
+        owner = pd.Series(key.astype(str).to_numpy(), index=every["account_id"].to_numpy())
+        self.owner_all = owner[~owner.index.duplicated(keep="last")]
+        self.active = every[active_mask(every, as_of).to_numpy()].reset_index(drop=True)
+        self.active_ids = pd.Index(self.active["account_id"].to_numpy())
+        self.groups = ["(all)"] + sorted(set(self.owner_all))
+
+    def per_group(self, values: pd.Series, how: str = "sum") -> pd.Series:
+        """``values`` indexed by account id -> per group, with ``(all)``."""
+        g = self.owner_all.reindex(values.index).fillna("(unassigned)")
+        res = getattr(values.groupby(g.to_numpy()), how)()
+        res.loc["(all)"] = getattr(values, how)()
+        return res.reindex(self.groups)
+
+
+def _team_bands(scores: pd.DataFrame | None, t: _Teams) -> dict[str, pd.Series | float]:
+    """``scored``, ``share_green`` and ``share_red`` of the active accounts per group."""
+    if scores is None or not len(scores):
+        return {"scored": 0, "share_green": np.nan, "share_red": np.nan}
+    sc = scores.assign(account_id=scores["account_id"].astype(str))
+    sc = sc[sc["account_id"].isin(t.active_ids)].drop_duplicates("account_id", keep="last")
+    sc = sc.set_index("account_id")
+    score = pd.to_numeric(sc["score"], errors="coerce")
+    if "band" in sc:
+        band = _lower(sc["band"])
+        green = band.isin(["green", "good"]) & score.notna()
+        red = band.isin(["red", "poor"]) & score.notna()
+    else:
+        green, red = score >= 70, score < 40
+    scored = t.per_group(score.notna().astype(float)).fillna(0).astype(int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"scored": scored,
+                "share_green": t.per_group(green.astype(float)) / scored.replace(0, np.nan),
+                "share_red": t.per_group(red.astype(float)) / scored.replace(0, np.nan)}
+
+
+def _team_revenue(out: pd.DataFrame, mrr: pd.DataFrame, t: _Teams,
+                  st: WorklistSettings) -> None:
+    """GRR and logo retention over the trailing window, expansion this quarter, per group."""
+    from . import metrics
+
+    months = mrr.attrs.get("months") or sorted(mrr["month"].unique())
+    end_m = t.as_of[:7]
+    if end_m not in months:
+        return
+    start_m = months[max(0, months.index(end_m) - st.retention_window_months)]
+    if start_m < end_m:
+        attrs = pd.DataFrame({"account_id": t.owner_all.index, t.by: t.owner_all.to_numpy()})
+        total = metrics.retention(mrr, start_month=start_m, end_month=end_m)
+        per = metrics.retention(mrr, attrs, start_month=start_m, end_month=end_m,
+                                by=t.by).set_index(t.by)
+        for c in ("grr", "logo_retention"):
+            out.loc["(all)", c] = float(total[c].iloc[0]) if len(total) else np.nan
+            for name in per.index:
+                if name in out.index:
+                    out.loc[name, c] = float(per.loc[name, c])
+        out.attrs["retention_period"] = f"{start_m} to {end_m}"
+    q0 = (int(end_m[5:7]) - 1) // 3 * 3 + 1
+    quarter = [f"{end_m[:4]}-{m:02d}" for m in range(q0, int(end_m[5:7]) + 1)]
+    mv = metrics.movements_by_account(mrr, kind="expansion")
+    mv = mv[mv["month"].isin(quarter)]
+    if len(mv):
+        amount = mv.groupby(mv["account_id"].astype(str))["amount"].sum()
+        out["expansion_qtd"] = t.per_group(amount).fillna(0.0)
+
+
+def _team_renewals(t: _Teams, st: WorklistSettings):
+    """(renewals due, their ARR) within the renewal window, per group."""
+    acc = t.active
+    if "renewal_date" not in acc:
+        return 0, 0.0
+    days = _days(acc["renewal_date"]) - t.today
+    due = (days >= 0) & (days <= st.renewal_window_days)
+    arr = pd.to_numeric(acc.get("arr"), errors="coerce").fillna(0.0).to_numpy("float64")
+    return (t.per_group(pd.Series(due.astype(float), index=t.active_ids)).fillna(0)
+            .astype(int),
+            t.per_group(pd.Series(np.where(due, arr, 0.0), index=t.active_ids)).fillna(0.0))
+
+
+def _team_alerts(alerts: pd.DataFrame | None, activities: pd.DataFrame | None, t: _Teams,
+                 st: WorklistSettings):
+    """(accounts with a recent health alert, of those unanswered) per group: an alert is
+    unanswered when it is older than the response time and no CSM touch followed."""
+    if alerts is None or not len(alerts):
+        return 0, 0
+    al = alerts.assign(account_id=alerts["account_id"].astype(str))
+    al = al[al["account_id"].isin(t.active_ids)]
+    raised = _days(al["raised_at"])
+    al = al[(raised <= t.today) & (raised > t.today - st.alert_lookback_days)]
+    al = al.assign(_d=_days(al["raised_at"])).sort_values("_d", kind="stable") \
+        .drop_duplicates("account_id", keep="last")
+    ids = pd.Index(al["account_id"])
+    touched_after = np.zeros(len(al), dtype=bool)
+    if activities is not None and len(activities):
+        touched_after = _last_touch(activities, ids, t.today, st) >= al["_d"].to_numpy()
+    old = (t.today - al["_d"].to_numpy()) * 24 >= st.alert_response_hours
+    idx = al["account_id"].to_numpy()
+    return (t.per_group(pd.Series(1.0, index=idx)).fillna(0).astype(int),
+            t.per_group(pd.Series((old & ~touched_after).astype(float), index=idx))
+            .fillna(0).astype(int))
