@@ -28,6 +28,20 @@ Conventions (every function relies on them):
   the exact values.
 * **Active** means MRR > 0 at a month-end snapshot (a net negative month, e.g. credits larger
   than the charges, is treated as 0 by the movement and retention functions).
+
+Why month-end snapshots: it is how billing tools and finance report MRR (the MRR *at* the end
+of the month); each month is a point-in-time state, so the movements between two consecutive
+snapshots add up exactly to the change, no partial-month proration is needed, and mid-month
+churn-and-replace (an account switching billing systems, a plan swap) does not show as churn
+plus new. An annual term ``2024-01-01 .. 2024-12-31`` counts in January through December; an
+exclusive ``2025-01-01`` end gives the same months.
+
+Statuses (:mod:`acctdesk.domain.statuses`) are the state *on the data date*; history comes
+from the dates: trials and the other :data:`EXCLUDED_STATUSES` never count (not paying), nor
+do CRM deals (``won``, ``lost``, ``open``: pipeline, never revenue); ``past_due`` and
+``non_renewing`` count until their end date like ``active``; ``cancelled``/``ended``
+(:data:`ENDED_STATUSES`) count until their end date, and without one the row is left out
+(when it ended is unknown); other statuses are taken at their dates.
 """
 from __future__ import annotations
 
@@ -149,188 +163,146 @@ def mrr_by_month(
 ) -> pd.DataFrame:
     """MRR per account per calendar month, from subscriptions, as of the data date.
 
-    Convention (month-end snapshot)
-    -------------------------------
-    A subscription counts in month ``M`` when it is active on ``snapshot(M)``, where
-    ``snapshot(M)`` is the last day of ``M``, or ``as_of`` for the month that contains
-    ``as_of`` (the current, partial month). Active on day ``d`` means::
-
-        start_date <= d  and  (end_date is NULL  or  end_date >= d)
-
-    i.e. ``end_date`` is the last day of service (so a subscription ending after ``as_of`` is
-    active on ``as_of``, and an annual term ``2024-01-01 .. 2024-12-31`` counts in January
-    through December; an exclusive ``2025-01-01`` end gives the same months).
-
-    Why month-end: it is how billing tools and finance report MRR (the MRR *at* the end of the
-    month), each month is then a point-in-time state so that the movements between two
-    consecutive snapshots add up exactly to the change, no partial-month proration is needed,
-    and mid-month churn-and-replace (an account switching billing systems, a plan swap) does not
-    show as churn plus new. The current month's end is in the future relative to the data, so
-    its snapshot is the data date.
-
-    Status
-    ------
-    Status is the state *on the data date*; history comes from the dates:
-
-    * ``trialing`` (and the other :data:`EXCLUDED_STATUSES`) never count (not paying), nor do
-      CRM deals (``won``, ``lost``, ``open``: pipeline, never revenue);
-    * ``past_due`` and ``non_renewing`` count until their end date, like ``active``;
-    * ``cancelled``/``ended`` (:data:`ENDED_STATUSES`) count until their end date; without an
-      end date the row is left out, because when it ended is unknown;
-    * NULL or other statuses are taken at their dates.
-
-    Rows with no or unparseable start date, or an unparseable end date, are left out; counts of
-    every left-out row by reason are in ``result.attrs["excluded"]``.
+    A subscription counts in month ``M`` when it is active on ``M``'s last day, or on
+    ``as_of`` for the month that contains it (conventions and statuses: module docstring).
+    Rows with no or unparseable start date, an unparseable end date, a status that does not
+    pay, or an ended status without an end date are left out; their counts by reason are in
+    ``result.attrs["excluded"]``.
 
     Parameters
     ----------
     subscriptions : DataFrame
-        Canonical subscriptions: ``account_id``, ``mrr`` (per month, workspace currency; ``arr /
-        12`` is used where ``mrr`` is missing), ``start_date``, ``end_date`` (ISO text or
-        datetimes; NULL = open-ended) and optionally ``status``.
+        ``account_id``, ``mrr`` (per month; ``arr / 12`` where ``mrr`` is missing),
+        ``start_date``, ``end_date`` (ISO text or datetimes; NULL = open-ended), ``status``.
     as_of : str or date
-        The data date ('YYYY-MM-DD'). Later starts are ignored; the last month is ``as_of``'s.
+        The data date. Later starts are ignored; the last month is ``as_of``'s.
     months : int, optional
-        Only the last ``months`` calendar months ending with ``as_of``'s month. Default: from the
-        first month any counted subscription starts. Movements need the full history to tell
-        reactivation from new business; a truncated frame is flagged
-        (``attrs["history_truncated"]``) and :func:`mrr_movements` then treats its first month
-        as an opening balance only.
-    discount_col : str, optional
-        Column with a discount to apply where the data has one (NULL = none).
-    discount_kind : {"fraction", "amount"}
-        ``"fraction"``: ``mrr * (1 - discount)`` (0.2 = 20% off); ``"amount"``: ``mrr -
-        discount`` (a monthly amount in the workspace currency).
+        Only the last ``months`` months ending with ``as_of``'s (default: from the first month
+        any counted subscription starts). A truncated frame is flagged
+        (``attrs["history_truncated"]``): :func:`mrr_movements` then takes its first month as
+        an opening balance.
+    discount_col, discount_kind : optional
+        A column with a discount: ``"fraction"`` (``mrr * (1 - discount)``) or ``"amount"``
+        (``mrr - discount``, per month).
 
     Returns
     -------
     DataFrame
-        ``account_id``, ``month`` ('YYYY-MM'), ``mrr`` (float, rounded to cents) and
-        ``mrr_cents`` (int64): one row per account and month with non-zero MRR, sorted by
-        account and month. ``attrs``: ``as_of``, ``months`` (every month label of the range,
-        including months where no account had MRR), ``history_truncated``, ``excluded``.
-
-    Notes
-    -----
-    Vectorised: each subscription is turned into a contiguous range of month columns and added
-    to a dense account x month difference grid with one ``bincount``, then accumulated along
-    the months (no per-row Python).
+        ``account_id``, ``month`` ('YYYY-MM'), ``mrr`` (rounded to cents), ``mrr_cents``
+        (int64): one row per account and month with non-zero MRR, by account and month.
+        ``attrs``: ``as_of``, ``months`` (every month of the range), ``history_truncated``,
+        ``excluded``. Vectorised: each subscription adds a contiguous range of months to a
+        dense account x month difference grid (one ``bincount``), accumulated along months.
     """
     if discount_kind not in ("fraction", "amount"):
         raise ValueError("discount_kind must be 'fraction' or 'amount'")
-    as_of_day = _as_day(as_of)
-    as_of_m = int(as_of_day.astype("datetime64[M]").astype(np.int64)) + _EPOCH_MONTH
     if months is not None and months < 1:
         raise ValueError("months must be >= 1")
-
+    as_of_day = _as_day(as_of)
+    as_of_m = int(as_of_day.astype("datetime64[M]").astype(np.int64)) + _EPOCH_MONTH
     subs = subscriptions
-    n = len(subs)
-    excluded: dict[str, int] = {}
+    cents = _to_cents(_subscription_mrr(subs, discount_col, discount_kind))
+    start, end, ok, excluded = _counted_rows(subs, cents)
+    first, last = _month_span(start, end, as_of_day, as_of_m)
+    ok &= (start <= as_of_day) & (first <= last) & (cents != 0)
+    idx = np.flatnonzero(ok)
+    m0 = as_of_m - months + 1 if months is not None else (
+        int(first[idx].min()) if idx.size else as_of_m)
+    truncated = bool(months is not None and idx.size and int(first[idx].min()) < m0)
+    idx = idx[last[idx] >= m0]
+    labels = [_month_label(m) for m in range(m0, as_of_m + 1)]
+    grid, accounts = _month_grid(subs["account_id"].take(idx), cents[idx],
+                                 np.maximum(first[idx], m0) - m0, last[idx] - m0, len(labels))
+    rows, cols = np.nonzero(grid)
+    vals = grid[rows, cols]
+    out = pd.DataFrame({
+        "account_id": accounts.take(rows) if len(accounts) else pd.Index([], dtype=object),
+        "month": _labels(np.array(labels, dtype=object)[cols]),
+        "mrr": vals / 100.0,
+        "mrr_cents": vals,
+    })
+    out.attrs.update({
+        "as_of": str(as_of_day), "months": labels, "history_truncated": truncated,
+        "excluded": excluded,
+        "convention": "month-end snapshot (as_of for the current month); end_date inclusive",
+    })
+    return out
 
-    if "mrr" in subs.columns:
-        mrr = pd.to_numeric(subs["mrr"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    else:
-        mrr = np.full(n, np.nan)
+
+def _subscription_mrr(subs: pd.DataFrame, discount_col: str | None,
+                      discount_kind: str) -> np.ndarray:
+    """Each row's MRR (``arr / 12`` where ``mrr`` is missing), discounted."""
+    n = len(subs)
+    mrr = pd.to_numeric(subs["mrr"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan) \
+        if "mrr" in subs.columns else np.full(n, np.nan)
     if "arr" in subs.columns:
-        arr = pd.to_numeric(subs["arr"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        arr = pd.to_numeric(subs["arr"], errors="coerce").to_numpy(dtype="float64",
+                                                                   na_value=np.nan)
         mrr = np.where(np.isnan(mrr), arr / 12.0, mrr)
     if discount_col is not None:
-        disc = pd.to_numeric(subs[discount_col], errors="coerce").to_numpy(
-            dtype="float64", na_value=np.nan
-        )
-        disc = np.nan_to_num(disc, nan=0.0)
+        disc = np.nan_to_num(pd.to_numeric(subs[discount_col], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan), nan=0.0)
         mrr = mrr * (1.0 - disc) if discount_kind == "fraction" else mrr - disc
-    cents = _to_cents(mrr)
+    return mrr
 
-    start, bad_start = _to_days(subs["start_date"]) if "start_date" in subs.columns else (
-        np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"), np.zeros(n, bool))
-    if "end_date" in subs.columns:
-        end, bad_end = _to_days(subs["end_date"])
-    else:
-        end, bad_end = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"), np.zeros(n, bool)
 
+def _counted_rows(subs: pd.DataFrame, cents: np.ndarray):
+    """(start, end, rows that can count, left-out counts by reason)."""
+    n = len(subs)
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    start, bad_start = _to_days(subs["start_date"]) if "start_date" in subs.columns \
+        else (nat, np.zeros(n, bool))
+    end, bad_end = _to_days(subs["end_date"]) if "end_date" in subs.columns \
+        else (nat.copy(), np.zeros(n, bool))
     if "status" in subs.columns:
         status = subs["status"].astype("string").str.strip().str.lower().fillna("")
         status_excl = status.isin(EXCLUDED_STATUSES).to_numpy()
         status_ended = status.isin(ENDED_STATUSES).to_numpy()
     else:
         status_excl = status_ended = np.zeros(n, dtype=bool)
-    end_null = np.isnat(end) & ~bad_end
-    ended_no_date = status_ended & end_null
-    no_start = np.isnat(start)
-    account_null = subs["account_id"].isna().to_numpy()
-
     ok = np.ones(n, dtype=bool)
+    excluded: dict[str, int] = {}
     for reason, mask in (
-        ("no_account", account_null),
+        ("no_account", subs["account_id"].isna().to_numpy()),
         ("status_not_paying", status_excl),
-        ("no_start_date", no_start & ~bad_start),
+        ("no_start_date", np.isnat(start) & ~bad_start),
         ("bad_start_date", bad_start),
         ("bad_end_date", bad_end),
-        ("ended_without_end_date", ended_no_date),
+        ("ended_without_end_date", status_ended & np.isnat(end) & ~bad_end),
         ("end_before_start", ~np.isnat(end) & ~np.isnat(start) & (end < start)),
     ):
         hit = mask & ok
         if hit.any():
             excluded[reason] = int(hit.sum())
         ok &= ~mask
+    return start, end, ok, excluded
 
+
+def _month_span(start: np.ndarray, end: np.ndarray, as_of_day, as_of_m: int):
+    """(first, last) month number each subscription counts in: from its start's month to
+    the month of its end (a month whose last day it covers), or ``as_of``'s month when it is
+    open on ``as_of``."""
     with np.errstate(invalid="ignore"):
         first = start.astype("datetime64[M]").astype(np.int64) + _EPOCH_MONTH
         end_m = end.astype("datetime64[M]").astype(np.int64) + _EPOCH_MONTH
-        end_is_month_end = (end + np.timedelta64(1, "D")).astype("datetime64[M]") != end.astype(
-            "datetime64[M]"
-        )
+        end_is_month_end = (end + np.timedelta64(1, "D")).astype("datetime64[M]") \
+            != end.astype("datetime64[M]")
     open_on_as_of = np.isnat(end) | (end >= as_of_day)
     last = np.where(open_on_as_of, as_of_m, end_m - 1 + end_is_month_end.astype(np.int64))
-    ok &= start <= as_of_day
-    ok &= first <= last
-    ok &= cents != 0
+    return first, last
 
-    idx = np.flatnonzero(ok)
-    if months is not None:
-        m0 = as_of_m - months + 1
-    elif idx.size:
-        m0 = int(first[idx].min())
-    else:
-        m0 = as_of_m
-    truncated = bool(months is not None and idx.size and int(first[idx].min()) < m0)
-    idx = idx[last[idx] >= m0]
-    T = as_of_m - m0 + 1
-    labels = [_month_label(m) for m in range(m0, as_of_m + 1)]
 
-    acct_codes, acct_uniques = pd.factorize(subs["account_id"].take(idx), sort=True)
-    A = len(acct_uniques)
-    c_first = np.maximum(first[idx], m0) - m0
-    c_last = last[idx] - m0
-    w = cents[idx].astype("float64")
-    width = T + 1
-    flat = np.concatenate([acct_codes * width + c_first, acct_codes * width + c_last + 1])
-    weights = np.concatenate([w, -w])
-    diff = np.bincount(flat, weights=weights, minlength=A * width).reshape(A, width)
-    grid = np.rint(np.cumsum(diff[:, :T], axis=1)).astype(np.int64)
-
-    rows, cols = np.nonzero(grid)
-    vals = grid[rows, cols]
-    label_arr = np.array(labels, dtype=object)
-    out = pd.DataFrame(
-        {
-            "account_id": acct_uniques.take(rows) if A else pd.Index([], dtype=object),
-            "month": _labels(label_arr[cols]),
-            "mrr": vals / 100.0,
-            "mrr_cents": vals,
-        }
-    )
-    out.attrs.update(
-        {
-            "as_of": str(as_of_day),
-            "months": labels,
-            "history_truncated": truncated,
-            "excluded": excluded,
-            "convention": "month-end snapshot (as_of for the current month); end_date inclusive",
-        }
-    )
-    return out
+def _month_grid(accounts: pd.Series, cents: np.ndarray, c_first: np.ndarray,
+                c_last: np.ndarray, T: int) -> tuple[np.ndarray, pd.Index]:
+    """(account x month cents, the accounts): each row adds ``cents`` to its months
+    ``c_first .. c_last`` of a difference grid, accumulated along the months."""
+    codes, uniques = pd.factorize(accounts, sort=True)
+    A, width = len(uniques), T + 1
+    w = cents.astype("float64")
+    flat = np.concatenate([codes * width + c_first, codes * width + c_last + 1])
+    diff = np.bincount(flat, weights=np.concatenate([w, -w]),
+                       minlength=A * width).reshape(A, width)
+    return np.rint(np.cumsum(diff[:, :T], axis=1)).astype(np.int64), uniques
 
 
 # --------------------------------------------------------------------------------------------
