@@ -21,6 +21,7 @@ loops, so 100,000 accounts generate in seconds.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -175,7 +176,8 @@ def generate_demo(n_accounts: int = 400, seed: int = 0,
                   data_date: dt.date | str | None = None) -> DemoPortfolio:
     """Generate a portfolio of ``n_accounts`` accounts over the 24 months up to ``data_date``.
 
-    Same ``(n_accounts, seed, data_date)`` gives the same portfolio, byte for byte.
+    Same ``(n_accounts, seed, data_date)`` gives the same portfolio, byte for byte: the
+    stages below draw from one random generator in a fixed order.
     """
     if n_accounts < 1:
         raise ValueError("a demo portfolio needs at least one account")
@@ -184,17 +186,52 @@ def generate_demo(n_accounts: int = 400, seed: int = 0,
     if isinstance(data_date, str):
         data_date = dt.date.fromisoformat(data_date)
     rng = np.random.default_rng(seed)
-    n = n_accounts
-    dd = np.datetime64(data_date, "D")
-    last_month = dd.astype("datetime64[M]")
-    month0 = last_month - (MONTHS - 1)
-    month_starts = (month0 + np.arange(MONTHS)).astype("datetime64[D]")
+    g = SimpleNamespace(n=n_accounts)
+    _calendar(g, data_date)
+    _firmographics(rng, g)
+    _contracts(rng, g)
+    _churn(rng, g)
+    _health(rng, g)
+    _seat_changes(rng, g)
+    usage = _usage(rng, g)
+    tickets = _tickets(rng, g)
+    contacts = _contacts(rng, g)
+    surveys = _surveys(rng, g)
+    activities = _activities(rng, g)
+    subs, arr_now = _subscriptions(
+        rng, ids=g.ids, seg=g.seg, industry=g.industry, start=g.start, start_m=g.start_m,
+        churner=g.churner, churn_day=g.churn_day, react=g.react, react_m=g.react_m,
+        month_starts=g.month_starts, seats0=g.seats0, seats1=g.seats1,
+        if_changes=g.if_changes, change_m=g.change_m, shrinks=g.shrinks, grows=g.grows,
+        health_now=g.health[:, -1], warning=g.warning, dd=g.dd,
+    )
+    truth = pd.DataFrame({
+        "account_id": g.ids, "base_health": g.base, "health_now": g.health[:, -1],
+        "churner": g.churner, "reactivated": g.react, "warning": g.warning,
+        "expanding": g.expanding, "churn_month": np.where(g.churner, g.churn_m, -1),
+    })
+    return DemoPortfolio(
+        data_date=str(g.dd), accounts=_account_rows(g, arr_now), subscriptions=subs,
+        usage=usage, tickets=tickets, surveys=surveys, contacts=contacts,
+        activities=activities, truth=truth,
+    )
+
+
+def _calendar(g: SimpleNamespace, data_date: dt.date) -> None:
+    """The 24 months up to the data date: starts, ends (the last one the data date), lengths."""
+    g.dd = dd = np.datetime64(data_date, "D")
+    g.month0 = month0 = dd.astype("datetime64[M]") - (MONTHS - 1)
+    g.month_starts = (month0 + np.arange(MONTHS)).astype("datetime64[D]")
     month_ends = (month0 + np.arange(1, MONTHS + 1)).astype("datetime64[D]") - 1
     month_ends[-1] = min(month_ends[-1], dd)
-    month_len = (month_ends - month_starts).astype(int) + 1
-    m_idx = np.arange(MONTHS)
+    g.month_ends = month_ends
+    g.month_len = (month_ends - g.month_starts).astype(int) + 1
+    g.m_idx = np.arange(MONTHS)
 
-    # ---------------------------------------------------------------- accounts
+
+def _firmographics(rng, g: SimpleNamespace) -> None:
+    """Names, domains, segment, industry, region, owner and seats of every account."""
+    n = g.n
     combos = len(_FIRST) * len(_SECOND) * len(_SUFFIX)
     if n > combos:
         raise ValueError(f"the demo can name at most {combos} accounts")
@@ -203,143 +240,179 @@ def generate_demo(n_accounts: int = 400, seed: int = 0,
     si, xi = np.divmod(rest, len(_SUFFIX))
     first = np.array(_FIRST, dtype=object)[fi]
     second = np.array(_SECOND, dtype=object)[si]
-    names = first + " " + second + " " + np.array(_SUFFIX, dtype=object)[xi]
-    domains = (np.char.lower((first + second).astype(str)).astype(object)
-               + np.array(_TLD, dtype=object)[xi])
-    seg = rng.choice(3, size=n, p=SEGMENT_P)
-    industry = INDUSTRIES[rng.integers(0, len(INDUSTRIES), n)]
-    region = REGIONS[rng.choice(len(REGIONS), size=n, p=REGION_P)]
+    g.names = first + " " + second + " " + np.array(_SUFFIX, dtype=object)[xi]
+    g.domains = (np.char.lower((first + second).astype(str)).astype(object)
+                 + np.array(_TLD, dtype=object)[xi])
+    g.seg = rng.choice(3, size=n, p=SEGMENT_P)
+    g.industry = INDUSTRIES[rng.integers(0, len(INDUSTRIES), n)]
+    g.region = REGIONS[rng.choice(len(REGIONS), size=n, p=REGION_P)]
     n_csm = max(3, int(round(n / 45)))
     csm_pool = np.array(
-        [f"{_PEOPLE_FIRST[i % len(_PEOPLE_FIRST)]} {_PEOPLE_LAST[(i * 7 + i // len(_PEOPLE_FIRST)) % len(_PEOPLE_LAST)]}"
+        [f"{_PEOPLE_FIRST[i % len(_PEOPLE_FIRST)]} "
+         f"{_PEOPLE_LAST[(i * 7 + i // len(_PEOPLE_FIRST)) % len(_PEOPLE_LAST)]}"
          for i in range(n_csm)], dtype=object)
-    owner = csm_pool[rng.integers(0, n_csm, n)]
-    seat_mu = np.array([np.log(1500), np.log(180), np.log(18)])[seg]
-    seats0 = np.maximum(3, np.round(np.exp(rng.normal(seat_mu, 0.45)))).astype(np.int64)
+    g.owner = csm_pool[rng.integers(0, n_csm, n)]
+    seat_mu = np.array([np.log(1500), np.log(180), np.log(18)])[g.seg]
+    g.seats0 = np.maximum(3, np.round(np.exp(rng.normal(seat_mu, 0.45)))).astype(np.int64)
+    g.ids = np.array([f"A{i:06d}" for i in range(1, n + 1)], dtype=object)
 
-    # contract start: 30% signed inside the window (new business), the rest before it.
+
+def _contracts(rng, g: SimpleNamespace) -> None:
+    """Contract starts: 30% signed inside the window (new business), the rest before it."""
+    n = g.n
     tenure_days = np.where(
         rng.random(n) < 0.30,
         rng.integers(20, (MONTHS - 1) * 30, n),
         rng.integers((MONTHS) * 30, 6 * 365, n),
     )
-    start = dd - tenure_days
-    start_m = (start.astype("datetime64[M]") - month0).astype(int)  # may be negative
+    g.start = g.dd - tenure_days
+    g.start_m = (g.start.astype("datetime64[M]") - g.month0).astype(int)  # may be negative
 
-    # ---------------------------------------------------------------- latent health
-    base = np.clip(rng.normal(0.66, 0.14, n), 0.15, 0.97)
-    noise = rng.normal(0, 0.05, (n, MONTHS))
-    # churners: chosen with probability rising as base health falls; churn at an anniversary
-    # that is inside the window, at least 6 months after signing.
+
+def _churn(rng, g: SimpleNamespace) -> None:
+    """Latent health, who churns (probability rising as health falls, at an anniversary
+    inside the window, at least 6 months after signing) and who comes back."""
+    n, start, start_m = g.n, g.start, g.start_m
+    g.base = base = np.clip(rng.normal(0.66, 0.14, n), 0.15, 0.97)
+    g.noise = rng.normal(0, 0.05, (n, MONTHS))
     ann_months = (start_m[:, None] + 12 * np.arange(1, 8)[None, :])  # anniversaries (month idx)
     ok = (ann_months >= 4) & (ann_months <= MONTHS - 1) & (ann_months - start_m[:, None] >= 6)
     has_ann = ok.any(axis=1)
     p_churn = np.clip(0.55 - 0.55 * base, 0.03, 0.5) * 0.85
-    churner = has_ann & (rng.random(n) < p_churn)
+    g.churner = churner = has_ann & (rng.random(n) < p_churn)
     # the last eligible anniversary keeps churn spread over the window
     ann_choice = np.where(ok, ann_months, -1).max(axis=1)
     churn_m = np.where(churner, ann_choice, MONTHS + 99)
     churn_day = _add_months(start, np.where(churner, churn_m - start_m, 0))
-    churn_day = np.where(churner, np.minimum(churn_day, dd - 1), np.datetime64("NaT", "D"))
-    churn_m = np.where(churner, (churn_day.astype("datetime64[M]") - month0).astype(int), churn_m)
-
+    g.churn_day = np.where(churner, np.minimum(churn_day, g.dd - 1), np.datetime64("NaT", "D"))
+    g.churn_m = churn_m = np.where(
+        churner, (g.churn_day.astype("datetime64[M]") - g.month0).astype(int), churn_m)
     # reactivation: about 3% of churners (at least one when there are churners) come back
-    react = np.zeros(n, bool)
-    react_m = np.full(n, MONTHS + 99)
+    g.react = np.zeros(n, bool)
+    g.react_m = np.full(n, MONTHS + 99)
     cand = np.flatnonzero(churner & (churn_m <= MONTHS - 5))
     if len(cand):
         k = max(1, int(round(len(cand) * 0.03)))
         chosen = rng.choice(cand, size=min(k, len(cand)), replace=False)
-        react[chosen] = True
-        react_m[chosen] = np.minimum(MONTHS - 1, churn_m[chosen] + rng.integers(3, 6, len(chosen)))
+        g.react[chosen] = True
+        g.react_m[chosen] = np.minimum(MONTHS - 1,
+                                       churn_m[chosen] + rng.integers(3, 6, len(chosen)))
 
-    active_now = ~churner | react
+
+def _health(rng, g: SimpleNamespace) -> None:
+    """Health per account and month: churners decline before they go, some active accounts
+    show early warning, some grow; and the months each account is alive."""
+    n, m_idx, react = g.n, g.m_idx, g.react
+    g.active_now = active_now = ~g.churner | react
     state = rng.random(n)
-    warning = active_now & ~react & (state < 0.12)          # decline over the last 4 months
-    expanding = active_now & ~warning & ~react & (state > 0.82)  # growth, seats nearly full
-
-    decline_to = np.where(churner, rng.uniform(0.30, 0.55, n), 0.0)
-    ramp_churn = np.clip((m_idx[None, :] - (churn_m[:, None] - 6)) / 6.0, 0, 1)
+    g.warning = warning = active_now & ~react & (state < 0.12)    # decline, last 4 months
+    g.expanding = expanding = active_now & ~warning & ~react & (state > 0.82)  # growth
+    decline_to = np.where(g.churner, rng.uniform(0.30, 0.55, n), 0.0)
+    ramp_churn = np.clip((m_idx[None, :] - (g.churn_m[:, None] - 6)) / 6.0, 0, 1)
     warn_drop = np.where(warning, rng.uniform(0.25, 0.45, n), 0.0)
     ramp_warn = np.clip((m_idx[None, :] - (MONTHS - 5)) / 4.0, 0, 1)
     grow = np.where(expanding, rng.uniform(0.10, 0.25, n), 0.0)
     ramp_grow = np.clip((m_idx[None, :] - 6) / (MONTHS - 7), 0, 1)
-    health = (base[:, None] + noise - decline_to[:, None] * ramp_churn
+    health = (g.base[:, None] + g.noise - decline_to[:, None] * ramp_churn
               - warn_drop[:, None] * ramp_warn + grow[:, None] * ramp_grow)
     # after reactivation the account starts afresh, moderately healthy
-    after_react = react[:, None] & (m_idx[None, :] >= react_m[:, None])
-    health = np.where(after_react, 0.6 + noise, health)
-    health = np.clip(health, 0.02, 0.99)
-
-    alive = (m_idx[None, :] >= np.maximum(start_m, 0)[:, None]) & (
-        (m_idx[None, :] < churn_m[:, None]) | after_react)
+    after_react = react[:, None] & (m_idx[None, :] >= g.react_m[:, None])
+    health = np.where(after_react, 0.6 + g.noise, health)
+    g.health = np.clip(health, 0.02, 0.99)
+    alive = (m_idx[None, :] >= np.maximum(g.start_m, 0)[:, None]) & (
+        (m_idx[None, :] < g.churn_m[:, None]) | after_react)
     # an account signed before the window is alive from month 0
-    alive &= (m_idx[None, :] >= start_m[:, None])
+    g.alive = alive & (m_idx[None, :] >= g.start_m[:, None])
 
-    # ---------------------------------------------------------------- seats over time
-    # one seat change per account inside the window: expansion (growers, healthy), contraction
-    # (declining), at a random month; seats_m is the contracted seat count per month.
+
+def _seat_changes(rng, g: SimpleNamespace) -> None:
+    """One seat change per account inside the window: expansion (growers, healthy),
+    contraction (declining), at a random month; ``seats_m`` = seats per month."""
+    n, start_m, churn_m, warning = g.n, g.start_m, g.churn_m, g.warning
     change_m = rng.integers(3, MONTHS - 1, n)
     factor = np.ones(n)
-    grows = expanding | (active_now & ~warning & (base > 0.75) & (rng.random(n) < 0.35))
+    g.grows = grows = g.expanding | (g.active_now & ~warning & (g.base > 0.75)
+                                     & (rng.random(n) < 0.35))
     factor = np.where(grows, rng.uniform(1.12, 1.45, n), factor)
-    shrinks = (warning | (churner & (rng.random(n) < 0.5))) & ~grows
+    g.shrinks = shrinks = (warning | (g.churner & (rng.random(n) < 0.5))) & ~grows
     factor = np.where(shrinks, rng.uniform(0.6, 0.88, n), factor)
     if_changes = (factor != 1.0) & (change_m > np.maximum(start_m, 0) + 1)
     # declining accounts contract late (in the decline); churners before they churn
     change_m = np.where(shrinks & warning, MONTHS - 2, change_m)
-    change_m = np.where(shrinks & churner, np.maximum(churn_m - 3, np.maximum(start_m, 0) + 2), change_m)
-    if_changes &= change_m < np.where(churner & ~react, churn_m, MONTHS)
-    seats1 = np.where(if_changes, np.maximum(2, np.round(seats0 * factor)).astype(np.int64), seats0)
-    seats_m = np.where(if_changes[:, None] & (m_idx[None, :] >= change_m[:, None]),
-                       seats1[:, None], seats0[:, None])
+    change_m = np.where(shrinks & g.churner,
+                        np.maximum(churn_m - 3, np.maximum(start_m, 0) + 2), change_m)
+    if_changes &= change_m < np.where(g.churner & ~g.react, churn_m, MONTHS)
+    g.change_m, g.if_changes = change_m, if_changes
+    g.seats1 = np.where(if_changes, np.maximum(2, np.round(g.seats0 * factor)).astype(np.int64),
+                        g.seats0)
+    g.seats_m = np.where(if_changes[:, None] & (g.m_idx[None, :] >= change_m[:, None]),
+                         g.seats1[:, None], g.seats0[:, None])
 
-    # ---------------------------------------------------------------- usage
+
+def _usage(rng, g: SimpleNamespace) -> pd.DataFrame:
+    """Monthly active users, logins and features adopted over the last 12 months."""
+    n, health = g.n, g.health
     util = 0.22 + 0.72 * health + rng.normal(0, 0.04, (n, MONTHS))
-    util = np.where(expanding[:, None] & (m_idx[None, :] >= MONTHS - 8),
+    util = np.where(g.expanding[:, None] & (g.m_idx[None, :] >= MONTHS - 8),
                     rng.uniform(0.93, 1.0, (n, MONTHS)), util)
     util = np.clip(util, 0.01, 1.0)
-    active_users = np.maximum(0, np.round(seats_m * util)).astype(np.int64)
+    active_users = np.maximum(0, np.round(g.seats_m * util)).astype(np.int64)
     logins = np.round(active_users * (6 + 16 * health) *
                       rng.lognormal(0, 0.12, (n, MONTHS))).astype(np.int64)
     features = np.clip(np.round(1 + 10.5 * health + rng.normal(0, 0.8, (n, MONTHS))),
                        0, FEATURES_TOTAL).astype(np.int64)
-    ai, mi = np.nonzero(alive)
-    month_end_iso = _iso(month_ends)
-    recent = mi >= MONTHS - USAGE_MONTHS
-    ui, um = ai[recent], mi[recent]
-    ids = np.array([f"A{i:06d}" for i in range(1, n + 1)], dtype=object)
-    k = len(ai)
-    # rows in primary-key order (account, metric, date): SQLite appends instead of seeking
+    g.ai, g.mi = np.nonzero(g.alive)
+    recent = g.mi >= MONTHS - USAGE_MONTHS
+    ui, um = g.ai[recent], g.mi[recent]
+    return _usage_rows(g.ids[ui], ui, _iso(g.month_ends)[um], n,
+                       np.stack([active_users[ui, um], logins[ui, um], features[ui, um]]))
+
+
+def _usage_rows(acct_ids, ui, dates, n: int, values: np.ndarray) -> pd.DataFrame:
+    """Usage rows in primary-key order (account, metric, date), so SQLite appends instead of
+    seeking; ``values`` has one row per metric of :data:`METRICS`."""
     order_m = np.argsort(np.array(METRICS))
-    vals = np.stack([active_users[ui, um], logins[ui, um], features[ui, um]])[order_m]
+    vals = values[order_m]
     per_acct = np.bincount(ui, minlength=n)
     acct_first = np.cumsum(per_acct) - per_acct
-    pos = np.arange(len(ui)) - acct_first[ui]                      # month position inside account
+    pos = np.arange(len(ui)) - acct_first[ui]                 # month position inside account
     # destination of (row j, metric slot q): acct_first*3 + q*per_acct + pos
-    dest = (acct_first[ui] * 3)[None, :] + np.arange(3)[:, None] * per_acct[ui][None, :] + pos[None, :]
+    dest = (acct_first[ui] * 3)[None, :] + np.arange(3)[:, None] * per_acct[ui][None, :] \
+        + pos[None, :]
     u_acct = np.empty(3 * len(ui), dtype=object)
     u_metric = np.empty(3 * len(ui), dtype=object)
     u_date = np.empty(3 * len(ui), dtype=object)
     u_val = np.empty(3 * len(ui), dtype=float)
     for q in range(3):
-        u_acct[dest[q]] = ids[ui]
+        u_acct[dest[q]] = acct_ids
         u_metric[dest[q]] = np.array(METRICS, dtype=object)[order_m[q]]
-        u_date[dest[q]] = month_end_iso[um]
+        u_date[dest[q]] = dates
         u_val[dest[q]] = vals[q]
-    usage = _frame({"account_id": u_acct, "metric": u_metric, "date": u_date, "value": u_val})
+    return _frame({"account_id": u_acct, "metric": u_metric, "date": u_date, "value": u_val})
 
-    # ---------------------------------------------------------------- tickets
-    seg_rate = np.array([1.5, 0.6, 0.22])[seg]
+
+_SUBJECTS = np.array([
+    "Cannot log in", "Export to CSV fails", "Question about invoice", "SSO setup help",
+    "Dashboard is slow", "API rate limit", "Feature request: bulk edit", "Data sync error",
+    "User provisioning", "Report shows wrong totals", "Outage affecting our team",
+    "How do I configure alerts?",
+], dtype=object)
+
+
+def _tickets(rng, g: SimpleNamespace) -> pd.DataFrame:
+    """Tickets: more of them, and more urgent, as health falls; CSAT on a third of the
+    solved ones."""
+    ai, mi, health, dd = g.ai, g.mi, g.health, g.dd
+    seg_rate = np.array([1.5, 0.6, 0.22])[g.seg]
     lam = seg_rate[ai] * (0.45 + 1.9 * (1 - health[ai, mi]) ** 1.5)
     cnt = rng.poisson(lam)
     t_a = np.repeat(ai, cnt)
     t_m = np.repeat(mi, cnt)
     t_h = health[t_a, t_m]
     nt = len(t_a)
-    day_off = (rng.random(nt) * month_len[t_m]).astype(int)
-    created_day = month_starts[t_m] + day_off.astype("timedelta64[D]")
-    created_day = np.maximum(created_day, start[t_a])
+    day_off = (rng.random(nt) * g.month_len[t_m]).astype(int)
+    created_day = np.maximum(g.month_starts[t_m] + day_off.astype("timedelta64[D]"),
+                             g.start[t_a])
     secs = rng.integers(8 * 3600, 19 * 3600, nt)
     u = rng.random(nt)
     p_urgent = 0.03 + 0.22 * (1 - t_h) ** 2
@@ -357,28 +430,25 @@ def generate_demo(n_accounts: int = 400, seed: int = 0,
     rated = ~still_open & (rng.random(nt) < 0.35)
     csat = np.where(rated, np.clip(np.round(1.2 + 4.2 * t_h + rng.normal(0, 0.7, nt)), 1, 5),
                     np.nan)
-    subjects = np.array([
-        "Cannot log in", "Export to CSV fails", "Question about invoice", "SSO setup help",
-        "Dashboard is slow", "API rate limit", "Feature request: bulk edit", "Data sync error",
-        "User provisioning", "Report shows wrong totals", "Outage affecting our team",
-        "How do I configure alerts?",
-    ], dtype=object)
-    tickets = _frame({
+    return _frame({
         "source": "demo",
         "ticket_id": np.array([f"T{i:07d}" for i in range(1, nt + 1)], dtype=object),
-        "account_id": ids[t_a],
+        "account_id": g.ids[t_a],
         "created_at": np.datetime_as_string(created_ts, unit="s").astype(object),
         "solved_at": np.where(still_open, None,
                               np.datetime_as_string(solved_ts, unit="s").astype(object)),
         "priority": priority,
         "status": status,
         "csat": csat,
-        "subject": subjects[rng.integers(0, len(subjects), nt)],
+        "subject": _SUBJECTS[rng.integers(0, len(_SUBJECTS), nt)],
         "requester_email": None,
     })
 
-    # ---------------------------------------------------------------- contacts
-    n_contacts = rng.integers(2, 6, n) + (seg == 0) * 2
+
+def _contacts(rng, g: SimpleNamespace) -> pd.DataFrame:
+    """Contacts with roles; the last contact moves away as health falls and stops at churn."""
+    n, base = g.n, g.base
+    g.n_contacts = n_contacts = rng.integers(2, 6, n) + (g.seg == 0) * 2
     c_a = np.repeat(np.arange(n), n_contacts)
     c_rank = np.arange(len(c_a)) - np.repeat(np.cumsum(n_contacts) - n_contacts, n_contacts)
     nc = len(c_a)
@@ -393,46 +463,61 @@ def generate_demo(n_accounts: int = 400, seed: int = 0,
          roles == "billing"],
         ["Operations Manager", "Director of Operations", "Chief Operating Officer",
          "Finance Manager"], "Analyst").astype(object)
+    last_name = np.char.replace(np.char.replace(pl.astype(str), "'", ""), "ü", "ue")
     local = (np.char.lower(pf.astype(str)).astype(object) + "."
-             + np.char.lower(np.char.replace(np.char.replace(pl.astype(str), "'", ""), "ü", "ue")).astype(object))
-    email = local + np.char.mod("%d", c_rank).astype(object) + "@" + domains[c_a]
-    # last contact: days ago rises as health falls; at churn, contact stops
-    last_ref = np.where(churner & ~react, churn_day, dd)[c_a]
-    last_contact = last_ref - np.round(rng.exponential(10 + 60 * (1 - base[c_a]))).astype(int).astype("timedelta64[D]")
-    last_contact = np.maximum(last_contact, start[c_a])
-    contacts = _frame({
-        "account_id": ids[c_a], "email": email, "name": pf + " " + pl, "title": titles,
+             + np.char.lower(last_name).astype(object))
+    g.email = local + np.char.mod("%d", c_rank).astype(object) + "@" + g.domains[c_a]
+    last_ref = np.where(g.churner & ~g.react, g.churn_day, g.dd)[c_a]
+    ago = np.round(rng.exponential(10 + 60 * (1 - base[c_a]))).astype(int)
+    last_contact = np.maximum(last_ref - ago.astype("timedelta64[D]"), g.start[c_a])
+    return _frame({
+        "account_id": g.ids[c_a], "email": g.email, "name": pf + " " + pl, "title": titles,
         "role": roles, "last_contact": _iso(last_contact),
     })
 
-    # ---------------------------------------------------------------- surveys (NPS)
-    # twice a year (months 5 and 11 of each half) a random contact answers, if surveyed
-    survey_months = m_idx[(m_idx % 6) == 5]
-    sv = alive[:, survey_months] & (rng.random((n, len(survey_months))) < 0.65)
+
+def _surveys(rng, g: SimpleNamespace) -> pd.DataFrame:
+    """NPS twice a year (months 5 and 11 of each half): a random contact answers, if the
+    account was surveyed."""
+    n, health, n_contacts = g.n, g.health, g.n_contacts
+    survey_months = g.m_idx[(g.m_idx % 6) == 5]
+    sv = g.alive[:, survey_months] & (rng.random((n, len(survey_months))) < 0.65)
     s_a, s_k = np.nonzero(sv)
     s_m = survey_months[s_k]
     ns = len(s_a)
     score = np.clip(np.round(10.6 * health[s_a, s_m] + rng.normal(0, 1.3, ns)), 0, 10)
-    s_day = month_starts[s_m] + (rng.random(ns) * month_len[s_m]).astype(int).astype("timedelta64[D]")
-    # the respondent: one of the account's contacts
+    s_day = g.month_starts[s_m] \
+        + (rng.random(ns) * g.month_len[s_m]).astype(int).astype("timedelta64[D]")
     first_contact = np.cumsum(n_contacts) - n_contacts
     respondent = first_contact[s_a] + (rng.random(ns) * n_contacts[s_a]).astype(int)
     comments = np.select(
         [score >= 9, score >= 7, score <= 3],
         ["Great product, the team loves it", "Works well, a few rough edges",
-         "Too many issues lately, considering alternatives"], "Support has been slow").astype(object)
-    surveys = _frame({
+         "Too many issues lately, considering alternatives"], "Support has been slow"
+    ).astype(object)
+    return _frame({
         "source": "demo",
         "response_id": np.array([f"R{i:07d}" for i in range(1, ns + 1)], dtype=object),
-        "account_id": ids[s_a], "contact_email": email[respondent], "date": _iso(s_day),
+        "account_id": g.ids[s_a], "contact_email": g.email[respondent], "date": _iso(s_day),
         "kind": "nps", "score": score,
         "comment": np.where(rng.random(ns) < 0.6, comments, None),
     })
 
-    # ---------------------------------------------------------------- activities
+
+_ACTIVITY_TEXTS = {
+    "call": "Check-in call", "email": "Follow-up email", "note": "Account note",
+    "workshop": "Enablement workshop", "qbr": "Quarterly business review",
+}
+
+
+def _activities(rng, g: SimpleNamespace) -> pd.DataFrame:
+    """Calls, emails, notes and workshops (more with better health) and quarterly QBRs for
+    the larger segments."""
+    ai, mi, health, seg = g.ai, g.mi, g.health, g.seg
     call_rate = np.array([1.5, 0.7, 0.25])[seg][ai] * (0.4 + 0.9 * health[ai, mi])
     call_cnt = rng.poisson(call_rate)
-    qbr = (mi % 3 == 2) & (seg[ai] < 2) & (rng.random(k) < (0.15 + 0.85 * health[ai, mi] ** 1.5))
+    qbr = (mi % 3 == 2) & (seg[ai] < 2) \
+        & (rng.random(len(ai)) < (0.15 + 0.85 * health[ai, mi] ** 1.5))
     a_a = np.concatenate([np.repeat(ai, call_cnt), ai[qbr]])
     a_m = np.concatenate([np.repeat(mi, call_cnt), mi[qbr]])
     kind_pool = np.array(["call", "email", "note", "workshop"], dtype=object)
@@ -440,57 +525,38 @@ def generate_demo(n_accounts: int = 400, seed: int = 0,
         kind_pool[rng.choice(4, size=int(call_cnt.sum()), p=[0.45, 0.35, 0.12, 0.08])],
         np.full(int(qbr.sum()), "qbr", dtype=object)])
     na = len(a_a)
-    a_day = month_starts[a_m] + (rng.random(na) * month_len[a_m]).astype(int).astype("timedelta64[D]")
-    a_day = np.minimum(np.maximum(a_day, start[a_a]), dd)
-    texts = {
-        "call": "Check-in call", "email": "Follow-up email", "note": "Account note",
-        "workshop": "Enablement workshop", "qbr": "Quarterly business review",
-    }
+    a_day = g.month_starts[a_m] \
+        + (rng.random(na) * g.month_len[a_m]).astype(int).astype("timedelta64[D]")
+    a_day = np.minimum(np.maximum(a_day, g.start[a_a]), g.dd)
     order = np.lexsort((a_a, a_day))
-    activities = _frame({
+    return _frame({
         "activity_id": np.array([f"D{i:07d}" for i in range(1, na + 1)], dtype=object),
-        "account_id": ids[a_a[order]], "date": _iso(a_day[order]), "kind": kinds[order],
-        "text": pd.Series(kinds[order]).map(texts).to_numpy(dtype=object),
-        "author": owner[a_a[order]],
+        "account_id": g.ids[a_a[order]], "date": _iso(a_day[order]), "kind": kinds[order],
+        "text": pd.Series(kinds[order]).map(_ACTIVITY_TEXTS).to_numpy(dtype=object),
+        "author": g.owner[a_a[order]],
     })
 
-    # ---------------------------------------------------------------- subscriptions
-    subs, arr_now = _subscriptions(
-        rng, ids=ids, seg=seg, industry=industry, start=start, start_m=start_m,
-        churner=churner, churn_day=churn_day, react=react, react_m=react_m,
-        month_starts=month_starts, seats0=seats0, seats1=seats1, if_changes=if_changes,
-        change_m=change_m, shrinks=shrinks, grows=grows, health_now=health[:, -1],
-        warning=warning, dd=dd,
-    )
 
-    # ---------------------------------------------------------------- account rows
-    # the next contract anniversary after the data date (annual terms)
+def _account_rows(g: SimpleNamespace, arr_now: np.ndarray) -> pd.DataFrame:
+    """The accounts table: the next contract anniversary after the data date is the renewal
+    (annual terms); churned accounts have no renewal and no ARR."""
+    start, dd = g.start, g.dd
     years_in = ((dd.astype("datetime64[M]") - start.astype("datetime64[M]")).astype(int) // 12)
     renewal = _add_months(start, 12 * years_in)
     renewal = np.where(renewal <= dd, _add_months(start, 12 * (years_in + 1)), renewal)
-    churned_now = churner & ~react
-    accounts = _frame({
-        "account_id": ids, "name": names, "domain": domains,
-        "industry": industry.astype(object), "segment": SEGMENTS[seg].astype(object),
-        "region": region.astype(object), "owner": owner,
+    churned_now = g.churner & ~g.react
+    return _frame({
+        "account_id": g.ids, "name": g.names, "domain": g.domains,
+        "industry": g.industry.astype(object), "segment": SEGMENTS[g.seg].astype(object),
+        "region": g.region.astype(object), "owner": g.owner,
         "arr": np.where(churned_now, 0.0, np.round(arr_now, 2)),
-        "seats": seats1,
+        "seats": g.seats1,
         "contract_start": _iso(start),
-        "contract_end": np.where(churned_now, _iso(churn_day), _iso(renewal)),
+        "contract_end": np.where(churned_now, _iso(g.churn_day), _iso(renewal)),
         "renewal_date": np.where(churned_now, None, _iso(renewal)),
         "status": np.where(churned_now, "churned", "active").astype(object),
-        "churn_date": np.where(churned_now, _iso(churn_day), None),
+        "churn_date": np.where(churned_now, _iso(g.churn_day), None),
     })
-    truth = pd.DataFrame({
-        "account_id": ids, "base_health": base, "health_now": health[:, -1],
-        "churner": churner, "reactivated": react, "warning": warning, "expanding": expanding,
-        "churn_month": np.where(churner, churn_m, -1),
-    })
-    return DemoPortfolio(
-        data_date=str(dd), accounts=accounts, subscriptions=subs, usage=usage,
-        tickets=tickets, surveys=surveys, contacts=contacts, activities=activities,
-        truth=truth,
-    )
 
 
 def _subscriptions(rng, *, ids, seg, industry, start, start_m, churner, churn_day, react,
@@ -503,91 +569,32 @@ def _subscriptions(rng, *, ids, seg, industry, start, start_m, churner, churn_da
     with status 'cancelled'; a reactivated account gets a new Core Platform row.
     """
     n = len(ids)
+    b = SimpleNamespace(
+        rng=rng, ids=ids, seg=seg, start=start, churner=churner, churn_day=churn_day,
+        seats0=seats0, seats1=seats1, if_changes=if_changes, health_now=health_now,
+        warning=warning, dd=dd, arr_now=np.zeros(n),
+        month_start_of=lambda m: month_starts[np.clip(m, 0, len(month_starts) - 1)],
+        end_day=np.where(churner, churn_day, np.datetime64("NaT", "D")))
+    b.change_day = b.month_start_of(change_m)
     rows = []
-    month_start_of = lambda m: month_starts[np.clip(m, 0, len(month_starts) - 1)]  # noqa: E731
-    change_day = month_start_of(change_m)
-    end_day = np.where(churner, churn_day, np.datetime64("NaT", "D"))
-    # reactivated accounts: the original subscriptions ended at churn
-    arr_now = np.zeros(n)
-    seg_idx = seg
     for p_i, (product, pricing, prices, takeup) in enumerate(PRODUCTS):
-        price = np.array(prices)[seg_idx]
+        price = np.array(prices)[seg]
         if p_i == 0:
-            owns = np.ones(n, bool)
-            add_day = start
+            owns, add_day, drop, drop_day = np.ones(n, bool), start, None, None
         else:
-            aff = np.array([_AFFINITY.get(product, {}).get(ind, 0.7) for ind in INDUSTRIES])
-            ind_idx = np.searchsorted(INDUSTRIES, industry, sorter=np.argsort(INDUSTRIES))
-            ind_idx = np.argsort(INDUSTRIES)[ind_idx]
-            p = np.clip(takeup * aff[ind_idx] * _SEGMENT_TAKEUP[seg_idx], 0, 0.95)
-            owns = rng.random(n) < p
-            # a quarter of add-ons are cross-sold inside the window (expansion)
-            later = owns & (rng.random(n) < 0.25) & grows
-            cross_m = rng.integers(2, len(month_starts) - 1, n)
-            add_day = np.where(later, np.maximum(month_start_of(cross_m), start), start)
-            # declining accounts drop an add-on before they go (contraction)
-            drop = owns & (shrinks | warning) & (rng.random(n) < 0.3)
-            drop_day = np.where(drop, np.minimum(dd - 20, np.where(
-                churner, churn_day - 60, dd - 40)), np.datetime64("NaT", "D"))
-        for a_seg in ("before", "after"):
-            if pricing == "seat":
-                if a_seg == "before":
-                    qty = seats0
-                    s_day = add_day
-                    e_day = np.where(if_changes & (change_day > add_day), change_day - 1, end_day)
-                    take = owns
-                else:
-                    qty = seats1
-                    s_day = np.maximum(change_day, add_day)
-                    e_day = end_day
-                    take = owns & if_changes & (change_day > add_day)
-                mrr = qty * price
-            else:
-                if a_seg == "after":
-                    continue
-                qty = np.ones(n, np.int64)
-                s_day = add_day
-                e_day = end_day
-                take = owns
-                mrr = price.astype(float)
-            if p_i > 0:
-                e_day = np.where(drop & ~(e_day < drop_day), np.maximum(drop_day, s_day + 30), e_day)
+            owns, add_day, drop, drop_day = _takeup(b, product, takeup, industry, grows,
+                                                    shrinks, len(month_starts))
+        for part in (("before", "after") if pricing == "seat" else ("flat",)):
+            qty, s_day, e_day, take = _period(b, part, owns, add_day)
+            mrr = qty * price if pricing == "seat" else price.astype(float)
+            if drop is not None:
+                e_day = np.where(drop & ~(e_day < drop_day), np.maximum(drop_day, s_day + 30),
+                                 e_day)
             take = take & ~(churner & (s_day >= churn_day))
             idx = np.flatnonzero(take)
-            if not len(idx):
-                continue
-            ended = ~np.isnat(e_day[idx]) & (e_day[idx] <= dd)
-            stat = np.where(ended, np.where(churner[idx] & (e_day[idx] == churn_day[idx]),
-                                            "cancelled", "ended"), "active").astype(object)
-            live = ~ended
-            past_due = live & (health_now[idx] < 0.35) & (rng.random(len(idx)) < 0.4)
-            stat = np.where(past_due, "past_due", stat)
-            non_renew = live & warning[idx] & (rng.random(len(idx)) < 0.15)
-            stat = np.where(non_renew & ~past_due, "non_renewing", stat)
-            arr_now[idx[live]] += mrr[idx[live]] * 12
-            rows.append(_frame({
-                "account_id": ids[idx], "product": product,
-                "plan": np.where(seg_idx[idx] == 0, "Enterprise",
-                                 np.where(seg_idx[idx] == 1, "Business", "Team")).astype(object),
-                "quantity": qty[idx].astype(float), "mrr": np.round(mrr[idx].astype(float), 2),
-                "start_date": _iso(s_day[idx]),
-                "end_date": np.where(np.isnat(e_day[idx]), None,
-                                     _iso(np.where(np.isnat(e_day[idx]), dd, e_day[idx]))),
-                "status": stat,
-            }))
-    # reactivation: a fresh Core Platform subscription from the return month
-    r_idx = np.flatnonzero(react)
-    if len(r_idx):
-        price = np.array(PRODUCTS[0][2])[seg_idx[r_idx]]
-        qty = np.maximum(2, np.round(seats0[r_idx] * 0.6)).astype(np.int64)
-        mrr = qty * price
-        arr_now[r_idx] += mrr * 12
-        rows.append(_frame({
-            "account_id": ids[r_idx], "product": PRODUCTS[0][0], "plan": "Team",
-            "quantity": qty.astype(float), "mrr": np.round(mrr.astype(float), 2),
-            "start_date": _iso(month_start_of(react_m[r_idx])), "end_date": None,
-            "status": "active",
-        }))
+            if len(idx):
+                rows.append(_subscription_rows(b, product, idx, qty, mrr, s_day, e_day))
+    rows += _reactivations(b, react, react_m)
     subs = pd.concat(rows, ignore_index=True)
     subs = subs.sort_values(["account_id", "product", "start_date"], kind="stable",
                             ignore_index=True)
@@ -596,7 +603,83 @@ def _subscriptions(rng, *, ids, seg, industry, start, start_m, churner, churn_da
     subs["arr"] = np.round(subs["mrr"] * 12, 2)
     subs["source"] = pd.Series(np.full(len(subs), "demo", dtype=object), dtype=object)
     return subs[["sub_id", "account_id", "product", "plan", "quantity", "mrr", "arr",
-                 "start_date", "end_date", "status", "source"]], arr_now
+                 "start_date", "end_date", "status", "source"]], b.arr_now
+
+
+def _takeup(b: SimpleNamespace, product: str, takeup: float, industry, grows, shrinks,
+            n_months: int):
+    """(who owns an add-on, from when, who drops it, when): take-up by industry and segment;
+    a quarter cross-sold inside the window (expansion); declining accounts drop one before
+    they go (contraction)."""
+    rng, n = b.rng, len(b.ids)
+    aff = np.array([_AFFINITY.get(product, {}).get(ind, 0.7) for ind in INDUSTRIES])
+    ind_idx = np.searchsorted(INDUSTRIES, industry, sorter=np.argsort(INDUSTRIES))
+    ind_idx = np.argsort(INDUSTRIES)[ind_idx]
+    p = np.clip(takeup * aff[ind_idx] * _SEGMENT_TAKEUP[b.seg], 0, 0.95)
+    owns = rng.random(n) < p
+    later = owns & (rng.random(n) < 0.25) & grows
+    cross_m = rng.integers(2, n_months - 1, n)
+    add_day = np.where(later, np.maximum(b.month_start_of(cross_m), b.start), b.start)
+    drop = owns & (shrinks | b.warning) & (rng.random(n) < 0.3)
+    drop_day = np.where(drop, np.minimum(b.dd - 20, np.where(
+        b.churner, b.churn_day - 60, b.dd - 40)), np.datetime64("NaT", "D"))
+    return owns, add_day, drop, drop_day
+
+
+def _period(b: SimpleNamespace, part: str, owns, add_day):
+    """(quantity, start, end, rows taken) of one period: a seat product's period ``before``
+    or ``after`` the seat change, or a ``flat`` add-on's one period."""
+    if part == "before":
+        e_day = np.where(b.if_changes & (b.change_day > add_day), b.change_day - 1, b.end_day)
+        return b.seats0, add_day, e_day, owns
+    if part == "after":
+        take = owns & b.if_changes & (b.change_day > add_day)
+        return b.seats1, np.maximum(b.change_day, add_day), b.end_day, take
+    return np.ones(len(b.ids), np.int64), add_day, b.end_day, owns
+
+
+def _subscription_rows(b: SimpleNamespace, product: str, idx, qty, mrr, s_day, e_day
+                       ) -> pd.DataFrame:
+    """The rows ``idx`` of one product period, with their status on the data date (some
+    live ones past due or not renewing); their ARR is added to the accounts' ARR now."""
+    rng, dd = b.rng, b.dd
+    ended = ~np.isnat(e_day[idx]) & (e_day[idx] <= dd)
+    stat = np.where(ended, np.where(b.churner[idx] & (e_day[idx] == b.churn_day[idx]),
+                                    "cancelled", "ended"), "active").astype(object)
+    live = ~ended
+    past_due = live & (b.health_now[idx] < 0.35) & (rng.random(len(idx)) < 0.4)
+    stat = np.where(past_due, "past_due", stat)
+    non_renew = live & b.warning[idx] & (rng.random(len(idx)) < 0.15)
+    stat = np.where(non_renew & ~past_due, "non_renewing", stat)
+    b.arr_now[idx[live]] += mrr[idx[live]] * 12
+    seg = b.seg[idx]
+    return _frame({
+        "account_id": b.ids[idx], "product": product,
+        "plan": np.where(seg == 0, "Enterprise",
+                         np.where(seg == 1, "Business", "Team")).astype(object),
+        "quantity": qty[idx].astype(float), "mrr": np.round(mrr[idx].astype(float), 2),
+        "start_date": _iso(s_day[idx]),
+        "end_date": np.where(np.isnat(e_day[idx]), None,
+                             _iso(np.where(np.isnat(e_day[idx]), dd, e_day[idx]))),
+        "status": stat,
+    })
+
+
+def _reactivations(b: SimpleNamespace, react, react_m) -> list[pd.DataFrame]:
+    """A fresh Core Platform subscription from each returning account's return month."""
+    r_idx = np.flatnonzero(react)
+    if not len(r_idx):
+        return []
+    price = np.array(PRODUCTS[0][2])[b.seg[r_idx]]
+    qty = np.maximum(2, np.round(b.seats0[r_idx] * 0.6)).astype(np.int64)
+    mrr = qty * price
+    b.arr_now[r_idx] += mrr * 12
+    return [_frame({
+        "account_id": b.ids[r_idx], "product": PRODUCTS[0][0], "plan": "Team",
+        "quantity": qty.astype(float), "mrr": np.round(mrr.astype(float), 2),
+        "start_date": _iso(b.month_start_of(react_m[r_idx])), "end_date": None,
+        "status": "active",
+    })]
 
 
 def write_demo(ws: Workspace, portfolio: DemoPortfolio,
