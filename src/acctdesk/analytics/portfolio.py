@@ -43,7 +43,7 @@ __all__ = [
     "SLICERS", "KPI_KEYS", "RETENTION_MONTHS", "RENEWAL_MONTHS", "RENEWAL_SOON_DAYS",
     "PortfolioInputs", "Kpi", "slicer_options", "slice_accounts", "account_rows",
     "compute_kpis", "compute_portfolio", "portfolio_charts", "renewals", "renewal_forecast",
-    "sliced_mrr",
+    "sliced_mrr", "renewing",
     "renewal_probability", "whitespace_grid",
 ]
 
@@ -336,7 +336,7 @@ def compute_kpis(inp: PortfolioInputs, filters: Mapping[str, str | None] | None 
                     srows, SUGGESTION_COLUMNS))
 
     # --- renewals in the next 90 days
-    soon = _renewing(rows, inp.as_of, RENEWAL_SOON_DAYS)
+    soon = renewing(rows, inp.as_of, RENEWAL_SOON_DAYS)
     kpis.append(Kpi("renewals_90d", "Renewals, next 90 days", float(soon["arr"].fillna(0).sum()),
                     "currency", f"{len(soon):,} accounts",
                     f"ARR of the active accounts whose renewal date falls in the 90 days after "
@@ -354,8 +354,10 @@ def _band_range(bands, label: str) -> str:
     return ""
 
 
-def _renewing(rows: pd.DataFrame, as_of: str, days: int | None = None,
-              until: str | None = None) -> pd.DataFrame:
+def renewing(rows: pd.DataFrame, as_of: str, days: int | None = None,
+             until: str | None = None) -> pd.DataFrame:
+    """The ``rows`` whose renewal date lies after ``as_of`` and within ``days`` (or by
+    ``until``)."""
     if not as_of or not len(rows):
         return rows.iloc[:0]
     end = until or (dt.date.fromisoformat(as_of[:10]) + dt.timedelta(days=days)).isoformat()
@@ -528,7 +530,7 @@ def renewals(inp: PortfolioInputs, filters: Mapping[str, str | None] | None = No
     sliced = slice_accounts(inp.accounts, filters)
     active_all = inp.active()
     rows = account_rows(inp, active_all.loc[_ids(active_all).isin(_ids(sliced))])
-    rows = _renewing(rows, inp.as_of, until=until).copy()
+    rows = renewing(rows, inp.as_of, until=until).copy()
     p = rows["churn_probability"].to_numpy(dtype=float).copy()
     source = np.where(np.isfinite(p), "risk", "").astype(object)
     fallback = risk_from_health(rows["health_score"].to_numpy(dtype=float))

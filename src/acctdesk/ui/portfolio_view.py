@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 from . import charts
 from .table_model import Column
 from .table_view import DataTableView
-from .tasks import TaskRunner, TaskState
+from .analysis_view import AnalysisView
+from .tasks import TaskRunner
 
 SLICER_TITLES = {"owner": "All owners", "segment": "All segments",
                  "industry": "All industries", "region": "All regions"}
@@ -98,25 +99,25 @@ def make_grid(columns: list[Column], view_id: str, parent, *, noun: str, empty: 
 
 
 # ====================================================================== the view
-class PortfolioView(charts.EmptyStateView, QWidget):
+class PortfolioView(AnalysisView):
     """KPI tiles, charts and slicers over the whole book (see the module docstring).
 
     Signals: ``loaded`` (figures shown), ``account_activated(account_id)`` (a drill-down row
     opened), ``drilldown(title, frame)`` (a tile was clicked; the frame holds its rows).
     """
 
-    loaded = Signal()
-    account_activated = Signal(str)
     drilldown = Signal(str, object)
 
     LOAD_KIND = "portfolio:load"
-    SLICE_KIND = "portfolio:slice"
+    REFRESH_KIND = "portfolio:slice"
+    LOAD_TITLE = "Loading the portfolio"
+    REFRESH_TITLE = "Updating the portfolio"
+    PARTS = ("health", "risk", "whitespace")
+    NO_WORKSPACE_TEXT = NO_WORKSPACE_TEXT
+    EMPTY_TEXT = EMPTY_TEXT
 
     def __init__(self, runner: TaskRunner, parent=None):
-        super().__init__(parent)
-        self.runner = runner
-        self.workspace = None
-        self.inputs = None
+        super().__init__(runner, parent)
         self.result: dict[str, Any] | None = None
         self.kpis: dict[str, Any] = {}
         self.current_drill: str | None = None
@@ -250,48 +251,29 @@ class PortfolioView(charts.EmptyStateView, QWidget):
         layout.addWidget(self.pages, 1)
         self._enable(False)
 
-    # ------------------------------------------------------------------ workspace
-    def set_workspace(self, ws) -> None:
-        """Show ``ws`` (None clears the view); the figures load in the runner."""
-        self.runner.cancel(self.LOAD_KIND)
-        self.runner.cancel(self.SLICE_KIND)
-        self.workspace = ws
-        self.inputs = None
+    # ------------------------------------------------------------------ the analysis
+    def choice(self) -> dict[str, str]:
+        return self.filters()
+
+    def compute(self, inputs, choice):
+        from ..analytics import portfolio as P
+
+        return P.compute_portfolio(inputs, choice)
+
+    def options(self, inputs):
+        from ..analytics import portfolio as P
+
+        return P.slicer_options(inputs.accounts)
+
+    def fill_options(self, options) -> None:
+        self._fill_slicers(options or {})
+
+    def clear(self) -> None:
         self.result = None
         self.show_charts()
-        if ws is None:
-            self._fill_slicers({})
-            self.show_empty(NO_WORKSPACE_TEXT)
-            return
-        self.status.setText("Loading…")
 
-        def work(state: TaskState):
-            from ..analytics import portfolio as P
-            from ..engine import Engine
-            from ..engine.portfolio import portfolio_inputs
-
-            inp = portfolio_inputs(Engine(ws).analysis(), ("health", "risk", "whitespace"),
-                                   progress=lambda f, t: state.progress(0.8 * f, t),
-                                   check=state.check)
-            state.check()
-            state.progress(0.85, "Computing the portfolio figures")
-            result = None if inp.empty else P.compute_portfolio(inp, {})
-            options = P.slicer_options(inp.accounts) if not inp.empty else {}
-            return inp, result, options
-
-        self.runner.start(self.LOAD_KIND, "Loading the portfolio", work, self._loaded)
-
-    def _loaded(self, payload) -> None:
-        inp, result, options = payload
-        self.inputs = inp
-        self._fill_slicers(options)
-        if inp.empty or result is None:
-            self.show_empty(EMPTY_TEXT)
-            self.status.setText("")
-            self.result = None
-            self.loaded.emit()
-            return
-        self._show(result, {})
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
 
     def _enable(self, on: bool) -> None:
         for box in self.slicers.values():
@@ -335,22 +317,10 @@ class PortfolioView(charts.EmptyStateView, QWidget):
             self._slicer_changed()
 
     def _slicer_changed(self, *_: Any) -> None:
-        if self.inputs is None or self.inputs.empty:
-            return
-        inp, filters = self.inputs, self.filters()
-        self.status.setText("Updating…")
-
-        def work(state: TaskState):
-            from ..analytics import portfolio as P
-
-            state.progress(0.1, "Recomputing for the slicers")
-            return filters, P.compute_portfolio(inp, filters)
-
-        self.runner.start(self.SLICE_KIND, "Updating the portfolio", work,
-                          lambda payload: self._show(payload[1], payload[0]))
+        self.refresh()
 
     # ------------------------------------------------------------------ showing
-    def _show(self, result: dict[str, Any], filters: dict[str, str]) -> None:
+    def show_result(self, result: dict[str, Any], filters: dict[str, str]) -> None:
         inp = self.inputs
         self.result = result
         self.shown_filters = dict(filters)

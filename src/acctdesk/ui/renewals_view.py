@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout,
     QWidget,
@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from ..domain.money import format_money
 from . import charts
 from .portfolio_view import choose_export_path, make_grid, sheet_for, table_columns
-from .tasks import TaskRunner, TaskState
+from .analysis_view import AnalysisView
+from .tasks import TaskRunner
 
 EMPTY_TEXT = ("<h3>No renewals to show yet</h3>Import your CRM and billing exports to see "
               "which contracts renew in the next 12 months, their ARR, health and churn risk, "
@@ -30,26 +31,25 @@ NO_WORKSPACE_TEXT = "<h3>No workspace open</h3>Open a workspace (or the demo) to
 FILTERS = {"owner": "All owners", "segment": "All segments"}
 
 
-class RenewalsView(charts.EmptyStateView, QWidget):
+class RenewalsView(AnalysisView):
     """Renewals by month (bars of ARR split by health band, expected renewed ARR as a line),
     the renewal list sorted by ARR at risk, and the forecast figures.
 
     Signals: ``loaded`` (figures shown), ``account_activated(account_id)`` (a row opened).
     """
 
-    loaded = Signal()
-    account_activated = Signal(str)
-
     LOAD_KIND = "renewals:load"
     REFRESH_KIND = "renewals:refresh"
+    LOAD_TITLE = "Loading renewals"
+    REFRESH_TITLE = "Updating renewals"
+    PARTS = ("health", "risk")
+    NO_WORKSPACE_TEXT = NO_WORKSPACE_TEXT
+    EMPTY_TEXT = EMPTY_TEXT
 
     def __init__(self, runner: TaskRunner, parent=None):
-        super().__init__(parent)
+        super().__init__(runner, parent)
         from ..analytics.portfolio import RENEWAL_COLUMNS
 
-        self.runner = runner
-        self.workspace = None
-        self.inputs = None
         self.rows = pd.DataFrame()
         self.by_month = pd.DataFrame()
         self.forecast: dict[str, Any] = {}
@@ -128,44 +128,27 @@ class RenewalsView(charts.EmptyStateView, QWidget):
         layout.addWidget(self.pages, 1)
         self._enable(False)
 
-    # ------------------------------------------------------------------ workspace
-    def set_workspace(self, ws) -> None:
-        self.runner.cancel(self.LOAD_KIND)
-        self.runner.cancel(self.REFRESH_KIND)
-        self.workspace = ws
-        self.inputs = None
-        if ws is None:
-            self._fill_filters(None)
-            self.show_empty(NO_WORKSPACE_TEXT)
-            return
-        self.subtitle.setText("Loading…")
+    # ------------------------------------------------------------------ the analysis
+    def choice(self) -> tuple[dict[str, str], tuple]:
+        """The filters, and the grid's columns and sort to prepare its rows on the worker."""
+        return self.current_filters(), (list(self.grid.model.columns),
+                                         self.grid.model.sort_state())
 
-        table = self._table()
+    def compute(self, inputs, choice):
+        filters, table = choice
+        return renewals_figures(inputs, filters, table)
 
-        def work(state: TaskState):
-            from ..analytics import portfolio as P
-            from ..engine import Engine
-            from ..engine.portfolio import portfolio_inputs
+    def options(self, inputs):
+        from ..analytics.portfolio import slicer_options
 
-            inp = portfolio_inputs(Engine(ws).analysis(), ("health", "risk"),
-                                   progress=state.progress, check=state.check)
-            if inp.empty:
-                return inp, None, {}
-            return inp, renewals_figures(inp, {}, table), P.slicer_options(inp.accounts)
+        return slicer_options(inputs.accounts)
 
-        self.runner.start(self.LOAD_KIND, "Loading renewals", work, self._loaded)
-
-    def _loaded(self, payload) -> None:
-        inp, figures, options = payload
-        self.inputs = inp
+    def fill_options(self, options) -> None:
         self._fill_filters(options)
-        if inp.empty:
-            self.show_empty(EMPTY_TEXT)
-            self.loaded.emit()
-            return
-        self.grid.set_band_colours("band", inp.band_colours)
-        self.grid.currency = inp.currency
-        self._show(figures)
+
+    def prepare(self, inputs) -> None:
+        self.grid.set_band_colours("band", inputs.band_colours)
+        self.grid.currency = inputs.currency
 
     def _enable(self, on: bool) -> None:
         for b in self.filters.values():
@@ -194,21 +177,7 @@ class RenewalsView(charts.EmptyStateView, QWidget):
                 if b.currentData() is not None}
 
     # ------------------------------------------------------------------ showing
-    def refresh(self, *_: Any) -> None:
-        """Recompute the rows for the filters (in the background: the inputs are loaded, but
-        100k accounts take a moment) and show them."""
-        inp = self.inputs
-        if inp is None or inp.empty:
-            return
-        filters, table = self.current_filters(), self._table()
-        self.runner.start(self.REFRESH_KIND, "Updating renewals",
-                          lambda state: renewals_figures(inp, filters, table), self._show)
-
-    def _table(self) -> tuple[list, Any]:
-        """The grid's columns and sort, for preparing its rows on the worker."""
-        return list(self.grid.model.columns), self.grid.model.sort_state()
-
-    def _show(self, figures: dict[str, Any]) -> None:
+    def show_result(self, figures: dict[str, Any], choice=None) -> None:
         from ..analytics import portfolio as P
 
         inp = self.inputs
@@ -353,7 +322,7 @@ def renewals_figures(inp, filters: dict[str, str], table=None) -> dict[str, Any]
     from .table_model import prepare_frame
 
     rows, bm = P.renewals(inp, filters)
-    soon = P._renewing(rows, inp.as_of, P.RENEWAL_SOON_DAYS) if len(rows) else rows
+    soon = P.renewing(rows, inp.as_of, P.RENEWAL_SOON_DAYS) if len(rows) else rows
     return {"rows": rows, "by_month": bm, "forecast": P.renewal_forecast(rows),
             "table": rows if table is None else prepare_frame(table[0], rows, table[1]),
             "high_risk": int((rows["churn_probability"] >= 0.5).sum()) if len(rows) else 0,

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter,
@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 from ..domain.money import format_money
 from . import charts
 from .portfolio_view import choose_export_path, make_grid, sheet_for, table_columns
-from .tasks import TaskRunner, TaskState
+from .analysis_view import AnalysisView
+from .tasks import TaskRunner
 
 EMPTY_TEXT = ("<h3>No whitespace to show yet</h3>Import your CRM and billing exports "
               "(with subscriptions per product) to see which accounts lack which products, "
@@ -47,26 +48,25 @@ SORTS = {"whitespace": "Sort: most whitespace", "name": "Sort: account name",
          "owned": "Sort: fewest products owned"}
 
 
-class WhitespaceView(charts.EmptyStateView, QWidget):
+class WhitespaceView(AnalysisView):
     """Heat map, suggestions and backtest (see the module docstring).
 
     Signals: ``loaded`` (shown), ``account_activated(account_id)`` (a suggestion row or a
     heat-map row double-clicked).
     """
 
-    loaded = Signal()
-    account_activated = Signal(str)
-
     LOAD_KIND = "whitespace:load"
     REFRESH_KIND = "whitespace:refresh"
+    LOAD_TITLE = "Finding whitespace"
+    REFRESH_TITLE = "Updating whitespace"
+    PARTS = ("risk", "whitespace", "matrix", "backtest")
+    NO_WORKSPACE_TEXT = NO_WORKSPACE_TEXT
+    EMPTY_TEXT = EMPTY_TEXT
 
     def __init__(self, runner: TaskRunner, parent=None):
-        super().__init__(parent)
+        super().__init__(runner, parent)
         from ..analytics.portfolio import SUGGESTION_COLUMNS
 
-        self.runner = runner
-        self.workspace = None
-        self.inputs = None
         self.states = pd.DataFrame()
         self.values = pd.DataFrame()
         self.totals = pd.DataFrame()
@@ -191,44 +191,33 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
         self._fill_filters(None)
         self._enable(False)
 
-    # ------------------------------------------------------------------ workspace
-    def set_workspace(self, ws) -> None:
-        self.runner.cancel(self.LOAD_KIND)
-        self.runner.cancel(self.REFRESH_KIND)
-        self.workspace = ws
-        self.inputs = None
+    # ------------------------------------------------------------------ the analysis
+    def choice(self) -> dict[str, Any]:
+        """The filters, the account picked on the map, and the suggestion grid's columns and
+        sort (to prepare its rows on the worker)."""
+        model = self.grid.model
+        return {"segment": self.segment_box.currentData(),
+                "product": self.product_box.currentData(),
+                "top": int(self.top_box.currentData() or 30),
+                "sort": self.sort_box.currentData(), "account": self._account,
+                "table": (list(model.columns), model.sort_state())}
+
+    def compute(self, inputs, choice):
+        if inputs.matrix is None or not len(inputs.matrix):
+            return None
+        return whitespace_figures(inputs, **choice)
+
+    def options(self, inputs):
+        return _filter_options(inputs)
+
+    def fill_options(self, options) -> None:
+        self._fill_filters(options or None)
+
+    def prepare(self, inputs) -> None:
+        self._draw_backtest(inputs.backtest or {})
+
+    def clear(self) -> None:
         self._account = None
-        if ws is None:
-            self._fill_filters(None)
-            self.show_empty(NO_WORKSPACE_TEXT)
-            return
-        self.subtitle.setText("Loading…")
-
-        choice = self._choice()
-
-        def work(state: TaskState):
-            from ..engine import Engine
-            from ..engine.portfolio import portfolio_inputs
-
-            inp = portfolio_inputs(Engine(ws).analysis(),
-                                   ("risk", "whitespace", "matrix", "backtest"),
-                                   progress=state.progress, check=state.check)
-            if inp.empty or inp.matrix is None or not len(inp.matrix):
-                return inp, None, _filter_options(inp)
-            return inp, whitespace_figures(inp, **choice), _filter_options(inp)
-
-        self.runner.start(self.LOAD_KIND, "Finding whitespace", work, self._loaded)
-
-    def _loaded(self, payload) -> None:
-        inp, figures, options = payload
-        self.inputs = inp
-        self._fill_filters(options)
-        if figures is None:
-            self.show_empty(EMPTY_TEXT)
-            self.loaded.emit()
-            return
-        self._draw_backtest(inp.backtest or {})
-        self._show(figures)
 
     def _enable(self, on: bool) -> None:
         for b in (self.segment_box, self.product_box, self.top_box, self.sort_box,
@@ -265,26 +254,7 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
         self.top_box.setCurrentIndex(i)
 
     # ------------------------------------------------------------------ showing
-    def _choice(self) -> dict[str, Any]:
-        model = self.grid.model
-        return {"segment": self.segment_box.currentData(),
-                "product": self.product_box.currentData(),
-                "top": int(self.top_box.currentData() or 30),
-                "sort": self.sort_box.currentData(), "account": self._account,
-                "table": (list(model.columns), model.sort_state())}
-
-    def refresh(self, *_: Any) -> None:
-        """Recompute the map and the suggestions for the filters, in the background."""
-        inp = self.inputs
-        if inp is None or inp.empty or inp.matrix is None:
-            return
-        choice = self._choice()
-        self.runner.start(self.REFRESH_KIND, "Updating whitespace",
-                          lambda state: whitespace_figures(inp, **choice), self._show)
-
-    def _show(self, figures: dict[str, Any]) -> None:
-        from ..analytics import portfolio as P
-
+    def show_result(self, figures: dict[str, Any], choice=None) -> None:
         inp = self.inputs
         seg, prod = figures["segment"], figures["product"]
         keep, totals = figures["keep"], figures["totals"]
