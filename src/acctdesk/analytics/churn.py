@@ -913,14 +913,40 @@ def train_churn_model(
     TooFewChurnEvents
         Too few events in the labels, or too little history to validate out of time.
     """
-    import sklearn
-
     dates = snapshot_dates(data, cutoff, horizon_days, max_snapshots)
     if examples is None:
         examples = build_examples(data, dates, horizon_days)
     events = _events(examples)
     if events < min_events:
         raise TooFewChurnEvents(events, min_events, horizon_days)
+    split = _out_of_time_split(examples, horizon_days, test_snapshots, events, min_events)
+    tr, te = split["train"], split["test"]
+    y = examples["label"].to_numpy(dtype=int)
+    columns, groups = _design_columns(examples[tr], exclude)
+    X = design_matrix(examples, columns)
+    candidates: dict[str, dict] = {}
+    for kind in kinds:
+        m = _fit_calibrated(kind, examples[tr].reset_index(drop=True), X[tr], columns,
+                            groups, horizon_days, random_state, max_train_rows)
+        candidates[kind] = evaluate(y[te], m.predict_proba(X[te]))
+    best = max(candidates, key=lambda k: (np.nan_to_num(candidates[k]["auc"]),
+                                          -np.nan_to_num(candidates[k]["brier"])))
+    # refit the winner on every labelled snapshot, with the design of all of them
+    columns, groups = _design_columns(examples, exclude)
+    X = design_matrix(examples, columns)
+    model = _fit_calibrated(best, examples, X, columns, groups, horizon_days, random_state,
+                            max_train_rows)
+    model.info.update(_training_info(examples, split, candidates, best, cutoff,
+                                     horizon_days, events, groups))
+    return model
+
+
+def _out_of_time_split(examples: pd.DataFrame, horizon_days: int, test_snapshots: int,
+                       events: int, min_events: int) -> dict[str, Any]:
+    """The latest ``test_snapshots`` snapshot dates test, the earlier ones whose outcome is
+    known before the test period starts train: ``train``/``test`` row masks and
+    ``train_dates``/``test_dates``/``dates``. Raises :class:`TooFewChurnEvents` when either
+    side is too thin to validate."""
     dates = sorted(examples["as_of"].unique())
     day = np.array([_as_day(d) for d in dates])
     if len(dates) < test_snapshots + 2:
@@ -941,22 +967,22 @@ def train_churn_model(
             f"({_events(examples[tr])}) and inside ({int(y[te].sum())}) the out-of-time test "
             f"period to validate a model; the risk shown is derived from the health score "
             f"instead."))
-    columns, groups = _design_columns(examples[tr], exclude)
-    X = design_matrix(examples, columns)
-    candidates: dict[str, dict] = {}
-    for kind in kinds:
-        m = _fit_calibrated(kind, examples[tr].reset_index(drop=True), X[tr], columns,
-                            groups, horizon_days, random_state, max_train_rows)
-        candidates[kind] = evaluate(y[te], m.predict_proba(X[te]))
-    best = max(candidates, key=lambda k: (np.nan_to_num(candidates[k]["auc"]),
-                                          -np.nan_to_num(candidates[k]["brier"])))
-    # refit the winner on every labelled snapshot, with the design of all of them
-    columns, groups = _design_columns(examples, exclude)
-    X = design_matrix(examples, columns)
-    model = _fit_calibrated(best, examples, X, columns, groups, horizon_days, random_state,
-                            max_train_rows)
+    return {"train": tr, "test": te, "train_dates": train_dates, "test_dates": test_dates,
+            "dates": dates}
+
+
+def _training_info(examples: pd.DataFrame, split: dict[str, Any], candidates: dict,
+                   best: str, cutoff: str, horizon_days: int, events: int,
+                   groups: dict) -> dict[str, Any]:
+    """The model's ``info``: the chosen kind's out-of-time figures, the candidates', the
+    periods and the counts (see :func:`train_churn_model`)."""
+    import sklearn
+
+    tr, te = split["train"], split["test"]
+    train_dates, test_dates = split["train_dates"], split["test_dates"]
+    y = examples["label"].to_numpy(dtype=int)
     v = candidates[best]
-    model.info.update({
+    return {
         "kind": best, "trained_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "data_date": str(cutoff)[:10], "horizon_days": int(horizon_days),
         "sklearn_version": sklearn.__version__,
@@ -971,10 +997,9 @@ def train_churn_model(
         "n_train": int(tr.sum()), "n_test": int(te.sum()),
         "events_train": _events(examples[tr]), "events_test": _events(examples[te]),
         "positives_train": int(y[tr].sum()), "positives_test": int(y[te].sum()),
-        "events": events, "snapshots": len(dates), "examples": int(len(examples)),
+        "events": events, "snapshots": len(split["dates"]), "examples": int(len(examples)),
         "features": list(groups),
-    })
-    return model
+    }
 
 
 # ====================================================================== reasons

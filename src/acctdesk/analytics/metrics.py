@@ -901,32 +901,48 @@ def cohorts(
     rows = np.flatnonzero(led.first_paid >= 0)
     if not rows.size:
         return pd.DataFrame({c: [] for c in cols_out})
-    T = led.T
-    m0 = _month_idx(led.labels[0])
     f = led.first_paid[rows]
-    base = led.cents[rows, f]
-    last_abs = m0 + T - 1
-    if period == "month":
-        p_of = m0 + f                       # absolute period number = absolute month
-        p_last = last_abs
-
-        def snap_col(p):                    # column of the snapshot of period p
-            return p - m0
-    else:
-        p_of = (m0 + f) // 3
-        p_last = last_abs // 3
-
-        def snap_col(p):
-            return np.minimum(p * 3 + 2, last_abs) - m0
+    p_of, p_last, snap_col = _cohort_periods(led, f, period)
     n_age = int(p_last - p_of.min()) + 1
     if max_age is not None:
         n_age = min(n_age, max_age + 1)
+    out = _cohort_ages(led, rows, led.cents[rows, f], p_of, p_last, snap_col, n_age)
+    if period == "month":
+        labels = [_month_label(int(p)) for p in out["cohort_p"]]
+    else:
+        labels = [f"{int(p) // 4:04d}-Q{int(p) % 4 + 1}" for p in out["cohort_p"]]
+    out = out.drop(columns="cohort_p").reset_index(drop=True)
+    out.insert(0, "cohort", _labels(labels))
+    out["logo_retention"] = out["retained_accounts"] / out["cohort_accounts"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["revenue_retention"] = np.where(
+            out["cohort_start_mrr"] > 0, out["retained_mrr"] / out["cohort_start_mrr"], np.nan)
+    out.attrs["period"] = period
+    return out[cols_out]
+
+
+def _cohort_periods(led, first_paid: np.ndarray, period: str):
+    """(absolute period of each account's first paid month, the last period, the function
+    giving the ledger column of a period's snapshot: its last month-end, or the latest month
+    for the current, partial period)."""
+    m0 = _month_idx(led.labels[0])
+    last_abs = m0 + led.T - 1
+    if period == "month":
+        return m0 + first_paid, last_abs, lambda p: p - m0
+    return ((m0 + first_paid) // 3, last_abs // 3,
+            lambda p: np.minimum(p * 3 + 2, last_abs) - m0)
+
+
+def _cohort_ages(led, rows: np.ndarray, base: np.ndarray, p_of: np.ndarray, p_last: int,
+                 snap_col, n_age: int) -> pd.DataFrame:
+    """Per cohort (``cohort_p``, its absolute period) and age observed: size, start MRR,
+    accounts and MRR retained; one vectorised pass per age (a few dozen at most)."""
     cohort_codes, cohort_ids = pd.factorize(p_of, sort=True)
     n_c = len(cohort_ids)
     size = np.bincount(cohort_codes, minlength=n_c)
     start_mrr = np.bincount(cohort_codes, weights=base.astype("float64"), minlength=n_c)
     parts = []
-    for k in range(n_age):  # one vectorised pass per age (a few dozen at most)
+    for k in range(n_age):
         p = p_of + k
         seen = p <= p_last
         c = np.where(seen, snap_col(np.minimum(p, p_last)), 0)
@@ -941,19 +957,7 @@ def cohorts(
             "retained_accounts": ret_log[observed].astype(np.int64),
             "retained_mrr": np.rint(ret_mrr[observed]) / 100.0,
         }))
-    out = pd.concat(parts, ignore_index=True).sort_values(["cohort_p", "age"], kind="stable")
-    if period == "month":
-        labels = [_month_label(int(p)) for p in out["cohort_p"]]
-    else:
-        labels = [f"{int(p) // 4:04d}-Q{int(p) % 4 + 1}" for p in out["cohort_p"]]
-    out = out.drop(columns="cohort_p").reset_index(drop=True)
-    out.insert(0, "cohort", _labels(labels))
-    out["logo_retention"] = out["retained_accounts"] / out["cohort_accounts"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["revenue_retention"] = np.where(
-            out["cohort_start_mrr"] > 0, out["retained_mrr"] / out["cohort_start_mrr"], np.nan)
-    out.attrs["period"] = period
-    return out[cols_out]
+    return pd.concat(parts, ignore_index=True).sort_values(["cohort_p", "age"], kind="stable")
 
 
 def cohort_matrix(cohort_frame: pd.DataFrame, value: str = "revenue_retention") -> pd.DataFrame:
@@ -1027,20 +1031,7 @@ def clv(
         raise ValueError("no MRR data")
     e = led.col(as_of_month) if as_of_month is not None else led.T - 1
     lo = max(led.first_col, 1, e - window_months + 1)
-    span = slice(lo, e + 1)
-    prev_active = (led.cents[:, span] - led.delta[:, span]) > 0
-    churned = (led.kind[:, span] == _CODE[CHURN])
-    frame = pd.DataFrame({
-        "accounts": (led.cents[:, e] > 0).astype(np.int64),
-        "mrr": led.cents[:, e],
-        "churned_accounts": churned.sum(axis=1),
-        "accounts_at_risk": prev_active.sum(axis=1),
-    })
-    attrs = _attributes(led, accounts, keys)
-    for k in keys:
-        frame[k] = attrs[k].to_numpy()
-    agg = (frame.groupby(keys, sort=True, dropna=False).sum().reset_index() if keys
-           else frame.sum().to_frame().T)
+    agg = _clv_counts(led, accounts, keys, e, lo)
     n = agg["accounts"].to_numpy(dtype="float64")
     risk = agg["accounts_at_risk"].to_numpy(dtype="float64")
     ch = agg["churned_accounts"].to_numpy(dtype="float64")
@@ -1067,3 +1058,22 @@ def clv(
     out["formula"] = CLV_FORMULA
     out["note"] = note
     return out
+
+
+def _clv_counts(led, accounts, keys: list[str], e: int, lo: int) -> pd.DataFrame:
+    """Per group (or one row): accounts paying and MRR (cents) at column ``e``, churns and
+    account-months at risk in columns ``lo..e``."""
+    span = slice(lo, e + 1)
+    prev_active = (led.cents[:, span] - led.delta[:, span]) > 0
+    churned = (led.kind[:, span] == _CODE[CHURN])
+    frame = pd.DataFrame({
+        "accounts": (led.cents[:, e] > 0).astype(np.int64),
+        "mrr": led.cents[:, e],
+        "churned_accounts": churned.sum(axis=1),
+        "accounts_at_risk": prev_active.sum(axis=1),
+    })
+    attrs = _attributes(led, accounts, keys)
+    for k in keys:
+        frame[k] = attrs[k].to_numpy()
+    return (frame.groupby(keys, sort=True, dropna=False).sum().reset_index() if keys
+            else frame.sum().to_frame().T)

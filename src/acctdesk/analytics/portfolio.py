@@ -249,76 +249,92 @@ def compute_kpis(inp: PortfolioInputs, filters: Mapping[str, str | None] | None 
                  *, mrr: pd.DataFrame | None = None) -> list[Kpi]:
     """The tiles of the Portfolio view for the accounts the slicers select (see the module
     docstring for each definition)."""
-    from .metrics import RETENTION_DEFINITIONS
-
-    cur = inp.currency
     sliced = slice_accounts(inp.accounts, filters)
     ids = _ids(sliced)
     active_all = inp.active()
     active = active_all.loc[_ids(active_all).isin(ids)]
     rows = account_rows(inp, active)
-    n_active = len(rows)
-    kpis: list[Kpi] = []
-    arr = float(rows["arr"].fillna(0).sum())
-    kpis.append(Kpi("arr", "ARR", arr, "currency", f"{n_active:,} active accounts",
-                    "Annual recurring revenue: the sum of the ARR of the accounts that are "
-                    f"customers on the data date ({inp.as_of}): contract started, not churned, "
-                    "not a prospect.",
-                    rows.sort_values("arr", ascending=False, kind="stable"),
-                    ACCOUNT_ROW_COLUMNS))
-
-    # --- retention (standard definition, last 12 months of the sliced accounts' MRR)
     if mrr is None:
         mrr = sliced_mrr(inp, ids) if len(ids) else None
+    return [_arr_kpi(inp, rows), *_retention_kpis(inp, mrr, sliced), *_band_kpis(inp, rows),
+            _risk_kpi(inp, rows), _whitespace_kpi(inp, active), _renewals_kpi(inp, rows)]
+
+
+def _arr_kpi(inp: PortfolioInputs, rows: pd.DataFrame) -> Kpi:
+    return Kpi("arr", "ARR", float(rows["arr"].fillna(0).sum()), "currency",
+               f"{len(rows):,} active accounts",
+               "Annual recurring revenue: the sum of the ARR of the accounts that are "
+               f"customers on the data date ({inp.as_of}): contract started, not churned, "
+               "not a prospect.",
+               rows.sort_values("arr", ascending=False, kind="stable"), ACCOUNT_ROW_COLUMNS)
+
+
+def _retention_kpis(inp: PortfolioInputs, mrr: pd.DataFrame | None,
+                    sliced: pd.DataFrame) -> list[Kpi]:
+    """NRR, GRR and logo churn: standard definition, the last 12 months of the sliced
+    accounts' MRR."""
+    from .metrics import RETENTION_DEFINITIONS
+
     row, per, start, end = (None, pd.DataFrame(), "", "") if mrr is None else \
         _retention_rows(inp, mrr, sliced)
     defs = RETENTION_DEFINITIONS["standard"]
     period = f"{start} → {end}" if start else "not enough history"
     period_note = (f" Period: month-end {start} to month-end {end}; definition "
                    "'standard' (new business and reactivation excluded).") if start else ""
-    def _v(k):
+
+    def value(k):
         return None if row is None or not np.isfinite(row[k]) else float(row[k])
 
     ret_rows = per.sort_values("start_mrr", ascending=False, kind="stable") if len(per) \
         else pd.DataFrame(columns=[c[0] for c in _RET_COLUMNS])
-    kpis.append(Kpi("nrr", "NRR", _v("nrr"), "percent", period,
-                    "Net revenue retention: " + defs["nrr"] + "." + period_note,
-                    ret_rows, _RET_COLUMNS))
-    kpis.append(Kpi("grr", "GRR", _v("grr"), "percent", period,
-                    "Gross revenue retention: " + defs["grr"] + "." + period_note,
-                    ret_rows, _RET_COLUMNS))
     churned = per.loc[per["end_mrr"] <= 0] if len(per) else ret_rows.iloc[:0]
     lc_detail = (f"{int(row['logos_churned']):,} of {int(row['logos_start']):,} accounts"
                  if row is not None else period)
-    kpis.append(Kpi("logo_churn", "Logo churn", _v("logo_churn"), "percent", lc_detail,
-                    "Logo churn: " + defs["logo_churn"] + "." + period_note,
-                    churned.sort_values("start_mrr", ascending=False, kind="stable"),
-                    _RET_COLUMNS[:4]))
+    return [
+        Kpi("nrr", "NRR", value("nrr"), "percent", period,
+            "Net revenue retention: " + defs["nrr"] + "." + period_note,
+            ret_rows, _RET_COLUMNS),
+        Kpi("grr", "GRR", value("grr"), "percent", period,
+            "Gross revenue retention: " + defs["grr"] + "." + period_note,
+            ret_rows, _RET_COLUMNS),
+        Kpi("logo_churn", "Logo churn", value("logo_churn"), "percent", lc_detail,
+            "Logo churn: " + defs["logo_churn"] + "." + period_note,
+            churned.sort_values("start_mrr", ascending=False, kind="stable"),
+            _RET_COLUMNS[:4]),
+    ]
 
-    # --- health bands
+
+def _band_kpis(inp: PortfolioInputs, rows: pd.DataFrame) -> list[Kpi]:
+    """One tile per health band, best first."""
     band_list = inp.bands or []
+    n_active = len(rows)
+    out = []
     for label, _, colour in sorted(band_list, key=lambda b: -b[1]):
         r = rows.loc[rows["band"] == label]
-        kpis.append(Kpi(
+        out.append(Kpi(
             label.lower(), f"{label} accounts", float(len(r)), "int",
-            f"{_money(r['arr'].fillna(0).sum(), cur)} ARR · "
+            f"{_money(r['arr'].fillna(0).sum(), inp.currency)} ARR · "
             f"{(len(r) / n_active if n_active else 0):.0%} of accounts",
             f"Active accounts whose health score (0-100, on the scorecard each is assigned) "
             f"is in the "
             f"{label} band{_band_range(band_list, label)}.",
             r.sort_values("health_score", kind="stable"), ACCOUNT_ROW_COLUMNS, colour))
+    return out
 
-    # --- ARR at risk
+
+def _risk_kpi(inp: PortfolioInputs, rows: pd.DataFrame) -> Kpi:
+    arr = float(rows["arr"].fillna(0).sum())
     risky = rows.loc[rows["churn_probability"].notna()]
     at_risk = float((risky["arr"].fillna(0) * risky["churn_probability"]).sum())
-    kpis.append(Kpi("arr_at_risk", "ARR at risk", at_risk, "currency",
-                    f"{(at_risk / arr if arr else 0):.0%} of ARR",
-                    "Sum over active accounts of ARR × churn probability. "
-                    + (inp.risk_label or "No churn risk computed."),
-                    risky.sort_values("arr_at_risk", ascending=False, kind="stable"),
-                    ACCOUNT_ROW_COLUMNS))
+    return Kpi("arr_at_risk", "ARR at risk", at_risk, "currency",
+               f"{(at_risk / arr if arr else 0):.0%} of ARR",
+               "Sum over active accounts of ARR × churn probability. "
+               + (inp.risk_label or "No churn risk computed."),
+               risky.sort_values("arr_at_risk", ascending=False, kind="stable"),
+               ACCOUNT_ROW_COLUMNS)
 
-    # --- whitespace
+
+def _whitespace_kpi(inp: PortfolioInputs, active: pd.DataFrame) -> Kpi:
     sugg = inp.suggestions
     if sugg is not None and len(sugg):
         sugg = sugg.loc[isin_text(sugg["account_id"], _ids(active))]
@@ -329,20 +345,20 @@ def compute_kpis(inp: PortfolioInputs, filters: Mapping[str, str | None] | None 
         srows = pd.DataFrame(columns=[c[0] for c in SUGGESTION_COLUMNS])
         value = 0.0 if sugg is not None else None
         detail = "no suggestions"
-    kpis.append(Kpi("whitespace", "Whitespace value", value, "currency", detail,
-                    "Expected annual value of the products and seats the active accounts do "
-                    "not own yet: the sum of expected MRR × 12 over the whitespace "
-                    "suggestions (expected MRR = propensity × typical MRR).",
-                    srows, SUGGESTION_COLUMNS))
+    return Kpi("whitespace", "Whitespace value", value, "currency", detail,
+               "Expected annual value of the products and seats the active accounts do "
+               "not own yet: the sum of expected MRR × 12 over the whitespace "
+               "suggestions (expected MRR = propensity × typical MRR).",
+               srows, SUGGESTION_COLUMNS)
 
-    # --- renewals in the next 90 days
+
+def _renewals_kpi(inp: PortfolioInputs, rows: pd.DataFrame) -> Kpi:
     soon = renewing(rows, inp.as_of, RENEWAL_SOON_DAYS)
-    kpis.append(Kpi("renewals_90d", "Renewals, next 90 days", float(soon["arr"].fillna(0).sum()),
-                    "currency", f"{len(soon):,} accounts",
-                    f"ARR of the active accounts whose renewal date falls in the 90 days after "
-                    f"the data date ({inp.as_of}).",
-                    soon.sort_values("renewal_date", kind="stable"), ACCOUNT_ROW_COLUMNS))
-    return kpis
+    return Kpi("renewals_90d", "Renewals, next 90 days", float(soon["arr"].fillna(0).sum()),
+               "currency", f"{len(soon):,} accounts",
+               f"ARR of the active accounts whose renewal date falls in the 90 days after "
+               f"the data date ({inp.as_of}).",
+               soon.sort_values("renewal_date", kind="stable"), ACCOUNT_ROW_COLUMNS)
 
 
 def _band_range(bands, label: str) -> str:

@@ -115,8 +115,13 @@ _TERCILES = [(100 / 3, 0), (200 / 3, 60), (None, 100)]
 
 def _specs(data: ScoringData | None):
     """(group, group points, [(Measure with default mapping, GAP mapping)])."""
-    lo, hi = _csat_range(data)
-    usage = [
+    return [("Product usage", 30, _usage_specs()), ("Support", 20, _support_specs(data)),
+            ("Satisfaction", 15, _satisfaction_specs()), ("Financial", 15, _financial_specs()),
+            ("Relationship", 15, _relationship_specs()), ("Lifecycle", 5, _lifecycle_specs())]
+
+
+def _usage_specs():
+    return [
         (Measure("seat_utilisation", "Seat utilisation",
                  Source("ratio", numerator=_usage("active_users", "last", 30),
                         denominator=Source("field", field="seats")),
@@ -135,7 +140,11 @@ def _specs(data: ScoringData | None):
                  description="mean active users, last 30 days vs the same 90 days earlier"),
          _t((-25, 0), (-5, 60), (None, 100))),
     ]
-    support = [
+
+
+def _support_specs(data: ScoringData | None):
+    lo, hi = _csat_range(data)
+    return [
         (Measure("urgent_tickets", "Urgent tickets (90 days)",
                  Source("aggregate", entity="tickets", agg="count", window=90,
                         filter={"priority": ["urgent", "high"]}),
@@ -156,9 +165,12 @@ def _specs(data: ScoringData | None):
                  PointMapping("linear", zero_at=lo, full_at=hi), 6),
          _t((lo + 0.5 * (hi - lo), 0), (lo + 0.75 * (hi - lo), 60), (None, 100))),
     ]
+
+
+def _satisfaction_specs():
     nps_last = Source("aggregate", entity="surveys", agg="last", field="score",
                       filter={"kind": "nps"})
-    satisfaction = [
+    return [
         (Measure("nps", "NPS (latest)",
                  Source("aggregate", entity="surveys", agg="last", field="score",
                         filter={"kind": "nps"}, window=365),
@@ -170,9 +182,12 @@ def _specs(data: ScoringData | None):
                  description="latest NPS minus the latest 180 days earlier"),
          _t((-2, 0), (0, 60), (None, 100))),
     ]
+
+
+def _financial_specs():
     mrr = Source("aggregate", entity="subscriptions", agg="sum", field="mrr",
                  filter={"active": True})
-    financial = [
+    return [
         (Measure("mrr_change", "MRR change (90 days)",
                  Source("change", of=mrr, lag_days=90), _t((-10, 0), (0, 50), (None, 100)),
                  8, unit="%"),
@@ -183,7 +198,10 @@ def _specs(data: ScoringData | None):
                  _t((1, 100), (None, 0)), 7, direction="lower"),
          _t((1, 100), (None, 0))),
     ]
-    relationship = [
+
+
+def _relationship_specs():
+    return [
         (Measure("last_touch", "Days since last CSM touch",
                  Source("days_since", entity="activities", filter={"kind": {"not": ["note"]}},
                         fill=365),
@@ -201,15 +219,15 @@ def _specs(data: ScoringData | None):
                  _t((1, 0), (None, 100)), 5),
          _t((1, 0), (None, 100))),
     ]
-    lifecycle = [
+
+
+def _lifecycle_specs():
+    return [
         (Measure("renewal_proximity", "Days to renewal",
                  Source("days_until", field="renewal_date"),
                  _t((0, 30), (31, 50), (91, 80), (None, 100)), 5, unit="days"),
          _t((31, 0), (91, 60), (None, 100))),
     ]
-    return [("Product usage", 30, usage), ("Support", 20, support),
-            ("Satisfaction", 15, satisfaction), ("Financial", 15, financial),
-            ("Relationship", 15, relationship), ("Lifecycle", 5, lifecycle)]
 
 
 def _groups(data, gap: bool = False) -> list[Group]:
