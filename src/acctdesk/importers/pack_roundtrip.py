@@ -185,7 +185,23 @@ def import_pack(ws, path: str | Path, *, result, digest: str,
     result.notes.extend(edits.notes)
     result.rows_read = len(edits.rows)
 
-    known = pack_store.account_owners(ws)
+    owner_changes, notes_to_add, rejected = _compare(
+        edits, pack_store.account_owners(ws), result)
+    if not owner_changes and not notes_to_add and not rejected:
+        result.notes.append("no edits found in the Worklist; nothing changed")
+        return result
+
+    report(0.5, "Writing…")
+    _write(ws, path, edits, digest, result, owner_changes, notes_to_add, rejected)
+    report(1.0, "Done")
+    return result
+
+
+def _compare(edits: PackEdits, known: dict[str, str | None], result):
+    """The edits of the Worklist against the rows as exported and the owners in the
+    workspace now: (owner changes (account, owner, row), notes to add (account, field,
+    value, row), rejected rows (row, column, value, why)); counts unchanged rows and notes
+    emptied or odd statuses on ``result``."""
     owner_changes: list[tuple[str, str | None, int]] = []
     notes_to_add: list[tuple[str, str, str, int]] = []
     rejected: list[tuple[int, str, str, str]] = []
@@ -226,11 +242,12 @@ def import_pack(ws, path: str | Path, *, result, digest: str,
         if not changed:
             unchanged += 1
     result.unchanged = unchanged
-    if not owner_changes and not notes_to_add and not rejected:
-        result.notes.append("no edits found in the Worklist; nothing changed")
-        return result
+    return owner_changes, notes_to_add, rejected
 
-    report(0.5, "Writing…")
+
+def _write(ws, path: Path, edits: PackEdits, digest: str, result, owner_changes,
+           notes_to_add, rejected) -> None:
+    """Record the owner changes and the notes as one import batch; fill ``result``."""
     stamp = now_iso()
     user = current_user()
     date = edits.data_date or ws.data_date() or stamp[:10]
@@ -241,7 +258,7 @@ def import_pack(ws, path: str | Path, *, result, digest: str,
         records.append((_activity_id(digest, aid, fld, value), aid, date, "note",
                         _PREFIX[fld] + value, user, custom))
     counts = {"rows_read": result.rows_read, "inserted": len(records),
-              "updated": len(owner_changes), "unchanged": unchanged,
+              "updated": len(owner_changes), "unchanged": result.unchanged,
               "rejected": len(rejected), "accounts_created": 0, "review": 0}
     mapping = {title: "accounts.owner" if f == "owner" else f"activities(note:{f})"
                for title, f in EDITABLE_COLUMNS.items()}
@@ -253,5 +270,3 @@ def import_pack(ws, path: str | Path, *, result, digest: str,
     result.updated = len(owner_changes)
     result.rejected = len(rejected)
     result.row_errors.extend(f"row {r}, {c}: {why}" for r, c, _v, why in rejected[:50])
-    report(1.0, "Done")
-    return result
