@@ -406,7 +406,8 @@ def _write_sheet(conn, path: Path, digest: str, prep: _Prepared, result: FileRes
         new_ids = {a for a, _, _, _ in new_accounts}
         frame = frame.assign(status=status.where(
             status.notna() | ~frame["account_id"].isin(new_ids), "active"))
-    table, rep, folded, into = _prepare_entity(frame, prof, data_date())
+    table, rep, folded, into = _prepare_entity(
+        frame, prof, data_date() if entity == "subscriptions" else None)
     missing_keys = [k for k in ENTITY_KEYS[entity] if k not in table.columns]
     if len(frame) and missing_keys:
         raise ImportFileError.for_file(
@@ -590,13 +591,15 @@ def _write_plans(ws, path, digest, plans, result, decisions, cancel, report) -> 
     with ws.transaction() as conn:
         if _already(ws, digest, result, conn):
             return
-        before = ws.data_date()
+        billed = conn.execute("SELECT 1 FROM subscriptions LIMIT 1").fetchone() is not None \
+            or any(p.plan.profile.entity == "subscriptions" for p in prepared)
+        before = ws.data_date() if billed else None
         for prep in prepared:
             check()
             counts = _write_sheet(conn, path, digest, prep, result, ws.data_date, index)
             ws.audit("import", "import_batches", str(result.batch_ids[-1]),
                      after={"file": path.name, "profile": prep.plan.profile.id, **counts})
-        after = ws.data_date()
+        after = ws.data_date() if billed else None
         if after and after != before:
             # the book's date moved: what pays on the new date decides ARR and churn
             import_store.refresh_account_revenue(conn, None, result.batch_ids[-1], after)

@@ -362,9 +362,9 @@ def _finish(plan: SheetPlan) -> SheetPlan:
     for col, tgt in id_columns(frame, plan.mapping, plan.profile).items():
         plan.mapping[col] = tgt
     for src, tgt in plan.mapping.items():
-        if tgt.startswith("_"):
+        if tgt.startswith("_") or src not in frame.columns:
             continue
-        if src in frame.columns and not frame[src].dropna().astype(str).str.strip().ne("").any():
+        if not _has_values(frame[src]):
             plan.notes.append(f"column '{src}' (mapped to {tgt}) is empty in every row")
     return plan
 
@@ -374,6 +374,15 @@ def _candidate(prof: Profile, sheet: Sheet, mapped: dict[str, str], score: float
     extra = _extra_header_rows(sheet.frame, mapped, prof)
     factor, keep, notes = _fitted(prof, sheet.frame.iloc[extra:], mapped)
     return prof, round(score * factor, 4), keep, notes, extra
+
+
+def _has_values(s: pd.Series) -> bool:
+    """True when a column holds at least one non-blank value (cheap on long columns)."""
+    head = s.iloc[:2000].dropna()
+    if len(head) and head.astype(str).str.strip().ne("").any():
+        return True
+    rest = s.iloc[2000:].dropna()
+    return bool(len(rest)) and bool(rest.astype(str).str.strip().ne("").any())
 
 
 def _ranked(sheet: Sheet) -> tuple[list[tuple], bool]:
