@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -464,8 +465,35 @@ def plan_sheet(sheet: Sheet, ws=None, *, profile_id: str | None = None,
     return _suggested(sheet, headers, candidates)
 
 
+def _wide_usage(sheet: Sheet, headers: list[str], candidates) -> SheetPlan | None:
+    """A sheet the reader turned long (one column per month or day): a time series per
+    account, i.e. usage; the metric is the sheet's (or file's) name unless a column says."""
+    melted = melted_columns(sheet)
+    if melted is None:
+        return None
+    period, value = melted
+    ids = [h for h in headers if h not in melted]
+    suggestions = suggest_mapping(ids, "usage")
+    mapping = {s.source: s.target for s in suggestions if s.target in (
+        "account.name", "account.domain", "account.external_id", "account.key", "metric")}
+    if not set(mapping.values()) - {"metric"}:
+        return None
+    mapping[period], mapping[value] = "date", "value"
+    prof = adhoc_profile("usage", mapping, {"date": "date", "value": "number"}, "suggested")
+    if "metric" not in mapping.values():
+        stem = Path(str(sheet.name)).stem if str(sheet.name).lower().endswith(
+            (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".ods")) else str(sheet.name)
+        metric = re.sub(r"[^0-9a-z]+", "_", stem.lower()).strip("_") or "value"
+        object.__setattr__(prof, "wide_metric", metric)
+    return _finish(SheetPlan(sheet, prof, 0.8, candidates, mapping, "suggested",
+                             notes=["one column per period: read as usage over time"]))
+
+
 def _suggested(sheet: Sheet, headers: list[str], candidates) -> SheetPlan:
     """A fuzzy mapping, for the most likely entity whose needs the file's values meet."""
+    wide = _wide_usage(sheet, headers, candidates)
+    if wide is not None:
+        return wide
     first_problem = None
     first_keep: dict[str, str] = {}
     for ent in rank_entities(headers)[:4]:
