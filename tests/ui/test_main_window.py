@@ -31,7 +31,7 @@ def test_welcome_state_offers_the_ways_in(window):
     assert not window.sidebar.isVisible()
     texts = [b.text() for b in (window.welcome.open_button, window.welcome.new_button,
                                 window.welcome.demo_button)]
-    assert texts == ["Open workspace…", "New workspace…", "Open the demo portfolio"]
+    assert texts == ["Open workspace…", "New workspace for your data…", "Open the demo portfolio"]
 
 
 def test_opens_the_demo_workspace_and_shows_the_accounts(qtbot, window, demo_copy):

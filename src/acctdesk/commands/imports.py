@@ -1,4 +1,6 @@
-"""``acctdesk import PATH FILE... [--json]``: import exports into a workspace.
+"""``acctdesk import [--create] PATH FILE... [--json]``: import exports into a workspace.
+
+``--create`` makes an empty workspace at PATH first when there is none.
 
 Exit code 0 when every file imported (or was already imported), 1 when any file was
 rejected (the others still import), 2 for bad usage.
@@ -18,6 +20,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("files", type=Path, nargs="+", help="export files, imported in order")
     parser.add_argument("--profile", default=None,
                         help="use this source profile instead of recognising (e.g. stripe.subscriptions)")
+    parser.add_argument("--create", action="store_true",
+                        help="create an empty workspace at PATH first when there is none")
     parser.add_argument("--json", action="store_true", help="print one JSON object per run")
 
 
@@ -32,6 +36,18 @@ def run(args) -> int:
             get(args.profile)
         except KeyError:
             raise UsageError(f"unknown profile {args.profile!r}") from None
+    if not args.path.exists():
+        if not args.create:
+            from ..models.workspace import WorkspaceError
+
+            raise WorkspaceError(
+                f"{args.path}: no such workspace. Check the path, or create an empty one "
+                f"with 'acctdesk new {args.path}' (or add --create to this command)")
+        from .new import create
+
+        create(args.path).close()
+        if not args.json:
+            print(f"Created the empty workspace {args.path}.")
     results = []
     with Workspace(args.path) as ws:
         for f in args.files:

@@ -138,8 +138,8 @@ class Workspace:
         existed = self.path.exists()
         if not existed and not create:
             raise WorkspaceError(
-                f"{self.path}: no such workspace. Check the path, or create one with "
-                f"'acctdesk demo {self.path.name}'."
+                f"{self.path}: no such workspace. Check the path, or create an empty one "
+                f"with 'acctdesk new {self.path.name}'."
             )
         if existed:
             self._check_file()

@@ -48,8 +48,9 @@ SCORE_COLUMNS = {
 }
 DEFAULT_BAND_COLOURS = {"Red": "#d64545", "Yellow": "#e0b000", "Green": "#2e9d5b",
                         "Poor": "#d64545", "Average": "#e0b000", "Good": "#2e9d5b"}
-EMPTY_TEXT = ("<b>This workspace has no accounts yet.</b><br>Drop CSV or Excel exports from "
-              "your CRM or billing system here to import them.")
+EMPTY_TEXT = ("<b>This workspace has no accounts yet.</b><br>Drop CSV or Excel exports here: "
+              "accounts from your CRM or your own spreadsheet, subscriptions from your "
+              "billing system (Help › What to Export From Which System).")
 
 
 @dataclass

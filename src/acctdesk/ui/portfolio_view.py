@@ -26,7 +26,8 @@ from .tasks import TaskRunner, TaskState
 
 SLICER_TITLES = {"owner": "All owners", "segment": "All segments",
                  "industry": "All industries", "region": "All regions"}
-EMPTY_TEXT = ("<h3>No portfolio to show yet</h3>Import your CRM and billing exports to see "
+EMPTY_TEXT = ("<h3>No portfolio to show yet</h3>The portfolio needs your accounts (CRM or your "
+              "own spreadsheet) and what they pay (billing subscriptions). Import them to see "
               "your ARR, retention, health bands, ARR at risk, whitespace and renewals here "
               "(File › Import, or drop the files on this window).")
 NO_WORKSPACE_TEXT = ("<h3>No workspace open</h3>Open a workspace (or the demo) to see your "

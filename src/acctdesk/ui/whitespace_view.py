@@ -31,9 +31,10 @@ from . import charts
 from .portfolio_view import choose_export_path, make_grid, sheet_for, table_columns
 from .tasks import TaskRunner, TaskState
 
-EMPTY_TEXT = ("<h3>No whitespace to show yet</h3>Import your CRM and billing exports "
-              "(with subscriptions per product) to see which accounts lack which products, "
-              "what the gaps are worth and why.")
+EMPTY_TEXT = ("<h3>No whitespace to show yet</h3>Whitespace needs your accounts and their "
+              "billing subscriptions, product by product (Stripe, Chargebee, Recurly or your "
+              "own sheet). Import them to see which accounts lack which products, what the "
+              "gaps are worth and why.")
 NO_WORKSPACE_TEXT = ("<h3>No workspace open</h3>Open a workspace (or the demo) to see its "
                      "whitespace.")
 OWNED = QColor("#5b6b7f")
