@@ -153,3 +153,25 @@ def test_other_first_arguments_are_still_commands_or_usage_errors(tmp_path, app_
     assert cli.main(["app", str(tmp_path / "w.acctdesk")]) == 0
     assert app_calls[-1]["workspace"] == tmp_path / "w.acctdesk"
     assert app_calls[-1]["files"] == []
+
+
+def test_the_file_type_the_desktop_entry_opens_is_the_workspace_suffix():
+    import xml.etree.ElementTree as ET
+
+    entry = (ROOT / "packaging" / "acctdesk.desktop").read_text()
+    mime = next(line.split("=", 1)[1] for line in entry.splitlines()
+                if line.startswith("MimeType="))
+    ns = {"m": "http://www.freedesktop.org/standards/shared-mime-info"}
+    tree = ET.parse(ROOT / "packaging" / "acctdesk-mime.xml")
+    kind = tree.find("m:mime-type", ns)
+    assert f"{kind.get('type')};" == mime
+    assert [g.get("pattern") for g in kind.findall("m:glob", ns)] == ["*.acctdesk"]
+
+
+def test_the_readme_names_the_same_export_paths_as_the_app():
+    from acctdesk.exports_guide import EXPORT_KINDS
+
+    readme = (ROOT / "README.md").read_text()
+    for kind in EXPORT_KINDS:
+        where = "; ".join(f"{system}: {path}" for system, path in kind.where)
+        assert f"| {kind.title} | {where} |" in readme

@@ -121,6 +121,10 @@ def cmd_info(args) -> int:
 
 
 def _run_app(path: Path | None = None, demo: bool = False, files=()) -> int:
+    from .desktop_libs import check
+
+    if check() != 0:        # Qt would abort naming the wrong library: name the packages
+        return 1
     from .ui.app import run_app
 
     return run_app(workspace=path, demo=demo, files=files)

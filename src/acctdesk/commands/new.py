@@ -101,4 +101,7 @@ def run(args) -> int:
           f"  acctdesk import {path} FILE...\n"
           f"or open it in the app and drop the files on the window:\n"
           f"  acctdesk {path}")
+    from ..exports_guide import guide_text
+
+    print("\nWhat to export from which system:\n" + guide_text())
     return 0
