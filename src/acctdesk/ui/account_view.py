@@ -75,8 +75,11 @@ ACTIVITY_COLUMNS = [
 WS_COLUMNS = [
     Column("product", "Product", width=140), Column("kind_text", "Kind", width=80),
     Column("expected_mrr", "Expected MRR", "currency",
-           tooltip="Propensity x typical MRR, per month", width=96),
-    Column("propensity", "Propensity", "percent", width=76),
+           tooltip="Chance the account buys x what its peers typically pay, per month",
+           width=96),
+    Column("propensity", "Chance to buy", "percent",
+           tooltip="How likely the account is to buy it, from what similar accounts own",
+           width=90),
     Column("reason", "Why", width=420),
 ]
 KIND_TEXT = {"qbr": "QBR", "ebr": "EBR", "call": "Call", "email": "Email", "note": "Note",

@@ -15,7 +15,7 @@ AUDIT_COLUMNS = [
     Column("user", "Who", "text", width=90),
     Column("action", "Action", "text", width=140),
     Column("entity", "What", "text", width=180),
-    Column("detail", "Details (before / after)", "text", width=600),
+    Column("detail", "What happened", "text", width=600),
 ]
 
 
@@ -49,9 +49,9 @@ class AuditView(QWidget):
             return
 
         def work(state: TaskState):
-            from ..models.audit import audit_entries
+            from ..audit_words import readable_entries
 
-            rows = audit_entries(ws)[::-1]          # newest first
+            rows = readable_entries(ws)[::-1]       # newest first, in sentences
             return pd.DataFrame(rows, columns=[c.key for c in AUDIT_COLUMNS])
 
         self.runner.start(self.KIND, "Reading the audit trail", work, self._show)

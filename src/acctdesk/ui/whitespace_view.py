@@ -14,6 +14,7 @@ runner as ``whitespace:load``; filters and sorting reuse the loaded inputs.
 """
 from __future__ import annotations
 
+import html
 import math
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from ..analytics.plain import suggestions_bought
 from . import charts
 from .portfolio_view import choose_export_path, make_grid, sheet_for, table_columns
 from .tasks import TaskRunner, TaskState
@@ -152,7 +154,7 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
 
         # backtest
         self.backtest_plot = charts.make_plot(
-            "Backtest: share bought", left="Precision (% bought)",
+            "Suggestions bought, checked on the past", left="Share of suggestions bought",
             bottom="Suggestions per CSM book", left_axis="percent")
         self.backtest_plot.setMinimumWidth(260)
         self.backtest_text = QLabel("")
@@ -307,8 +309,8 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
             f"<b>Account × product</b> — the {len(keep):,} accounts with the most whitespace "
             f"({what}) of {len(totals):,} with any; total "
             f"<b>{P.money(float(totals['whitespace_arr'].sum()), cur)}</b> a year")
-        self.subtitle.setText(f"as of <b>{inp.as_of}</b> · expected value = propensity × "
-                              "typical MRR × 12")
+        self.subtitle.setText(f"as of <b>{inp.as_of}</b> · expected value = chance the "
+                              "account buys × what its peers typically pay a month × 12")
         self.pages.setCurrentWidget(self.split)
         self._enable(True)
         self.loaded.emit()
@@ -384,14 +386,15 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
         charts.add_legend(p, [("Our ranking", "#5e3c99"), ("Popularity baseline", "#9a9a9a")],
                           columns=2)
         self._bt_hover = charts.HoverTips(p, [
-            f"Top {k} per CSM book: ours {o:.1%} bought, popularity {b:.1%}"
+            f"Top {k} per CSM book: {o:.1%} of our suggestions were bought, {b:.1%} of "
+            "'the most popular product'"
             for k, o, b in zip(ks, ours_v, base_v)])
         self.backtest_text.setText(
-            f"Purchases of {bt.get('cutoff')} to {bt.get('as_of')} hidden, predicted from the "
-            f"data before: <b>{bt.get('purchases', 0):,}</b> of {bt.get('candidates', 0):,} "
-            f"gaps were bought (base rate {float(bt.get('base_rate') or 0):.1%}) across "
-            f"{bt.get('account_sets', 0)} CSM books. Precision@10: ours "
-            f"<b>{float(ours_v[1]):.1%}</b>, popularity <b>{float(base_v[1]):.1%}</b>.")
+            f"<b>{html.escape(suggestions_bought(bt, 10))}</b> That is "
+            f"{float(ours_v[1]):.1%} of ours and {float(base_v[1]):.1%} of the most popular. "
+            f"Checked by hiding the purchases of {bt.get('cutoff')} to {bt.get('as_of')} and "
+            f"suggesting from the data before: in that time {bt.get('purchases', 0):,} of "
+            f"the {bt.get('candidates', 0):,} products accounts lacked were bought.")
         self.backtest_text.setToolTip(str(bt.get("definition", "")))
 
     # ------------------------------------------------------------------ interaction
