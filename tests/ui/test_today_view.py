@@ -186,7 +186,7 @@ def test_empty_and_no_workspace_states(qtbot, runner, workspace):
     with qtbot.waitSignal(v.loaded, timeout=LOAD_MS):
         v.set_workspace(workspace)
     assert v.model.rowCount() == 0
-    assert "Import your CRM and billing exports" in v.grid.empty_label.text()
+    assert "Today needs your accounts" in v.grid.empty_label.text()
     assert v.grid.empty_label.isVisible()
     assert not v.touch_button.isEnabled()
     v.set_workspace(None)

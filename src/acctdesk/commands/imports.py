@@ -61,19 +61,31 @@ def run(args) -> int:
     return 1 if any(r.error for r in results) else 0
 
 
+def _source_words(r) -> str:
+    """``"a HubSpot accounts export (95% sure)"``, or how the columns were mapped."""
+    from ..importers.profiles import get
+
+    try:
+        profile = get(r.profile)
+    except KeyError:
+        return f"{r.entity} with your column mapping"
+    return f"a {profile.system} {profile.entity} export ({r.confidence:.0%} sure)"
+
+
 def _print_human(r) -> None:
     name = Path(r.file).name
     if r.error:
-        print(f"{name}: REJECTED: {r.error}", file=sys.stderr)
+        print(f"{name}: NOT IMPORTED: {r.error}", file=sys.stderr)
         return
     if r.skipped:
         print(f"{name}: {r.notes[-1]}")
         return
-    print(f"{name}: {r.profile} ({r.confidence:.0%}) -> {r.entity}: {r.rows_read} rows read, "
-          f"{r.inserted} inserted, {r.updated} updated, {r.unchanged} unchanged, "
-          f"{r.rejected} rejected, {r.accounts_created} new accounts; "
-          f"batch {', '.join(map(str, r.batch_ids))}")
+    new_accounts = "" if r.entity == "accounts" else f", {r.accounts_created} new accounts"
+    print(f"{name}: read as {_source_words(r)}: {r.rows_read} rows read, "
+          f"{r.inserted} added, {r.updated} updated, {r.unchanged} unchanged, "
+          f"{r.rejected} rejected{new_accounts}; import batch "
+          f"{', '.join(map(str, r.batch_ids))} (acctdesk undo can take it back)")
     for e in r.row_errors[:10]:
         print(f"  {e}")
     for item in r.review:
-        print(f"  review: {item['reason']}")
+        print(f"  to confirm: {item['reason']}")

@@ -390,7 +390,7 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
             "'the most popular product'"
             for k, o, b in zip(ks, ours_v, base_v)])
         self.backtest_text.setText(
-            f"<b>{html.escape(suggestions_bought(bt, 10))}</b> That is "
+            f"<b>{html.escape(suggestions_bought(bt, 10), quote=False)}</b> That is "
             f"{float(ours_v[1]):.1%} of ours and {float(base_v[1]):.1%} of the most popular. "
             f"Checked by hiding the purchases of {bt.get('cutoff')} to {bt.get('as_of')} and "
             f"suggesting from the data before: in that time {bt.get('purchases', 0):,} of "
