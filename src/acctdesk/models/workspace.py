@@ -645,6 +645,12 @@ class Workspace:
         is_customer = accounts["status"].fillna("active") != "prospect"
         return not_churned & (started <= as_of) & is_customer
 
+    @staticmethod
+    def churned_mask(accounts: pd.DataFrame, as_of: str | None) -> pd.Series:
+        """True for accounts churned on ``as_of``: a churn date on or before it."""
+        churn = accounts["churn_date"]
+        return churn.notna() & (churn.fillna("") <= (as_of or ""))
+
     def account_summary(self, accounts: pd.DataFrame | None = None) -> dict[str, Any]:
         """Name, currency, data date and the account counts of the workspace.
 
@@ -661,8 +667,7 @@ class Workspace:
             active = self.active_accounts_mask(accounts, data_date)
         else:
             active = pd.Series(False, index=accounts.index)
-        churn = accounts["churn_date"]
-        churned = churn.notna() & (churn.fillna("") <= (data_date or ""))
+        churned = self.churned_mask(accounts, data_date)
         arr = pd.to_numeric(accounts["arr"], errors="coerce").fillna(0)
         return {
             "workspace": str(self.path),

@@ -102,6 +102,23 @@ def _new_workspace(path: Path, state: TaskState) -> dict[str, Any]:
     return _load_workspace(path, state)
 
 
+def _health_trend(ws, card, analysis, frame):
+    """(points of health change per account of ``frame``, what it is measured against): the
+    worklist's baseline (:func:`acctdesk.analytics.worklist.health_baseline`), so Today's
+    "health down N points" and the Accounts table's Trend agree; +inf ("new") where the
+    account has a score now and none before."""
+    import numpy as np
+
+    from ..analytics.worklist import health_baseline
+    from .table_model import NEW_TREND
+
+    before, basis = health_baseline(ws, card, analysis["data"], analysis["as_of"])
+    old = before.set_index("account_id")["score"].reindex(frame.index).to_numpy(dtype=float)
+    now = frame["health_score"].to_numpy(dtype=float)
+    trend = np.where(np.isnan(old) & ~np.isnan(now), NEW_TREND, np.round(now - old, 1))
+    return trend, basis
+
+
 class MainWindow(QMainWindow):
     workspace_loaded = Signal(str)   # path
     load_failed = Signal(str)        # message
@@ -621,6 +638,7 @@ class MainWindow(QMainWindow):
             frame = pd.DataFrame({"account_id": scores["account_id"],
                                   "health_score": scores["score"],
                                   "health_band": scores["band"]}).set_index("account_id")
+            frame["health_trend"], basis = _health_trend(ws, card, analysis, frame)
             probs = analysis["probs"]
             frame["churn_risk"] = (probs.reindex(frame.index) if probs is not None
                                    else (100 - frame["health_score"]) / 100)
@@ -630,10 +648,11 @@ class MainWindow(QMainWindow):
                                              .sum() * 12).reindex(frame.index)
             colours = {b.label: b.color for b in card.bands}
             # in the table's row order here, so the UI thread only swaps the columns in
-            return frame.reindex(pd.Index(ids, dtype=object)), colours
+            return frame.reindex(pd.Index(ids, dtype=object)), colours, basis
 
         self.runner.start("accounts:scores", "Scoring accounts", work,
-                          lambda r: r is not None and self.accounts_view.set_scores(r[0], r[1]))
+                          lambda r: r is not None and self.accounts_view.set_scores(
+                              r[0], r[1], trend_basis=r[2]))
 
     # ------------------------------------------------------------------ importing
     def choose_import_files(self) -> None:

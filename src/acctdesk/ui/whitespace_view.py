@@ -383,7 +383,7 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
         charts.set_categories(p, [f"Top {k}" for k in ks])
         hi = max(float(ours_v.max()), float(base_v.max()), 0.05)
         p.getPlotItem().setYRange(0, hi * 1.35, padding=0)
-        charts.add_legend(p, [("Our ranking", "#5e3c99"), ("Popularity baseline", "#9a9a9a")],
+        charts.add_legend(p, [("Our suggestions", "#5e3c99"), ("Most popular product", "#9a9a9a")],
                           columns=2)
         self._bt_hover = charts.HoverTips(p, [
             f"Top {k} per CSM book: {o:.1%} of our suggestions were bought, {b:.1%} of "
@@ -453,10 +453,11 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
                      "baseline": bt.get(f"baseline_precision_at_{k}"),
                      "rules": bt.get(f"rules_precision_at_{k}")} for k in (5, 10, 20)]
             sheets.append(sheet_for("Backtest", pd.DataFrame(rows), [
-                ("k", "Suggestions per book", "int"), ("ours", "Ours", "percent"),
-                ("baseline", "Popularity baseline", "percent"),
-                ("rules", "Association rules", "percent")],
-                title="Backtest: precision at k", subtitle=str(bt.get("definition", ""))))
+                ("k", "Top suggestions per CSM book", "int"), ("ours", "Ours", "percent"),
+                ("baseline", "Most popular product", "percent"),
+                ("rules", "'Bought together' rules", "percent")],
+                title="Checked on the past: share of suggestions bought",
+                subtitle=suggestions_bought(bt, 10)))
         return write_xlsx(Path(path), sheets, currency=cur)
 
     def choose_export(self) -> None:
