@@ -118,8 +118,7 @@ def describe(action: str, entity: str | None, entity_id: str | None, before: Any
     if action == "model.save":
         from .analytics.plain import churn_ranking
 
-        kind = words(a.get("kind") or "churn model")
-        return (f"Trained the {entity_id or 'churn'} model ({kind}) on data up to "
+        return (f"Trained the {entity_id or 'churn'} model on data up to "
                 f"{a.get('data_date')}: {churn_ranking(a.get('auc'), 'it')}.")
     if action == "model.delete":
         return f"Removed the stored {entity_id or 'churn'} model."
@@ -202,6 +201,8 @@ def readable_entries(ws) -> list[dict]:
             what = account_name(str(entity_id))
         elif entity == "saved_mappings" or (entity == "meta" and not entity_id):
             what = _ENTITIES[entity]
+        elif entity == "model" and entity_id:
+            what = f"{str(entity_id).capitalize()} model"
         elif entity:
             what = " ".join(x for x in (_ENTITIES.get(entity, words(entity).capitalize()),
                                         str(entity_id or "")) if x)

@@ -41,7 +41,7 @@ def table_columns(cols: Sequence[tuple[str, str, str]], widths: dict[str, int] |
     default = {"text": 120, "currency": 104, "percent": 84, "int": 64, "date": 96,
                "band": 76, "number": 80}
     widths = {"expected_renewed_arr": 132, "whitespace_arr": 124, "segment": 100,
-              "name": 210, "product": 150, "kind": 84, **(widths or {})}
+              "name": 210, "product": 150, "kind": 84, "propensity": 104, **(widths or {})}
     out = []
     for key, title, kind in cols:
         w = widths.get(key) or (420 if key in ("drivers", "reason") else

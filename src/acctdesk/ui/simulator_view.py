@@ -246,7 +246,8 @@ class SimulatorView(QWidget):
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         self.plot.setLabel("bottom", "Year of the horizon")
         self.plot.setTitle("Revenue per year")
-        self.legend = self.plot.addLegend(offset=(-10, 5))
+        self.legend = self.plot.addLegend(offset=(10, 5))     # top left, above the bars
+        self.legend.setLabelTextColor(self.palette().windowText().color())
         self.plot.setMinimumHeight(240)
 
         top = QSplitter(Qt.Orientation.Horizontal)
@@ -337,7 +338,7 @@ class SimulatorView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([470, 780])
+        split.setSizes([380, 870])     # the owners' table needs its eight columns in view
         cl.addWidget(split, 0, 0)
 
         outer = QSplitter(Qt.Orientation.Vertical)
@@ -506,7 +507,7 @@ class SimulatorView(QWidget):
         self.plot.addItem(start_line)
         self.plot.getAxis("bottom").setTicks([[(v, f"Year {v}") for v in years]])
         self.plot.setXRange(0.4, max(years) + 0.6, padding=0)
-        self.plot.setYRange(0, peak * 1.18, padding=0)
+        self.plot.setYRange(0, peak * 1.5, padding=0)     # room for the legend above the bars
 
     # ------------------------------------------------------------------ capacity
     def _load_plan(self, name: str) -> None:

@@ -154,7 +154,7 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
 
         # backtest
         self.backtest_plot = charts.make_plot(
-            "Suggestions bought, checked on the past", left="Share of suggestions bought",
+            "Suggestions bought", left="Share of suggestions bought",
             bottom="Suggestions per CSM book", left_axis="percent")
         self.backtest_plot.setMinimumWidth(260)
         self.backtest_text = QLabel("")
@@ -382,7 +382,7 @@ class WhitespaceView(charts.EmptyStateView, QWidget):
         charts.bars(p, base_v, "#9a9a9a", x=x + 0.19, width=0.36)
         charts.set_categories(p, [f"Top {k}" for k in ks])
         hi = max(float(ours_v.max()), float(base_v.max()), 0.05)
-        p.getPlotItem().setYRange(0, hi * 1.35, padding=0)
+        p.getPlotItem().setYRange(0, hi * 1.6, padding=0)     # the legend above the bars
         charts.add_legend(p, [("Our suggestions", "#5e3c99"), ("Most popular product", "#9a9a9a")],
                           columns=2)
         self._bt_hover = charts.HoverTips(p, [
