@@ -56,6 +56,7 @@ def _targets(entity: str) -> list[str]:
 
 
 class ImportDialog(QDialog):
+    UNMAPPED_TEXT = UNMAPPED
     preview_ready = Signal(str)          # file path
     import_finished = Signal(object)     # list[FileResult]
     import_cancelled = Signal()
