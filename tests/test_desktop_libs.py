@@ -76,3 +76,29 @@ def test_run_app_without_a_display_says_how_to_run_it(tmp_path):
     assert "No display found" in out.stderr
     assert "xvfb-run -a ./run app" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the run script's Linux path")
+def test_run_test_says_at_the_end_when_the_workbook_checks_were_skipped(tmp_path):
+    """./run test on a machine without LibreOffice where it may not install it: the last
+    lines say the checks did not run, and why."""
+    bin_dir = tmp_path / "bin"          # the usual tools, but no soffice on the PATH
+    bin_dir.mkdir()
+    for tool in ("bash", "env", "sha256sum", "cut", "uname", "id", "dirname", "rm", "touch",
+                 "apt-get"):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    (bin_dir / "python3").symlink_to(sys.executable)
+    env = dict(os.environ, PATH=str(bin_dir), ACCTDESK_NO_INSTALL="1")
+    env.pop("ACCTDESK_LIBREOFFICE_NOTE", None)
+    out = subprocess.run([str(ROOT / "run"), "test", "-q", "-p", "no:cacheprovider",
+                          "tests/export/test_xlsx.py", "-k", "libreoffice"],
+                         capture_output=True, text=True, env=env, timeout=600,
+                         stdin=subprocess.DEVNULL, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    last = out.stdout.strip().splitlines()[-2:]
+    assert last[0].startswith("LibreOffice checks: 1 SKIPPED, not run: LibreOffice is not "
+                              "installed and ACCTDESK_NO_INSTALL is set"), last
+    assert "libreoffice-calc-nogui" in last[0]
+    assert "1 skipped" in last[1]
