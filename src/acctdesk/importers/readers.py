@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ImportCancelled, ImportFileError
+from .read_structured import read_structured, sniff_structured
 
 __all__ = ["SUPPORTED_SUFFIXES", "Sheet", "melt_wide", "read_file", "sniff_kind"]
 
@@ -471,7 +472,15 @@ def _find_header(rows: list[list[str]]) -> tuple[int, str | None]:
     need = max(1, math.ceil(0.6 * widest))
     chosen = None
     fallback = None
-    for i, row in enumerate(window):
+    first = next(i for i, n in enumerate(filled) if n)
+    top = [v.strip() for v in window[first] if v.strip()]
+    if filled[first] == widest and len(top) >= 3 and len(set(top)) == len(top) and \
+            not any(_is_numberish(v) for v in top) and first + 1 < len(window) and \
+            any(filled[first + 1:]):
+        # a full row of distinct words on top, as wide as anything below it: the header,
+        # however sparse the first data rows are (a title block is never the widest row)
+        chosen = first
+    for i, row in enumerate(window if chosen is None else ()):
         if filled[i] < need:
             continue
         values = [v.strip() for v in row if v.strip()]
@@ -1199,6 +1208,10 @@ def read_file(path, *, sheet: str | None = None, cancel: Callable[[], bool] | No
         head = _head_bytes(path)
         kind, _ = _kind_and_note(path, head)
         _check_cancel(cancel)
+        structured = sniff_structured(head) if kind == "csv" else None
+        if structured is not None:
+            make = lambda *a: _make_sheet(path, *a)  # noqa: E731
+            return [_finish(s) for s in read_structured(path, structured, cancel, make)]
         if kind == "csv":
             try:
                 return [_finish(_read_csv(path, cancel, max_rows))]
@@ -1210,6 +1223,11 @@ def read_file(path, *, sheet: str | None = None, cancel: Callable[[], bool] | No
         return sheets
 
     return _guard(path, run)
+
+
+def _make_sheet(path, name, frame, header_row, row_numbers, notes) -> Sheet:
+    return Sheet(file=Path(path), name=name, frame=frame, header_row=header_row,
+                 row_numbers=np.asarray(row_numbers), notes=list(notes))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from . import FieldMap, Profile, register
 
+_SIGNATURE = ("Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address",
+              "Email Address", "First Name", "Last Name")
+
 RESPONSES = register(Profile(
     id="surveymonkey.responses",
     system="SurveyMonkey",
@@ -30,4 +33,17 @@ RESPONSES = register(Profile(
                "Email Address", "First Name", "Last Name"),
     constants={"kind": "nps"},
     reader_hints={"skip_rows_after_header": 1, "date_order": "MDY"},
+))
+
+OTHER = register(Profile(
+    id="surveymonkey.other_survey",
+    system="SurveyMonkey",
+    entity="surveys",
+    source_key="surveymonkey",
+    fields=(FieldMap(("Respondent ID",), "response_id"),),
+    signature=_SIGNATURE,
+    weight=0.9,
+    refuse=("is a SurveyMonkey export without a 0-10 'How likely is it that you would "
+            "recommend' question, so it holds no NPS answers. acctdesk imports NPS surveys: "
+            "export the survey that asks it"),
 ))
