@@ -141,7 +141,8 @@ class AccountsView(QWidget):
 
         frame = accounts.frame
         self._churned = (Workspace.churned_mask(frame, summary.get("data_date"))
-                         .to_numpy(dtype=bool) if "churn_date" in getattr(frame, "columns", ())
+                         .to_numpy(dtype=bool)
+                         if {"churn_date", "status"} <= set(getattr(frame, "columns", ()))
                          else np.zeros(len(self._ids), dtype=bool))
         self._apply_churned()
         symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
