@@ -37,6 +37,12 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
          ("HubSpot", "CRM › Deals › Export"),
          ("Pipedrive", "Deals list › … › Export"))),
     ExportKind(
+        "Contacts from your CRM",
+        "who your champions, decision makers and executive sponsors are",
+        (("HubSpot", "CRM › Contacts › Export"),
+         ("Salesforce", "Setup › Data Export, or Data Loader › Export › Contact"),
+         ("Zendesk", "Admin Center › Account › Tools › Reports › Export › Users"))),
+    ExportKind(
         "Subscriptions from your billing system",
         "what each account pays, for which products and seats: this sets ARR and MRR",
         (("Stripe", "Billing › Subscriptions › Export (all columns), and Customers › Export"),
@@ -46,6 +52,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
         "Support tickets",
         "urgent and open tickets, escalations and satisfaction ratings",
         (("Zendesk", "Admin Center › Account › Tools › Reports › Export (CSV)"),
+         ("Salesforce", "Setup › Data Export, or Data Loader › Export › Case"),
          ("Intercom", "Reports › Conversations › Export CSV"),
          ("Freshdesk", "Tickets › Export (CSV or Excel)"))),
     ExportKind(
@@ -59,7 +66,8 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
         "what your customers' people say, and how that changes",
         (("Delighted", "Responses › Export › CSV"),
          ("SurveyMonkey", "Analyze › Save as › Export file › All responses data (CSV)"),
-         ("Qualtrics", "Data & Analysis › Export data › CSV (choice text)"))),
+         ("Qualtrics", "Data & Analysis › Export data › CSV (choice text)"),
+         ("Typeform", "Results › Responses › Download (CSV or Excel)"))),
 )
 
 #: how the files get in, in the app and on the command line
