@@ -95,6 +95,8 @@ class WelcomeView(QWidget):
         """A message under the title (e.g. why a workspace did not open); "" hides it."""
         self._missing = None
         self.create_button.hide()
+        self.create_button.setDefault(False)
+        self.new_button.setDefault(True)
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
@@ -106,6 +108,8 @@ class WelcomeView(QWidget):
         self._missing = path
         self.create_button.setText(f"Create the empty workspace {path.name}")
         self.create_button.show()
+        self.new_button.setDefault(False)
+        self.create_button.setDefault(True)
 
     def _create_missing(self) -> None:
         if self._missing is not None:
