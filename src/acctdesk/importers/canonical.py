@@ -22,6 +22,10 @@ from .plan import SheetPlan, melted_columns
 ROW = "rownum.src"
 #: prefix of columns kept as custom fields
 CUSTOM = "custom."
+#: the column in which a transform says how many more source rows a record stands for
+FOLDED = "rows.folded"
+#: the column in which a transform rejects a record, with the reason in words
+REJECT = "rows.reject"
 
 _COERCERS: dict[str, Callable[..., coerce.Coerced]] = {
     "text": coerce.to_text, "number": coerce.to_number, "int": coerce.to_number,
@@ -37,8 +41,9 @@ class CanonicalRows:
     records: pd.DataFrame                     # canonical columns + custom.* + ROW
     errors: list[CellError]                   # cells that could not be read / were missing
     rejected: int                             # records rejected for those errors
-    rows_read: int                            # records read (= len(records) + rejected)
+    rows_read: int                            # rows read (records + rejected + folded)
     notes: list[str] = field(default_factory=list)
+    folded: int = 0                           # source rows counted into other records
 
 
 def coerce_column(s: pd.Series, kind: str, hints: dict) -> coerce.Coerced:
@@ -165,7 +170,19 @@ def canonical_rows(plan: SheetPlan, cancel: Callable[[], bool] | None = None, *,
     if dropped > 0:
         notes.append(f"left out {dropped} row(s) that are no records (report totals, footers, "
                      "test or preview responses)")
+    if REJECT in transformed.columns:
+        why = transformed[REJECT]
+        for rownum, reason in zip(transformed.loc[why.notna(), ROW], why[why.notna()]):
+            errors.append(CellError(int(rownum), "", "", str(reason)))
+        transformed = transformed[why.isna()].drop(columns=[REJECT]).reset_index(drop=True)
+    folded = 0
+    if FOLDED in transformed.columns:
+        # a transform that counts rows together (events into daily counts) says how many
+        # source rows each record stands for beyond the first
+        folded = int(pd.to_numeric(transformed[FOLDED], errors="coerce").fillna(0).sum())
+        transformed = transformed.drop(columns=[FOLDED])
     records, more, totals = _required(transformed.copy(), plan, notes)
     bad_rows = {e.row for e in errors}
     return CanonicalRows(records=records, errors=errors + more, rejected=len(bad_rows) + len(more),
-                         rows_read=len(bad_rows) + len(transformed) - totals, notes=notes)
+                         rows_read=len(bad_rows) + len(transformed) - totals + folded,
+                         notes=notes, folded=folded)

@@ -39,6 +39,7 @@ class Linked:
     links: list[tuple] = field(default_factory=list)  # (system, value, account, confirmed, kind)
     review: list[dict] = field(default_factory=list)
     reasons: dict[int, str] = field(default_factory=dict)     # record position -> reason
+    merges: list[tuple[str, str, str]] = field(default_factory=list)  # (keep, drop, why)
 
 
 def own_system(prof: Profile, mapping: dict[str, str]) -> str:
@@ -95,6 +96,16 @@ def link_records(frame: pd.DataFrame, prof: Profile, mapping: dict[str, str],
         rec = keys.iloc[pos]
         resolved.append(_resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c,
                                  index, decisions, out, salt, review_of, k, list_key))
+    if out.merges:
+        alias = {drop: keep for keep, drop, _ in out.merges}
+
+        def final(a):
+            while a in alias:
+                a = alias[a]
+            return a
+        resolved = [(final(a) if a is not None else None, h) for a, h in resolved]
+        out.new_accounts = [t for t in out.new_accounts if t[0] not in alias]
+        out.links = [(s_, v, final(a), c, k) for s_, v, a, c, k in out.links]
     if n:
         aid = np.array([r[0] for r in resolved], dtype=object)
         how = np.array([r[1] for r in resolved], dtype=object)
@@ -158,6 +169,13 @@ def _resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c, index, decis
         return None, "review"
     aid = res.account_id
     how = res.how
+    if aid is not None and res.bridges is not None:
+        keep, drop = _keeper(index, aid, res.bridges)
+        why = (f"'{index.name_of(drop)}' and '{index.name_of(keep)}' are one company: "
+               f"a record of '{label}' carries an id of one and the web domain of the other")
+        out.merges.append((keep, drop, why))
+        index.merge(keep, drop)
+        aid = keep
     creates = prof.entity in CREATES_ACCOUNTS if prof.creates_accounts is None \
         else prof.creates_accounts
     if prof.entity == "accounts" and name is None and dom is None:
@@ -192,3 +210,10 @@ def _resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c, index, decis
             out.links.append((sys_, v, aid, 0, kind))
             index.link(sys_, v, aid)
     return aid, how
+
+
+def _keeper(index: AccountIndex, a: str, b: str) -> tuple[str, str]:
+    """(keep, drop): the account with a company name survives a merge."""
+    if company_name(index.name_of(a)) is None and company_name(index.name_of(b)) is not None:
+        return b, a
+    return a, b

@@ -149,6 +149,7 @@ class MatchResult:
     candidate: str | None = None   # for review: the account it probably is
     candidate_name: str | None = None
     reason: str | None = None      # for review: why it is held, in words
+    bridges: str | None = None     # another account this record proves is the same company
 
 
 @dataclass
@@ -332,6 +333,60 @@ class AccountIndex:
             return "domain"
         return None
 
+    def _bridged(self, aid: str, domain: object) -> str | None:
+        """Another account that this record's identity domain names, when the record's ids
+        name ``aid``: one company that two systems knew by different keys (a billing
+        customer named after a mailbox, linked by the CRM's billing id, and the same
+        company's account from another billing system). None when nothing says so, or when
+        the two carry different ids of one system or different domains."""
+        dom = clean_domain(domain)
+        if not dom:
+            return None
+        self._build()
+        holders = self._by_domain.get(dom, set()) - {aid}
+        if len(holders) != 1:
+            return None
+        other = next(iter(holders))
+        a, b = self._acc.get(aid), self._acc.get(other)
+        if a is None or b is None:
+            return None
+        for system in set(a.ids) & set(b.ids):
+            if system != NAME_ALIAS and a.ids[system] != b.ids[system]:
+                return None
+        if a.domains and b.domains and not a.domains & b.domains:
+            return None
+        return other
+
+    def merge(self, keep: str, drop: str) -> None:
+        """Fold account ``drop`` into ``keep`` (both known): its ids, domains and names."""
+        self._build()
+        a, b = self._account(keep), self._acc.pop(drop, None)
+        if b is None:
+            return
+        for system, values in b.ids.items():
+            for v in values:
+                self._holders.get((system, v), set()).discard(drop)
+                self._holders.setdefault((system, v), set()).add(keep)
+                if self.by_external.get((system, v)) == drop:
+                    self.by_external[(system, v)] = keep
+                vals = self._by_value.get(v)
+                if vals is not None:
+                    vals.discard(drop)
+                    vals.add(keep)
+            a.ids.setdefault(system, set()).update(values)
+        for dom in b.domains:
+            holders = self._by_domain.setdefault(dom, set())
+            holders.discard(drop)
+            holders.add(keep)
+        a.domains |= b.domains
+        for holders in self._by_name.values():
+            if drop in holders:
+                holders.discard(drop)
+                holders.add(keep)
+        if a.name is None or is_placeholder_name(a.name):
+            a.name = b.name if b.name and not is_placeholder_name(b.name) else a.name
+        self.ids.discard(drop)
+
     # ------------------------------------------------------------------ matching
     def match(self, *, source: str | None, external_id: object, name: object,
               domain: object, ids: Iterable[tuple[str | None, object]] = (),
@@ -366,7 +421,8 @@ class AccountIndex:
                 elif _missing(name):
                     name = key
         if len(found) == 1:
-            return MatchResult(next(iter(found)), "id")
+            aid = next(iter(found))
+            return MatchResult(aid, "id", bridges=self._bridged(aid, domain))
         if len(found) > 1:
             a, b = sorted(found)[:2]
             return MatchResult(None, "review", 100.0, a, self.name_of(a),

@@ -72,6 +72,7 @@ class FileResult:
     held: int = 0
     rejected: int = 0
     accounts_created: int = 0
+    accounts_merged: int = 0
     review: list[dict] = field(default_factory=list)
     row_errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -88,6 +89,7 @@ class FileResult:
             "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
             "merged": self.merged, "held": self.held,
             "rejected": self.rejected, "accounts_created": self.accounts_created,
+            "accounts_merged": self.accounts_merged,
             "review": self.review, "row_errors": self.row_errors, "notes": self.notes,
             "outcomes": self.outcomes,
             "batch_ids": self.batch_ids, "skipped": self.skipped, "error": self.error,
@@ -112,12 +114,13 @@ class _Outcomes:
     def __init__(self):
         self.groups: dict[tuple[str, str], list] = defaultdict(lambda: [0, []])
 
-    def add(self, outcome: str, reason: str, rows) -> None:
+    def add(self, outcome: str, reason: str, rows, count: int | None = None) -> None:
         rows = list(rows)
-        if not rows:
+        count = len(rows) if count is None else count
+        if not count:
             return
         g = self.groups[(outcome, reason)]
-        g[0] += len(rows)
+        g[0] += count
         room = MAX_ROWS_LISTED - len(g[1])
         if room > 0:
             g[1].extend(int(r) for r in rows[:room])
@@ -333,9 +336,13 @@ def _write_sheet(conn, path: Path, digest: str, prep: _Prepared, result: FileRes
     rownums = records[ROW].to_numpy() if ROW in records.columns else np.zeros(0, int)
     aside: list[tuple] = []                      # rejected_rows entries
 
+    if rows.folded:
+        out.add("merged", f"counted together with rows of the same account, day and "
+                f"{'event' if entity == 'usage' else word}", [], count=rows.folded)
     # rejected: cells that could not be read, values required but missing
     for e in rows.errors:
-        out.add("rejected", f"column '{e.column}': {e.reason}", [e.row])
+        out.add("rejected", f"column '{e.column}': {e.reason}" if e.column else e.reason,
+                [e.row])
         aside.append((e.row, e.column, e.value, e.reason, None, "rejected"))
     # held: the account is uncertain
     held = linked.held
@@ -369,9 +376,24 @@ def _write_sheet(conn, path: Path, digest: str, prep: _Prepared, result: FileRes
     elif no_account.any():
         result.notes.append(f"{int(no_account.sum()):,} {word}(s) belong to no account in the "
                             "workspace; kept without an account")
+    if entity == "contacts":
+        # contacts are kept by e-mail address; the person's ids still link their company
+        mail = records["email"] if "email" in records.columns else \
+            pd.Series(None, index=records.index, dtype=object)
+        no_mail = mail.isna().to_numpy() & keep
+        if no_mail.any():
+            why = "the contact has no e-mail address (contacts are kept by e-mail)"
+            out.add("rejected", why, rownums[no_mail])
+            aside.extend((int(r), None, None, why, None, "rejected") for r in rownums[no_mail])
+            keep &= ~no_mail
+            refused = refused | no_mail
     new_accounts = linked.new_accounts
     if new_accounts and entity != "accounts":
         import_store.insert_accounts(conn, new_accounts, batch_id)
+    for kept, dropped, why in linked.merges:
+        import_store.merge_accounts(conn, kept, dropped, batch_id)
+        result.notes.append(f"merged two accounts: {why}")
+        result.accounts_merged += 1
     links = list(linked.links)
     frame = records[keep].assign(account_id=linked.account_ids[keep])
     how = linked.how[keep]
@@ -419,11 +441,13 @@ def _write_sheet(conn, path: Path, digest: str, prep: _Prepared, result: FileRes
         counts[st] += 1
         if st == "unchanged":
             out.add("unchanged", f"already in the workspace with the same values", [r])
-    if entity == "subscriptions" and len(table):
+    touched = set(table["account_id"].dropna().unique()) if entity == "subscriptions" \
+        and len(table) else set()
+    touched |= {kept for kept, _, _ in linked.merges}
+    if touched:
         # as of the data date the workspace has now, this file's subscriptions included
-        import_store.refresh_account_revenue(
-            conn, list(table["account_id"].dropna().unique()), batch_id,
-            data_date() or now_iso()[:10])
+        import_store.refresh_account_revenue(conn, sorted(touched), batch_id,
+                                             data_date() or now_iso()[:10])
     raw = _raw_json(plan.sheet, [a[0] for a in aside])
     if aside:
         import_store.record_rejected(conn, batch_id, [
@@ -471,7 +495,20 @@ def _plans(ws: Workspace, path: Path, sheet, profile_id, mapping, entity, cancel
     plans = [plan_sheet(s, ws, profile_id=profile_id, mapping=mapping, entity=entity)
              for s in sheets]
     if not any(p.profile is not None for p in plans):
-        raise ImportFileError.for_file(path, plans[0].problem or "was not recognised")
+        problem = next((p.problem for p in plans if p.problem and "pivot" not in p.problem),
+                       plans[0].problem)
+        if len(plans) > 1:
+            problem = f"has no sheet acctdesk can import ({len(plans)} sheets; the first: " \
+                      f"{problem})"
+        raise ImportFileError.for_file(path, problem or "was not recognised")
+    if len(plans) > 1 and any(p.how == "profile" for p in plans):
+        # a workbook around a known export (charts, pivots, notes): import the export's
+        # sheets, not guesses at the others
+        for p in plans:
+            if p.profile is not None and p.how == "suggested":
+                p.problem = "not a recognised export; the workbook's recognised sheets were " \
+                            "imported"
+                p.profile = None
     return plans
 
 
@@ -552,11 +589,16 @@ def _write_plans(ws, path, digest, plans, result, decisions, cancel, report) -> 
     with ws.transaction() as conn:
         if _already(ws, digest, result, conn):
             return
+        before = ws.data_date()
         for prep in prepared:
             check()
             counts = _write_sheet(conn, path, digest, prep, result, ws.data_date, index)
             ws.audit("import", "import_batches", str(result.batch_ids[-1]),
                      after={"file": path.name, "profile": prep.plan.profile.id, **counts})
+        after = ws.data_date()
+        if after and after != before:
+            # the book's date moved: what pays on the new date decides ARR and churn
+            import_store.refresh_account_revenue(conn, None, result.batch_ids[-1], after)
         check()
     report(1.0, "Done")
 

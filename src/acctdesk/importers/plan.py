@@ -69,8 +69,9 @@ _ID_HEADERS: tuple[tuple[re.Pattern, str, str], ...] = tuple(
         (r"^intercom( company)? id$", "intercom", "company"),
         (r"^pipedrive (organi[sz]ation|org) id$", "pipedrive", "organization"),
         (r"^billing (customer |account )?id$", "billing", "customer"),
-        (r"^(workspace|tenant|instance|org|organi[sz]ation|team|project|app|site|space) ?"
-         r"(id|uuid|key|slug)( metadata)?$", "product", "workspace"),
+        (r"(^|^cf |\bcf |^customers? |^account )(workspace|tenant|instance|org|"
+         r"organi[sz]ation|team|project|app|site|space) ?(id|uuid|key|slug)( metadata)?$",
+         "product", "workspace"),
         (r"^(workspace|tenant|subdomain|account slug)( metadata)?$", "product", "workspace"),
         (r"^(account|org|organi[sz]ation|company|workspace|tenant|team|customer|client|app|"
          r"project|site|instance) ?(id|uuid|key|slug)? metadata$", "product", "account"),
@@ -180,6 +181,46 @@ def _question_texts(sheet: Sheet) -> Sheet:
     return replace(sheet, frame=frame)
 
 
+def _survey_labels(sheet: Sheet) -> Sheet:
+    """SurveyMonkey's two header rows: a question spanning several columns has its text only
+    above the first; the row below names each column ("Response", "Open-Ended Response", a
+    choice, "Name of Organization"). Blank header cells take the question and the label."""
+    if not len(sheet.frame):
+        return sheet
+    first = sheet.frame.iloc[0]
+    labels = [str(v).strip() if isinstance(v, str) else "" for v in first]
+    if sum(v.lower() in ("response", "open-ended response") for v in labels) < 1:
+        return sheet
+    names, question, seen = [], "", set()
+    for col, label in zip(sheet.frame.columns, labels):
+        col = str(col)
+        if not col.startswith("column_"):
+            question = col
+            name = col
+        else:
+            name = f"{question} - {label}" if question and label else (label or col)
+        while name in seen:
+            name += " (2)"
+        seen.add(name)
+        names.append(name)
+    frame = sheet.frame.copy()
+    frame.columns = names
+    return replace(sheet, frame=frame)
+
+
+_PIVOT = re.compile(r"^(row labels|column labels|grand total|(count|sum|average|max|min) of .+)$",
+                    re.I)
+
+
+def _is_pivot(sheet: Sheet) -> bool:
+    """A spreadsheet's pivot table: "Row Labels", "Count of ...", "Grand Total" headers or
+    first-column cells."""
+    cells = [str(c) for c in sheet.frame.columns]
+    if len(sheet.frame):
+        cells += [str(v) for v in sheet.frame.iloc[:, 0].head(200) if isinstance(v, str)]
+    return sum(bool(_PIVOT.match(c.strip())) for c in cells) >= 2
+
+
 def _extra_header_rows(frame: pd.DataFrame, mapping: dict[str, str], prof: Profile) -> int:
     """Leading rows that are more header, not data: question texts, SurveyMonkey's
     "Response"/"Open-Ended Response" labels, Qualtrics' {"ImportId": ...} row."""
@@ -247,8 +288,9 @@ def _fitted(prof: Profile, frame: pd.DataFrame, mapping: dict[str, str]
     return factor, keep, notes
 
 
-def _evidence_problem(entity: str, targets: set[str]) -> str | None:
-    """What an entity needs besides an account hint, or None."""
+def _evidence_problem(entity: str, targets: set[str], known: bool = False) -> str | None:
+    """What an entity needs besides an account hint, or None. For a ``known`` layout (a
+    profile, whose transform derives fields) only the account hint is checked."""
     hints = {"account.name", "account.domain", "account.external_id", "account_id",
              "account.key"} | {t for t in targets if t.startswith("xid:")}
     if entity == "accounts":
@@ -257,6 +299,8 @@ def _evidence_problem(entity: str, targets: set[str]) -> str | None:
         return None
     if not targets & hints:
         return "no column says which account a row belongs to; map one in the import dialog"
+    if known:
+        return None
     need = {"usage": ({"date"}, {"value"} | {t for t in targets if t.startswith("value")}),
             "tickets": ({"ticket_id"}, {"subject", "status", "priority", "created_at",
                                         "solved_at", "csat"}),
@@ -318,6 +362,8 @@ def _finish(plan: SheetPlan) -> SheetPlan:
     for col, tgt in id_columns(frame, plan.mapping, plan.profile).items():
         plan.mapping[col] = tgt
     for src, tgt in plan.mapping.items():
+        if tgt.startswith("_"):
+            continue
         if src in frame.columns and not frame[src].dropna().astype(str).str.strip().ne("").any():
             plan.notes.append(f"column '{src}' (mapped to {tgt}) is empty in every row")
     return plan
@@ -358,8 +404,11 @@ def _ranked(sheet: Sheet) -> tuple[list[tuple], bool]:
 def plan_sheet(sheet: Sheet, ws=None, *, profile_id: str | None = None,
                mapping: dict[str, str] | None = None, entity: str | None = None) -> SheetPlan:
     """Decide how a sheet maps onto the workspace (a profile, a saved or a suggested mapping)."""
-    sheet = _question_texts(_legacy_qualtrics(sheet))
+    sheet = _survey_labels(_question_texts(_legacy_qualtrics(sheet)))
     headers = [str(c) for c in sheet.frame.columns]
+    if _is_pivot(sheet):
+        return SheetPlan(sheet, None, 0.0, [], {}, "none",
+                         problem="is a pivot table (a summary someone made), not an export")
     ranked, melted = _ranked(sheet)
     candidates = [(t[0].id, t[1]) for t in ranked[:5]]
     if mapping is not None:
@@ -382,10 +431,16 @@ def plan_sheet(sheet: Sheet, ws=None, *, profile_id: str | None = None,
         return SheetPlan(sheet, None, score, candidates, {}, "none", problem=prof.refuse)
     if ranked and ranked[0][1] >= MIN_CONFIDENCE:
         prof, score, keep, notes, extra = ranked[0]
-        problem = _evidence_problem(prof.entity, set(keep.values()))
-        if problem is None or prof.entity == "accounts":
+        problem = _evidence_problem(prof.entity, set(keep.values()), known=True)
+        if problem is None:
             return _finish(SheetPlan(sheet, prof, score, candidates, keep, "profile",
                                      notes=list(notes), extra_header_rows=extra))
+        # the layout is known, but this export lacks what the records need: say so, do not
+        # guess another meaning for its columns
+        word = {"opportunities": "deals", "subscriptions": "subscriptions",
+                "accounts": "companies"}.get(prof.entity, prof.entity)
+        return SheetPlan(sheet, None, score, candidates, keep, "none",
+                         problem=f"is a {prof.system} {word} export, but {problem.replace('; map', ': export it again with that column, or map')}")
     saved = import_store.saved_mapping(ws, header_signature(headers)) if ws is not None \
         else None
     if saved is not None:

@@ -55,6 +55,8 @@ from .read_structured import read_structured, sniff_structured
 __all__ = ["SUPPORTED_SUFFIXES", "Sheet", "melt_wide", "read_file", "sniff_kind"]
 
 log = logging.getLogger(__name__)
+# fastexcel reports every column it reads as text (all we ask of it) as a warning
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -369,6 +371,12 @@ def _text_head(path: Path, head: bytes, whole: bool | None = None) -> _Text:
     decoder = codecs.getincrementaldecoder(enc)("replace")
     text = decoder.decode(head[bom:], final=whole)
     sample = text[:65536]
+    nuls = sample.count("\x00")
+    if nuls and nuls <= max(16, len(sample) // 1000) and not enc.startswith("utf-16"):
+        # a few NUL characters padding cells (SurveyMonkey's label row): not binary data
+        text = text.replace("\x00", "")
+        sample = text[:65536]
+        notes = notes + ["removed NUL characters padding some cells"]
     if "\x00" in sample or _control_ratio(sample) > 0.01:
         raise ImportFileError.for_file(
             path, "contains binary data and is not a CSV or spreadsheet file",
@@ -473,6 +481,12 @@ def _find_header(rows: list[list[str]]) -> tuple[int, str | None]:
     chosen = None
     fallback = None
     first = next(i for i, n in enumerate(filled) if n)
+    for i in range(first, min(first + 3, len(window) - 1)):
+        labels = [v.strip().lower() for v in window[i + 1] if v.strip()]
+        if labels and sum(v in ("response", "open-ended response") for v in labels) >= 1 \
+                and filled[i] >= 3:
+            # a survey export: questions, then a row of answer labels below them
+            return i, (f"header found on row {i + 1} below a title block" if i else None)
     top = [v.strip() for v in window[first] if v.strip()]
     if filled[first] == widest and len(top) >= 3 and len(set(top)) == len(top) and \
             not any(_is_numberish(v) for v in top) and first + 1 < len(window) and \
@@ -886,6 +900,8 @@ def _read_csv_arrow(path, text: _Text, delim, data_char, h, header_width, cancel
         encoding = "utf-8"
     else:
         data = raw[start:]
+    if any("NUL" in n for n in text.notes):
+        data = data.replace(b"\x00", b"")
     body = data.rstrip(b"\r\n \t")
     if any(body.find(gap) >= 0 for gap in (b"\n\n", b"\n\r\n", b"\r\r")):
         raise ValueError("blank lines inside the data")
@@ -937,6 +953,8 @@ def _read_csv_python(path, text: _Text, delim, h, header_width, cancel, max_rows
         break
     if content is None:  # pragma: no cover - latin-1 decodes anything
         content = raw.decode(text.encoding, "replace")
+    if any("NUL" in n for n in text.notes):
+        content = content.replace("\x00", "")
     if _control_ratio(content[:1 << 20]) > 0.01 or "\x00" in content:
         raise ImportFileError.for_file(
             path, "contains binary data and is not a CSV or spreadsheet file",

@@ -20,7 +20,7 @@ from .workspace import Workspace, current_user, now_iso
 __all__ = [
     "applied_batches_for", "begin_batch", "finish_batch", "upsert", "refresh_account_revenue",
     "insert_accounts", "link_external_ids", "record_rejected", "saved_mapping",
-    "store_mapping", "account_names", "existing_tickets", "column_values",
+    "store_mapping", "account_names", "existing_tickets", "column_values", "merge_accounts",
 ]
 
 #: statuses of billing subscriptions that pay on a date (see ``refresh_account_revenue``)
@@ -162,54 +162,61 @@ def upsert(conn, table: str, frame: pd.DataFrame, batch_id: int) -> np.ndarray:
     return status
 
 
-def refresh_account_revenue(conn, account_ids: Sequence[str], batch_id: int,
-                            as_of: str) -> None:
-    """Billing decides ARR and churn: recompute them for accounts a billing import touched.
+def refresh_account_revenue(conn, account_ids: Sequence[str] | None, batch_id: int,
+                            as_of: str) -> int:
+    """Billing decides ARR and churn: recompute them as of ``as_of``.
 
-    ARR = 12 x the MRR of subscriptions paying on ``as_of`` (active, past due, non-renewing);
-    trials, paused and future subscriptions never count. An account whose billing
-    subscriptions have all ended is churned on the last end date. Changes are kept in
-    row_history.
+    For ``account_ids`` (None: every account with a subscription). ARR = 12 x the MRR of
+    subscriptions paying on ``as_of`` (active, past due, non-renewing, started by then and
+    not ended before); trials, paused and future subscriptions never count. An account whose
+    billed subscriptions have all ended is churned on the last end date; one with only
+    trials keeps what its CRM says. Changes are kept in row_history. Returns the number of
+    accounts changed.
     """
-    if not account_ids:
-        return
     conn.execute("DROP TABLE IF EXISTS temp._acc")
     conn.execute("CREATE TEMP TABLE _acc (account_id TEXT PRIMARY KEY)")
-    conn.executemany("INSERT OR IGNORE INTO temp._acc VALUES (?)", [(a,) for a in account_ids])
+    if account_ids is None:
+        conn.execute("INSERT OR IGNORE INTO temp._acc SELECT DISTINCT account_id "
+                     "FROM subscriptions WHERE account_id IS NOT NULL")
+    else:
+        conn.executemany("INSERT OR IGNORE INTO temp._acc VALUES (?)",
+                         [(a,) for a in account_ids])
     paying = (f"s.status IN {PAYING!r} AND COALESCE(s.start_date, '') <= :d "
               "AND (s.end_date IS NULL OR s.end_date >= :d)")
     rows = conn.execute(
         f"""
-        SELECT a.account_id,
-               ROUND(12 * COALESCE((SELECT SUM(s.mrr) FROM subscriptions s
-                      WHERE s.account_id = a.account_id AND {paying}), 0), 2),
-               (SELECT COUNT(*) FROM subscriptions s WHERE s.account_id = a.account_id
-                      AND {paying}),
-               (SELECT COUNT(*) FROM subscriptions s WHERE s.account_id = a.account_id
-                      AND s.status NOT IN ('trialing', 'future', 'paused')),
-               (SELECT MAX(s.end_date) FROM subscriptions s WHERE s.account_id = a.account_id)
+        SELECT x.account_id,
+               ROUND(12 * COALESCE(SUM(CASE WHEN {paying} THEN s.mrr END), 0), 2),
+               COUNT(CASE WHEN {paying} THEN 1 END),
+               COUNT(CASE WHEN s.status NOT IN ('trialing', 'future', 'paused') THEN 1 END),
+               MAX(s.end_date),
+               a.arr, a.status, a.churn_date
         FROM temp._acc x JOIN accounts a ON a.account_id = x.account_id
+        LEFT JOIN subscriptions s ON s.account_id = x.account_id
+        GROUP BY x.account_id
         """, {"d": as_of}).fetchall()
-    all_cols = [r[1] for r in conn.execute("PRAGMA table_info(accounts)")]
-    before_json = "json_object(" + ", ".join(f"'{c}', {c}" for c in all_cols) + ")"
-    for aid, arr, live, billed, last_end in rows:
+    changes = []
+    for aid, arr, live, billed, last_end, cur_arr, cur_status, cur_churn in rows:
         if billed == 0:
             continue  # only trials or nothing billed: billing says nothing about ARR yet
-        if live > 0:
-            status, churn = "active", None
-        else:
-            status, churn = "churned", last_end
-        cur = conn.execute(
-            "SELECT arr, status, churn_date FROM accounts WHERE account_id = ?", (aid,)).fetchone()
-        if cur == (arr, status, churn):
-            continue
-        conn.execute(
-            f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
-            f"SELECT ?, 'accounts', json_array(account_id), 'update', {before_json} "
-            f"FROM accounts WHERE account_id = ?", (batch_id, aid))
-        conn.execute("UPDATE accounts SET arr = ?, status = ?, churn_date = ?, batch_id = ? "
-                     "WHERE account_id = ?", (arr, status, churn, batch_id, aid))
+        status, churn = ("active", None) if live > 0 else ("churned", last_end)
+        if (cur_arr, cur_status, cur_churn) != (arr, status, churn):
+            changes.append((arr, status, churn, batch_id, aid))
+    if changes:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(accounts)")]
+        before = "json_object(" + ", ".join(f"'{c}', {c}" for c in cols) + ")"
+        conn.execute("DROP TABLE IF EXISTS temp._chg")
+        conn.execute("CREATE TEMP TABLE _chg (account_id TEXT PRIMARY KEY)")
+        conn.executemany("INSERT INTO temp._chg VALUES (?)", [(c[-1],) for c in changes])
+        conn.execute(f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
+                     f"SELECT ?, 'accounts', json_array(account_id), 'update', {before} "
+                     f"FROM accounts WHERE account_id IN (SELECT account_id FROM temp._chg)",
+                     (batch_id,))
+        conn.executemany("UPDATE accounts SET arr = ?, status = ?, churn_date = ?, "
+                         "batch_id = ? WHERE account_id = ?", changes)
+        conn.execute("DROP TABLE temp._chg")
     conn.execute("DROP TABLE temp._acc")
+    return len(changes)
 
 
 # ------------------------------------------------------------------------------ rejected, held
@@ -260,3 +267,55 @@ def store_mapping(ws: Workspace, signature: str, entity: str, payload: dict[str,
             " saved_at = excluded.saved_at",
             (signature, profile, entity, json.dumps(payload), now_iso()))
         ws.audit("mapping.save", "saved_mappings", signature, after=payload)
+
+
+# ------------------------------------------------------------------------------ merging
+def _tables_with_accounts(conn) -> list[tuple[str, list[str], list[str]]]:
+    """(table, columns, primary-key columns) of every table that refers to accounts."""
+    out = []
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                "AND name NOT LIKE 'sqlite_%' ORDER BY name"):
+        info = conn.execute(f"PRAGMA table_info({name})").fetchall()
+        cols = [r[1] for r in info]
+        if name == "accounts" or "account_id" not in cols:
+            continue
+        pk = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]] or ["rowid"]
+        out.append((name, cols, pk))
+    return out
+
+
+def _history(conn, table: str, cols: list[str], pk: list[str], where: str, params,
+             batch_id: int) -> None:
+    key = "json_array(" + ", ".join(pk) + ")"
+    before = "json_object(" + ", ".join(f"'{c}', {c}" for c in cols) + ")"
+    conn.execute(f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
+                 f"SELECT ?, '{table}', {key}, 'update', {before} FROM {table} WHERE {where}",
+                 (batch_id, *params))
+
+
+def merge_accounts(conn, keep: str, drop: str, batch_id: int) -> dict[str, int]:
+    """Fold account ``drop`` into ``keep``: every row that refers to ``drop`` now refers to
+    ``keep``, ``keep`` takes the fields it lacks from ``drop``, ``drop`` is removed. Every
+    changed row keeps its previous values in row_history (the batch's undo restores both
+    accounts). A row that would collide with one ``keep`` already has (the same usage day
+    and metric, the same contact) stays out, with its values in the history.
+    Returns the number of rows moved per table."""
+    moved = {}
+    for table, cols, pk in _tables_with_accounts(conn):
+        _history(conn, table, cols, pk, "account_id = ?", (drop,), batch_id)
+        if "batch_id" in cols:
+            cur = conn.execute(f"UPDATE OR IGNORE {table} SET account_id = ?, batch_id = ? "
+                               f"WHERE account_id = ?", (keep, batch_id, drop))
+            moved[table] = cur.rowcount
+        conn.execute(f"DELETE FROM {table} WHERE account_id = ?", (drop,))
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(accounts)")]
+    _history(conn, "accounts", cols, ["account_id"], "account_id IN (?, ?)", (keep, drop),
+             batch_id)
+    fill = [c for c in cols if c not in ("account_id", "name", "status", "arr", "batch_id",
+                                         "churn_date")]
+    conn.execute(
+        f"UPDATE accounts SET {', '.join(f'{c} = COALESCE(accounts.{c}, d.{c})' for c in fill)}, "
+        f"batch_id = ? FROM (SELECT * FROM accounts WHERE account_id = ?) d "
+        f"WHERE accounts.account_id = ?", (batch_id, drop, keep))
+    conn.execute("DELETE FROM accounts WHERE account_id = ?", (drop,))
+    return moved

@@ -188,6 +188,13 @@ class FieldMap:
             if alt.startswith("re:"):
                 rx = re.compile(alt[3:])
                 hits.extend(h for h, n in normed if rx.search(n) and h not in hits)
+            elif alt.startswith("companion:"):
+                # the column whose companion "<header><suffix>" exists (Qualtrics' NPS
+                # question Q1 beside its Q1_NPS_GROUP)
+                suffix = alt[len("companion:"):]
+                every = {normalise_header(h) for h in headers}
+                hits.extend(h for h, n in normed if normalise_header(f"{h}{suffix}") in every
+                            and h not in hits)
             else:
                 want = normalise_header(alt)
                 hits.extend(h for h, n in normed if n == want and h not in hits)
@@ -343,17 +350,19 @@ def score_profile(profile: Profile, headers: Sequence[object]) -> float:
     if not hs:
         return 0.0
     normed = {normalise_header(h) for h in hs}
-    sig = [normalise_header(s) for s in profile.signature]
-    coverage = sum(1 for s in sig if s in normed) / len(sig)
+    # a signature entry "A|B" is met by either spelling (an export's older layout)
+    alts = [{normalise_header(a) for a in s.split("|")} for s in profile.signature]
+    sig = set().union(*alts)
+    coverage = sum(1 for a in alts if a & normed) / len(alts)
     score = coverage
     if profile.loose:
-        hits = sum(1 for h in normed if h in set(sig))
+        hits = sum(1 for h in normed if h in sig)
         marks = len(normed & {normalise_header(d) for d in profile.distinctive})
+        share = hits / len(normed)
         if hits >= 4:
-            share = hits / len(normed)
             score = max(coverage, 0.5 * coverage + 0.5 * share)
-            if marks >= 2:      # several columns only this system exports
-                score = max(score, 0.5 + 0.5 * share)
+        if hits >= 3 and marks >= 2:    # several columns only this system exports
+            score = max(score, 0.5 + 0.5 * share)
         if profile.distinctive and not marks:
             score *= 0.5
     for f in profile.fields:
@@ -372,7 +381,8 @@ def score_profile(profile: Profile, headers: Sequence[object]) -> float:
             known.add(normalise_header(hit))
     explained = sum(1 for h in hs if normalise_header(h) in known
                     or (profile.wide_metric and header_date(h)))
-    score *= 0.85 + 0.15 * explained / len(hs)
+    if not profile.loose:   # a user-picked column set says nothing by its extra columns
+        score *= 0.85 + 0.15 * explained / len(hs)
     return round(max(0.0, min(1.0, score * profile.weight)), 4)
 
 
@@ -871,7 +881,7 @@ def standard_transform(profile: Profile, custom: Callable | None) -> Callable:
 BUILTIN_MODULES = (
     "salesforce", "hubspot", "pipedrive", "stripe", "chargebee", "recurly", "zendesk",
     "intercom", "freshdesk", "mixpanel", "amplitude", "google_analytics", "delighted",
-    "surveymonkey", "qualtrics", "typeform", "spreadsheet", "generic",
+    "surveymonkey", "qualtrics", "typeform", "spreadsheet", "generic", "events",
 )
 for _name in BUILTIN_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

@@ -70,7 +70,7 @@ CHURN_EVENTS = register(Profile(
     id="generic.churn_events",
     system="Churn log",
     entity="activities",
-    source_key="churn_log",
+    source_key="generic",
     description="One row per churn event: a 'churn' entry in the account's timeline",
     fields=(
         FieldMap(("churn_event_id", "churn event id", "event_id", "event id", "id"),

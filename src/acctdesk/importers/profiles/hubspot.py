@@ -37,6 +37,8 @@ COMPANIES = register(Profile(
     ),
     signature=("Record ID", "Company name", "Company Domain Name", "Company owner",
                "Lifecycle Stage", "Create Date"),
+    loose=True, distinctive=("Record ID", "Company owner", "Company Domain Name",
+                             "Lifecycle Stage"),
 ))
 
 DEALS = register(Profile(
@@ -63,6 +65,7 @@ DEALS = register(Profile(
     ),
     signature=("Record ID", "Deal Name", "Deal Stage", "Pipeline", "Amount", "Close Date",
                "Deal owner"),
+    loose=True, distinctive=("Record ID", "Deal Name", "Deal Stage", "Deal owner"),
 ))
 
 CONTACTS = register(Profile(

@@ -37,9 +37,9 @@ RESPONSES = register(Profile(
     fields=(
         FieldMap(("ResponseId", "ResponseID"), "response_id", required=True),
         FieldMap(("NPS", "Q_NPS", "re:\\bnps$", "re:how likely .*recommend",
-                  "re:likelihood to recommend"), "score", "number", required=True),
-        FieldMap(("NPS_Reason", "Comment", "re:(reason|why|comment|improve|tell us)"),
-                 "comment"),
+                  "re:likelihood to recommend", "companion:_NPS_GROUP"), "score", "number"),
+        FieldMap(("NPS_Reason", "Comment", "re:(reason|why|comment|improve|tell us)",
+                  "re:^q\\d+(?: text)?$"), "comment"),
         FieldMap(("RecipientEmail",), "contact_email"),
         FieldMap(("RecordedDate", "EndDate"), "date", "date"),
         FieldMap(("Company", "company", "Account"), "account.name"),
@@ -49,7 +49,7 @@ RESPONSES = register(Profile(
     ),
     signature=("StartDate", "EndDate", "Status", "IPAddress", "Finished", "ResponseId"),
     constants={"kind": "nps"},
-    reader_hints={"skip_rows_after_header": 2},
+    needs_any=("score",),
     transform=_responses,
 ))
 

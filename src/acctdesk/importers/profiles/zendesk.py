@@ -127,6 +127,18 @@ ORGANIZATIONS = register(Profile(
     transform=_organizations,
 ))
 
+def _users(df: pd.DataFrame) -> pd.DataFrame:
+    """Agents and admins are the vendor's own staff, not contacts of a customer."""
+    df = full_name(df)
+    if "role" in df.columns:
+        staff = df["role"].map(lambda r: str(r).strip().lower() in ("agent", "admin")
+                               if r is not None and r == r else False)
+        df["rows.reject"] = pd.Series(
+            ["a support agent or admin of your own team, not a customer contact" if s else None
+             for s in staff], index=df.index, dtype=object)
+    return df
+
+
 USERS = register(Profile(
     id="zendesk.users",
     system="Zendesk",
@@ -134,17 +146,18 @@ USERS = register(Profile(
     source_key="zendesk",
     description="Users (end users and agents) with their organization",
     fields=(
-        FieldMap(("email", "Email"), "email", required=True),
+        FieldMap(("email", "Email"), "email"),
         FieldMap(("organization_id", "Organization ID"), "account.external_id"),
         FieldMap(("organization", "Organization"), "account.name"),
         FieldMap(("name", "Name"), "name"),
         FieldMap(("role", "Role"), "role"),
         FieldMap(("last_login_at", "Last login"), "last_contact", "date"),
+        FieldMap(("id",), "xid:zendesk_user:user"),
     ),
     signature=("id", "name", "email", "organization_id", "role", "phone", "time_zone",
                "locale", "verified", "last_login_at", "created_at", "tags"),
     loose=True, distinctive=("organization_id", "role", "time_zone", "locale"),
-    transform=full_name,
+    transform=_users,
 ))
 
 TICKETS_API = register(Profile(
@@ -159,6 +172,7 @@ TICKETS_API = register(Profile(
         FieldMap(("organization_name", "organization", "business name", "company",
                   "company name"), "account.name"),
         FieldMap(("requester_email", "requester.email"), "requester_email"),
+        FieldMap(("requester_id",), "xid:zendesk_user:user"),
         FieldMap(("subject",), "subject"),
         FieldMap(("status",), "status"),
         FieldMap(("priority",), "priority"),
