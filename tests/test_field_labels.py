@@ -25,3 +25,4 @@ def test_examples_from_the_import_dialog():
     assert field_label("name", "contacts") == "Contact name"
     assert field_label("value:active_users", "usage") == "Value of active users"
     assert field_label("Annual Revenue (kept)") == "Annual Revenue (kept)"
+    assert field_label("xid:zendesk_user:user") == "Id in Zendesk user (links records)"

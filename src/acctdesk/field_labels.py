@@ -134,6 +134,9 @@ def field_label(name: str, entity: str | None = None) -> str:
         return _BY_ENTITY[(entity, name)]
     if name in LABELS:
         return LABELS[name]
+    if name.startswith("xid:"):         # xid:<system>:<kind>: an id another system uses
+        system = words(name.split(":")[1]) if name.count(":") >= 1 else "another system"
+        return f"Id in {system[:1].upper() + system[1:]} (links records)"
     if name.startswith("value:"):
         return f"Value of {words(name[6:])}"
     if name.startswith("value@"):
