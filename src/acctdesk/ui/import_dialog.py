@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from ..field_labels import field_label
 from .table_model import Column, FrameTableModel
 from .tasks import TaskRunner, TaskState
 
-UNMAPPED = "(keep as custom field)"
+UNMAPPED = "(not a field: kept as an extra column)"
 DECISIONS = ("Link to suggested account", "Create a new account", "Skip these rows")
 
 
@@ -55,6 +56,7 @@ def _targets(entity: str) -> list[str]:
 
 
 class ImportDialog(QDialog):
+    UNMAPPED_TEXT = UNMAPPED
     preview_ready = Signal(str)          # file path
     import_finished = Signal(object)     # list[FileResult]
     import_cancelled = Signal()
@@ -257,6 +259,7 @@ class ImportDialog(QDialog):
         import pandas as pd
 
         frame = p.rows
+        entity = p.plan.profile.entity if p.plan is not None and p.plan.profile else None
         cols = []
         for key in frame.columns:
             values = frame[key].dropna()
@@ -264,8 +267,7 @@ class ImportDialog(QDialog):
                 lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()
             if numeric:
                 frame = frame.assign(**{key: pd.to_numeric(frame[key], errors="coerce")})
-            title = "Will link to account" if key == "account" else str(key)
-            cols.append(Column(key, title, "number" if numeric else "text"))
+            cols.append(Column(key, field_label(key, entity), "number" if numeric else "text"))
         self.preview_model.columns = cols
         from .table_model import make_formatter
 
@@ -286,10 +288,10 @@ class ImportDialog(QDialog):
             combo = QComboBox()
             combo.addItem(UNMAPPED, None)
             for t in targets:
-                combo.addItem(t, t)
+                combo.addItem(field_label(t, entity), t)
             current = plan.mapping.get(h)
             if current is not None and combo.findData(current) < 0:
-                combo.addItem(current, current)
+                combo.addItem(field_label(current, entity), current)
             combo.setCurrentIndex(max(combo.findData(current), 0))
             self.mapping.setCellWidget(row, 1, combo)
         self._mapping_entity = entity
@@ -439,9 +441,10 @@ class ImportDialog(QDialog):
                              + (f", {r.accounts_created} new accounts" if r.accounts_created else ""))
         self.status.setText("<br>".join(lines))
         self.export_rejected_button.setVisible(any(r.rejected for r in results))
-        self.import_button.setText("Done")
-        self.import_button.setEnabled(True)
+        # one way out once the import is done: Close (not "Done" beside "Close")
+        self.import_button.hide()
         self.cancel_button.setText("Close")
+        self.cancel_button.setDefault(True)
         self.import_finished.emit(results)
 
     def _import_cancelled(self, kind: str) -> None:
