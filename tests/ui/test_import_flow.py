@@ -308,3 +308,20 @@ def test_audit_view_shows_imports_undo_and_settings_and_exports_them(qtbot, wind
     sheet = openpyxl.load_workbook(out).active
     values = [c for row in sheet.iter_rows(values_only=True) for c in row]
     assert "Import undone" in values and imported in values
+
+
+def test_the_summary_accounts_for_every_row_with_the_reasons(qtbot, window):
+    portfolio = DATA / "_portfolio_b"
+    window.open_import_dialog([portfolio / "hubspot_companies.csv",
+                               portfolio / "chargebee_customers.csv"])
+    dialog = window.import_dialog
+    qtbot.addWidget(dialog)
+    wait_previews(qtbot, dialog)
+    with qtbot.waitSignal(window.data_reloaded, timeout=60_000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    text = dialog.status.text()
+    # 12 CRM rows: 10 companies and 2 repeated rows; 8 billing customers of known companies
+    assert "12 rows read, 10 added" in text and "2 merged" in text
+    assert "the same company as row 3 (row 4)" in text
+    assert "8 rows read, 0 added, 0 updated, 0 unchanged, 8 merged" in text
+    assert "linked to the existing account &#x27;Acme Analytics&#x27; by its web domain" in text

@@ -68,6 +68,8 @@ def _source_words(r) -> str:
     try:
         profile = get(r.profile)
     except KeyError:
+        if r.profile == "suggested":
+            return f"{r.entity} (columns matched by their names)"
         return f"{r.entity} with your column mapping"
     return f"a {profile.system} {profile.entity} export ({r.confidence:.0%} sure)"
 
@@ -80,12 +82,8 @@ def _print_human(r) -> None:
     if r.skipped:
         print(f"{name}: {r.notes[-1]}")
         return
-    new_accounts = "" if r.entity == "accounts" else f", {r.accounts_created} new accounts"
-    print(f"{name}: read as {_source_words(r)}: {r.rows_read} rows read, "
-          f"{r.inserted} added, {r.updated} updated, {r.unchanged} unchanged, "
-          f"{r.rejected} rejected{new_accounts}; import batch "
+    print(f"{name}: read as {_source_words(r)}: {r.summary()}; import batch "
           f"{', '.join(map(str, r.batch_ids))} (acctdesk undo can take it back)")
-    for e in r.row_errors[:10]:
-        print(f"  {e}")
-    for item in r.review:
-        print(f"  to confirm: {item['reason']}")
+    for line in r.reasons():
+        print(f"  {line}")
+

@@ -300,7 +300,10 @@ class ImportDialog(QDialog):
         self.review.setRowCount(len(p.review))
         for row, item in enumerate(p.review):
             label = item["name"] or item["domain"] or item["external_id"]
-            self.review.setItem(row, 0, QTableWidgetItem(str(label)))
+            cell = QTableWidgetItem(str(label))
+            rows = ", ".join(map(str, item.get("rows", [])[:10]))
+            cell.setToolTip(f"{item['reason']}" + (f" (file rows {rows})" if rows else ""))
+            self.review.setItem(row, 0, cell)
             self.review.setItem(row, 1, QTableWidgetItem(item["candidate_name"] or ""))
             self.review.setItem(row, 2, QTableWidgetItem(f"{item['score']:.0f}%"))
             combo = QComboBox()
@@ -436,9 +439,11 @@ class ImportDialog(QDialog):
             elif r.skipped:
                 lines.append(f"<b>{name}</b>: already imported; nothing changed")
             else:
-                lines.append(f"<b>{name}</b>: {r.inserted:,} added, {r.updated:,} updated, "
-                             f"{r.unchanged:,} unchanged, {r.rejected:,} rejected"
-                             + (f", {r.accounts_created} new accounts" if r.accounts_created else ""))
+                from html import escape
+
+                lines.append(f"<b>{name}</b>: {escape(r.summary())}")
+                lines.extend(f"&nbsp;&nbsp;{escape(line)}" for line in r.reasons(6)
+                             if " unchanged: " not in line)
         self.status.setText("<br>".join(lines))
         self.export_rejected_button.setVisible(any(r.rejected for r in results))
         # one way out once the import is done: Close (not "Done" beside "Close")
