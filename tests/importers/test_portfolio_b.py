@@ -91,3 +91,17 @@ def test_migrated_tickets_are_counted_once(book):
     t = ws.frame("SELECT source, ticket_id, subject FROM tickets")
     assert sorted(t["subject"].str.lower()).count("sso setup for new domain") == 1
     assert sorted(t["subject"].str.lower()).count("api rate limit errors") == 1
+
+
+def test_an_account_knows_every_id_other_systems_use_for_it(book):
+    ws, _ = book
+    aid = ws.conn.execute("SELECT account_id FROM accounts WHERE name = 'Dexazen'").fetchone()[0]
+    links = ws.account_links(aid)
+    got = set(zip(links["system"], links["external_id"]))
+    assert {("hubspot", "3005"), ("stripe", "cus_DXZ0001"), ("chargebee", "cb-dexazen"),
+            ("product", "ws_dexazen")} <= got
+    kinds = dict(zip(links["external_id"], links["kind"]))
+    assert kinds["3005"] == "record" and kinds["ws_dexazen"] == "workspace"
+    deals = ws.opportunities()
+    assert sorted(deals["status"]) == ["lost", "open", "won"]
+    assert ws.opportunities(aid).empty

@@ -597,6 +597,20 @@ class Workspace:
             return self._entity("activities", order="date")
         return self._entity("activities", "account_id = ?", (account_id,), "date")
 
+    def opportunities(self, account_id: str | None = None) -> pd.DataFrame:
+        """CRM deals: pipeline (stage, amount, close date, won/lost/open), never revenue."""
+        if account_id is None:
+            return self._entity("opportunities", order="close_date")
+        return self._entity("opportunities", "account_id = ?", (account_id,), "close_date")
+
+    def account_links(self, account_id: str) -> pd.DataFrame:
+        """Every id other systems use for the account (its links in the identity graph):
+        ``system``, ``kind``, ``external_id``, ``confirmed``; names confirmed by hand too."""
+        return self.frame(
+            "SELECT source AS system, COALESCE(kind, '') AS kind, external_id, confirmed "
+            "FROM external_ids WHERE account_id = ? ORDER BY source, kind, external_id",
+            (account_id,))
+
     def import_batches(self) -> pd.DataFrame:
         return self.frame("SELECT * FROM import_batches ORDER BY batch_id")
 
