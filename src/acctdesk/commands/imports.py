@@ -35,7 +35,7 @@ def run(args) -> int:
     results = []
     with Workspace(args.path) as ws:
         for f in args.files:
-            r = import_file(ws, f, profile_id=args.profile)
+            r = import_file(ws, f, profile_id=args.profile)   # never raises for a bad file
             results.append(r)
             if not args.json:
                 _print_human(r)
@@ -61,3 +61,5 @@ def _print_human(r) -> None:
         print(f"  {e}")
     for item in r.review:
         print(f"  review: {item['reason']}")
+    for note in r.notes:
+        print(f"  note: {note}")

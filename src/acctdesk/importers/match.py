@@ -256,11 +256,39 @@ class AccountIndex:
         return MatchResult(None, "none", 0.0)
 
 
+#: meta key of the workspace's random salt for new account ids
+SALT_KEY = "account_id_salt"
+
+
 def new_account_id(source: str | None, external_id: object, name: object,
-                   domain: object) -> str:
-    """A stable id for an account first seen in an import (same input, same id)."""
+                   domain: object, *, salt: str | None = None) -> str:
+    """A stable id for an account first seen in an import (same input and salt, same id).
+
+    ``salt`` is the workspace's random salt (:func:`account_id_salt`): without it the id would
+    be a plain hash of the name, and anyone could confirm a guessed company name from an id
+    (in an audit entry kept after an erasure, say). With it, ids are still the same for the
+    same company within one workspace, so importing a file again changes nothing.
+    """
     basis = "|".join([
         source or "", "" if external_id is None else str(external_id),
         normalise_name(name) or "", clean_domain(domain) or "",
     ])
-    return "acc_" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]
+    if salt:
+        digest = hashlib.sha256(f"{salt}|{basis}".encode("utf-8")).hexdigest()
+    else:
+        digest = hashlib.sha1(basis.encode("utf-8")).hexdigest()
+    return "acc_" + digest[:12]
+
+
+def account_id_salt(ws) -> str:
+    """The workspace's salt for new account ids (made by its migration; made here for a
+    workspace that somehow lacks one)."""
+    salt = ws.get_meta(SALT_KEY)
+    if not salt:
+        import secrets
+
+        with ws.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
+                         (SALT_KEY, secrets.token_hex(16)))
+        salt = ws.get_meta(SALT_KEY)
+    return salt

@@ -10,8 +10,10 @@ inserted carry its ``batch_id`` and rows it changed have their previous values i
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -22,13 +24,13 @@ import numpy as np
 import pandas as pd
 
 from ..models.schema import ENTITY_FIELDS, ENTITY_KEYS
-from ..models.workspace import Workspace, current_user, now_iso
+from ..models.workspace import Workspace, WorkspaceError, current_user, now_iso
 from . import coerce
 from .errors import CellError, ImportCancelled, ImportFileError
 from .mapping import header_signature, suggest_mapping
-from .match import AccountIndex, new_account_id, normalise_name
+from .match import AccountIndex, account_id_salt, new_account_id, normalise_name
 from .profiles import FieldMap, Profile, _standard_transform, get, recognise
-from .readers import Sheet, read_file
+from .readers import Sheet, check_file, open_input, read_file
 
 #: a profile must score at least this to be used without asking
 MIN_CONFIDENCE = 0.6
@@ -41,6 +43,7 @@ _ROW = "rownum.src"
 _CUSTOM = "custom."
 
 ProgressFn = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -330,11 +333,30 @@ def _required_and_totals(frame: pd.DataFrame, plan: SheetPlan, result: FileResul
 
 # ---------------------------------------------------------------------------------- helpers
 def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, after checking it is an ordinary file of a size acctdesk reads
+    (a link to ``/dev/zero`` or a pipe is refused, not read forever)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+class _AlreadyImported(Exception):
+    """The same file was applied by another window or command meanwhile (found inside the
+    write transaction, which is then rolled back)."""
+
+    def __init__(self, batch_ids: list[int]):
+        super().__init__(batch_ids)
+        self.batch_ids = batch_ids
+
+
+def _check_not_imported(conn, digest: str) -> None:
+    done = [r[0] for r in conn.execute(
+        "SELECT batch_id FROM import_batches WHERE sha256 = ? AND status = 'applied' "
+        "ORDER BY batch_id", (digest,))]
+    if done:
+        raise _AlreadyImported(done)
 
 
 def _hash_key(*parts: Any) -> str:
@@ -427,6 +449,7 @@ def _match(ws: Workspace, frame: pd.DataFrame, prof: Profile, index: AccountInde
     new_accounts, links, review = [], [], []
     source = prof.source_key
     decisions = decisions or {}
+    salt = account_id_salt(ws)
     for d, e, nm, dm in uniq.itertuples(index=False, name=None):
         key = (d, e, nm, dm)
         if d is not None and str(d) in known_ids:
@@ -465,7 +488,7 @@ def _match(ws: Workspace, frame: pd.DataFrame, prof: Profile, index: AccountInde
             continue
         aid = res.account_id
         if aid is None and prof.entity in CREATES_ACCOUNTS and (nm or dm or e):
-            aid = new_account_id(source, e, nm, dm)
+            aid = new_account_id(source, e, nm, dm, salt=salt)
             if aid not in index.ids:
                 new_accounts.append((aid, nm if nm is not None else (dm or str(e)), dm))
                 index.add(aid, nm if nm is not None else (dm or str(e)), dm)
@@ -554,11 +577,19 @@ def _upsert(conn, table: str, frame: pd.DataFrame, batch_id: int) -> tuple[int, 
                           if v not in sticky) or "0"
     key_json = "json_array(" + ", ".join(f"t.{k}" for k in keys) + ")"
     before_json = "json_object(" + ", ".join(f"'{c}', t.{c}" for c in all_cols) + ")"
+    # what the file brought for each row: undo replays it (acctdesk.importers.undo)
+    after_json = "json_object(" + ", ".join(f"'{v}', i.{v}" for v in values) + ")"
     cur = conn.execute(
-        f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
-        f"SELECT ?, '{table}', {key_json}, 'update', {before_json} "
+        f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
+        f"SELECT ?, '{table}', {key_json}, 'update', {before_json}, {after_json} "
         f"FROM temp._in i JOIN {table} t ON {on} WHERE {changed}", (batch_id,))
     updated = cur.rowcount
+    # rows the file brought unchanged: undoing an earlier batch keeps them
+    conn.execute(
+        f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
+        f"SELECT ?, '{table}', {key_json}, 'touch', json_object('batch_id', t.batch_id), "
+        f"{after_json} FROM temp._in i JOIN {table} t ON {on} WHERE NOT ({changed})",
+        (batch_id,))
     inserted = conn.execute(
         f"SELECT COUNT(*) FROM temp._in i WHERE NOT EXISTS "
         f"(SELECT 1 FROM {table} t WHERE {on})").fetchone()[0]
@@ -621,9 +652,10 @@ def _refresh_accounts(conn, account_ids: Sequence[str], batch_id: int, as_of: st
         if cur == (arr, status, churn):
             continue
         conn.execute(
-            f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
-            f"SELECT ?, 'accounts', json_array(account_id), 'update', {before_json} "
-            f"FROM accounts WHERE account_id = ?", (batch_id, aid))
+            f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
+            f"SELECT ?, 'accounts', json_array(account_id), 'set', {before_json}, "
+            f"json_object('arr', ?, 'status', ?, 'churn_date', ?) "
+            f"FROM accounts WHERE account_id = ?", (batch_id, arr, status, churn, aid))
         conn.execute("UPDATE accounts SET arr = ?, status = ?, churn_date = ?, batch_id = ? "
                      "WHERE account_id = ?", (arr, status, churn, batch_id, aid))
     conn.execute("DROP TABLE temp._acc")
@@ -650,20 +682,10 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
     result = FileResult(file=str(path))
     report = progress or (lambda f, t: None)
     try:
-        if not path.exists():
-            raise ImportFileError.for_file(path, "does not exist", "Check the path.")
         report(0.02, f"Reading {path.name}…")
+        check_file(path)        # an ordinary file, of a kind and size that can be read
         digest = sha256_file(path)
-        done = ws.conn.execute(
-            "SELECT batch_id FROM import_batches WHERE sha256 = ? AND status = 'applied' "
-            "ORDER BY batch_id", (digest,)).fetchall()
-        if done:
-            result.skipped = True
-            result.batch_ids = [r[0] for r in done]
-            result.notes.append(
-                f"already imported as batch {', '.join(str(r[0]) for r in done)}; "
-                "nothing changed")
-            return result
+        _check_not_imported(ws.conn, digest)   # checked again inside the write transaction
         if profile_id is None and mapping is None:
             # a priority pack acctdesk exported: apply the edited cells, nothing else
             from .pack_marker import is_pack
@@ -689,6 +711,21 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
         _write_plans(ws, path, digest, usable, result, decisions, cancel, report)
     except ImportFileError as exc:
         result.error = str(exc)
+    except _AlreadyImported as exc:
+        result = FileResult(file=str(path), skipped=True, batch_ids=exc.batch_ids)
+        result.notes.append(f"already imported as batch "
+                            f"{', '.join(str(b) for b in exc.batch_ids)}; nothing changed")
+    except ImportCancelled:
+        raise
+    except WorkspaceError as exc:      # busy, read-only, disk full: nothing was written
+        result.error = f"'{path.name}' was not imported: {exc}"
+    except Exception as exc:  # noqa: BLE001 - one file's failure never stops the others
+        log.warning("importing %s failed", path, exc_info=True)
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else \
+            type(exc).__name__
+        result.error = (f"'{path.name}' could not be imported ({detail}). Nothing from it was "
+                        "written and the other files are not affected. Check that it is an "
+                        "unchanged export; if it is, please report this problem with the file.")
     finally:
         result.seconds = time.perf_counter() - t0
     return result
@@ -720,6 +757,7 @@ def _write_plans(ws, path, digest, plans, result, decisions, cancel, report) -> 
         prepared.append((plan, canonical, errors, bad, transformed, matched))
     report(0.5, "Writing…")
     with ws.transaction() as conn:
+        _check_not_imported(conn, digest)   # in the write transaction: two imports at once
         for plan, canonical, errors, bad, transformed, matched in prepared:
             check()
             prof = plan.profile
@@ -837,8 +875,7 @@ def preview_file(ws: Workspace, path: str | Path, *, profile_id: str | None = No
     path = Path(path)
     out = FilePreview(file=str(path))
     try:
-        if not path.exists():
-            raise ImportFileError.for_file(path, "does not exist", "Check the path.")
+        check_file(path)
         digest = sha256_file(path)
         out.already_imported = [r[0] for r in ws.conn.execute(
             "SELECT batch_id FROM import_batches WHERE sha256 = ? AND status = 'applied'",
@@ -873,6 +910,12 @@ def preview_file(ws: Workspace, path: str | Path, *, profile_id: str | None = No
         out.rows = shown
     except (ImportFileError, ValueError, KeyError) as exc:
         out.error = str(exc)
+    except ImportCancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a preview never ends the app
+        log.warning("previewing %s failed", path, exc_info=True)
+        out.error = (f"'{path.name}' could not be read ({str(exc).strip()[:200] or type(exc).__name__})."
+                     " Check that it is an unchanged export.")
     return out
 
 
@@ -882,57 +925,8 @@ def import_files(ws: Workspace, paths: Sequence[str | Path], **kwargs) -> list[F
 
 
 # ---------------------------------------------------------------------------------- undo
-class UndoError(Exception):
-    pass
-
-
-def undo_batch(ws: Workspace, batch_id: int) -> dict[str, int]:
-    """Undo one import batch: the workspace returns to what it was before the batch.
-
-    Refused when a later batch changed the same rows (undo that one first).
-    """
-    row = ws.conn.execute("SELECT status, file_name FROM import_batches WHERE batch_id = ?",
-                          (batch_id,)).fetchone()
-    if row is None:
-        raise UndoError(f"there is no import batch {batch_id}")
-    if row[0] != "applied":
-        raise UndoError(f"batch {batch_id} ({row[1]}) was already undone")
-    later = ws.conn.execute(
-        """
-        SELECT DISTINCT h.batch_id FROM row_history h JOIN import_batches b
-          ON b.batch_id = h.batch_id AND b.status = 'applied'
-        WHERE h.batch_id > ? AND (json_extract(h.before, '$.batch_id') = ?
-              OR EXISTS (SELECT 1 FROM row_history m WHERE m.batch_id = ?
-                         AND m.table_name = h.table_name AND m.row_key = h.row_key))
-        ORDER BY h.batch_id DESC
-        """, (batch_id, batch_id, batch_id)).fetchall()
-    if later:
-        raise UndoError(
-            f"batch {later[0][0]} changed rows that batch {batch_id} wrote; "
-            f"undo batch {later[0][0]} first")
-    counts: dict[str, int] = {}
-    tables = list(ENTITY_FIELDS)
-    with ws.transaction() as conn:
-        for table in tables:
-            counts[f"{table}_deleted"] = conn.execute(
-                f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,)).rowcount
-        history = conn.execute(
-            "SELECT table_name, before FROM row_history WHERE batch_id = ? AND op = 'update' "
-            "ORDER BY id DESC", (batch_id,)).fetchall()
-        restored = 0
-        for table, before in history:
-            rec = json.loads(before)
-            cols = list(rec)
-            conn.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(cols)}) VALUES "
-                         f"({', '.join('?' * len(cols))})", [rec[c] for c in cols])
-            restored += 1
-        counts["restored"] = restored
-        conn.execute("DELETE FROM external_ids WHERE batch_id = ?", (batch_id,))
-        conn.execute("DELETE FROM row_history WHERE batch_id = ?", (batch_id,))
-        conn.execute("UPDATE import_batches SET status = 'undone' WHERE batch_id = ?",
-                     (batch_id,))
-        ws.audit("undo", "import_batches", str(batch_id), detail=row[1], after=counts)
-    return counts
+# kept importable from here: the undo lives in acctdesk.importers.undo
+from .undo import UndoError, UndoNeedsConfirmation, undo_batch  # noqa: E402,F401
 
 
 def rejected_rows(ws: Workspace, batch_id: int) -> pd.DataFrame:
@@ -944,7 +938,7 @@ def export_rejected(ws: Workspace, batch_id: int, path: str | Path) -> int:
     """Write a batch's rejected rows as CSV: the original cells plus the reasons, to fix."""
     frame = rejected_rows(ws, batch_id)
     if frame.empty:
-        pd.DataFrame(columns=["row", "problem"]).to_csv(path, index=False)
+        _write_private_csv(pd.DataFrame(columns=["row", "problem"]), path)
         return 0
     grouped = frame.groupby("row_number", sort=True)
     records = []
@@ -953,5 +947,24 @@ def export_rejected(ws: Workspace, batch_id: int, path: str | Path) -> int:
         problems = "; ".join(
             (f"{c}: {why}" if c else why) for c, why in zip(g["column_name"], g["reason"]))
         records.append({"row": int(rownum), "problem": problems, **raw})
-    pd.DataFrame(records).to_csv(path, index=False, encoding="utf-8-sig")
+    _write_private_csv(pd.DataFrame(records), path)
     return len(records)
+
+
+def _write_private_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a CSV readable only by the user (mode 0600, like the workspace): to a new
+    temporary file beside it, then renamed into place."""
+    import os
+    import secrets
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            frame.to_csv(fh, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
