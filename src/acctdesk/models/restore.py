@@ -134,7 +134,9 @@ def check_backup(path: str | os.PathLike, *, keys: dict[str, bytes] | None = Non
     except WorkspaceError as exc:
         info.problem = str(exc)
     except Exception as exc:  # noqa: BLE001 - a bad backup is reported, not raised
-        info.problem = f"cannot be opened ({str(exc).strip()[:200]})"
+        detail = str(exc).strip()[:200]
+        damaged = any(w in detail.lower() for w in ("malformed", "corrupt", "not a database"))
+        info.problem = f"damaged ({detail})" if damaged else f"cannot be opened ({detail})"
     finally:
         if conn is not None:
             conn.close()
