@@ -272,6 +272,8 @@ class _AlreadyApplied(Exception):
 def _write_pack_edits(ws, path, digest, result, edits, owner_changes, notes_to_add, rejected,
                       unchanged, stamp, user, date) -> None:
     """One transaction: check the pack was not applied meanwhile, then apply its edits."""
+    from ..models.workspace import now_iso
+
     all_cols = [r[1] for r in ws.conn.execute("PRAGMA table_info(accounts)")]
     before_json = "json_object(" + ", ".join(f"'{c}', {c}" for c in all_cols) + ")"
     with ws.transaction() as conn:
