@@ -547,6 +547,8 @@ class MainWindow(QMainWindow):
         retiring, self._retiring = self._retiring, []
         for ws in retiring:
             ws.close()
+            if ws.close_problem:            # e.g. a full disk: the changes wait in the -wal
+                self.status_label.setText(ws.close_problem)
 
     def _show_data(self, result: dict[str, Any]) -> None:
         ws = self.workspace
