@@ -41,7 +41,9 @@ def test_every_step_passes_with_real_results(full_run):
     detail = {s.name: s.detail for s in report.steps}
     assert detail["demo"].startswith("300 accounts")
     assert "shown in the window (300 rows)" in detail["demo"]
-    assert "10 rows (spreadsheet.accounts): 2 new, 8 updated, 0 rejected" in detail["csv"]
+    # the 8 companies the workspace already has are linked to their accounts by name
+    assert ("10 rows (spreadsheet.accounts): 2 new, 0 updated, 8 linked to existing "
+            "accounts, 0 rejected") in detail["csv"]
     assert "5 rows (stripe.subscriptions): 5 new, 1 accounts created" in detail["xlsx"]
     assert "out-of-time AUC" in detail["churn"]
     line = report.summary_line()

@@ -250,7 +250,8 @@ def step_csv(ctx: dict) -> str:
     if result.rows_read != n:
         raise StepFailed(f"read {result.rows_read} rows of {n}")
     return (f"{result.rows_read} rows ({result.profile}): {result.inserted} new, "
-            f"{result.updated} updated, {result.rejected} rejected")
+            f"{result.updated} updated, {result.merged} linked to existing accounts, "
+            f"{result.rejected} rejected")
 
 
 def step_xlsx(ctx: dict) -> str:

@@ -62,7 +62,7 @@ def oracle(tmp_path, files, names: list[str], salt: str, tag: str) -> dict:
     """The workspace into which only ``names`` were imported (same order, same id salt)."""
     path = tmp_path / f"oracle-{tag}.acctdesk"
     with Workspace(path, create=True) as ws:
-        ws.set_meta("account_id_salt", salt)
+        ws.set_meta("id_salt", salt)
         for name in names:
             r = import_file(ws, files / name)
             assert r.error is None, r.error
@@ -77,7 +77,7 @@ def test_undo_of_a_middle_batch_keeps_what_later_files_also_brought(tmp_path, fi
             assert r.error is None
             ids[name] = r.batch_ids[0]
         undo_batch(ws, ids["b.csv"])
-        salt = ws.get_meta("account_id_salt")
+        salt = ws.get_meta("id_salt")
         names = dict(ws.conn.execute("SELECT name, arr FROM accounts").fetchall())
         # Initech came with b and again (new ARR) with c: it stays, with c's values;
         # Globex came with a and b: it stays; Acme gets a's ARR back
@@ -101,10 +101,10 @@ def test_undo_where_a_later_file_brought_the_row_unchanged(tmp_path, files):
         arr = ws.conn.execute("SELECT arr FROM accounts WHERE name = 'Acme Corp'").fetchone()[0]
         assert arr == 2500.0
         assert content(ws) == oracle(tmp_path, files, ["a.csv", "d.csv"],
-                                     ws.get_meta("account_id_salt"), "ad")
+                                     ws.get_meta("id_salt"), "ad")
         undo_batch(ws, ids["d.csv"])
         assert content(ws) == oracle(tmp_path, files, ["a.csv"],
-                                     ws.get_meta("account_id_salt"), "a")
+                                     ws.get_meta("id_salt"), "a")
 
 
 @pytest.mark.parametrize("undone", [
@@ -121,7 +121,7 @@ def test_any_undo_order_equals_importing_only_the_rest(tmp_path, files, undone):
         for name in undone:
             undo_batch(ws, ids[name], force=True)
         rest = [n for n in ORDER if n not in undone]
-        expected = oracle(tmp_path, files, rest, ws.get_meta("account_id_salt"), "rest")
+        expected = oracle(tmp_path, files, rest, ws.get_meta("id_salt"), "rest")
         assert content(ws) == expected
         assert ws.conn.execute("SELECT COUNT(*) FROM usage WHERE account_id NOT IN "
                                "(SELECT account_id FROM accounts)").fetchone()[0] == 0
@@ -182,8 +182,8 @@ def test_every_order_of_undoing_three_overlapping_files(tmp_path, files):
         tag = "-".join(n[0] for n in order)
         with Workspace(tmp_path / f"w-{tag}.acctdesk", create=True) as ws:
             if salt is None:
-                salt = ws.get_meta("account_id_salt")
-            ws.set_meta("account_id_salt", salt)
+                salt = ws.get_meta("id_salt")
+            ws.set_meta("id_salt", salt)
             ids = {n: import_file(ws, files / n).batch_ids[0] for n in ["a.csv", "b.csv", "c.csv"]}
             left = ["a.csv", "b.csv", "c.csv"]
             for name in order:

@@ -308,7 +308,7 @@ def test_old_workspace_fixture_migrates_to_the_safety_schema(tmp_path):
                 for t in ("usage", "row_history", "audit_log")}
         assert "custom" in cols["usage"] and "after" in cols["row_history"]
         assert {"prev_hash", "hash"} <= cols["audit_log"]
-        assert len(ws.get_meta("account_id_salt")) == 32
+        assert len(ws.get_meta("id_salt")) == 32
         assert verify_chain(ws.conn).ok and ws.count("usage") == 375
         assert len(ws.backups) == 1 and ws.backups[0].exists()
         ws.insert_rows("usage", ["account_id", "metric", "date", "value", "custom"],

@@ -225,7 +225,7 @@ def test_erase_leaves_no_snooze_no_file_name_and_no_guessable_id(tmp_path):
                for d in (None, "quillfeather.io")}
     assert new_id not in guesses
     salted = {new_account_id(src, None, "Quillfeather Labs", d,
-                             salt=ws.get_meta("account_id_salt"))
+                             salt=ws.get_meta("id_salt"))
               for src in (None, "", "custom", "suggested", result.profile)
               for d in (None, "quillfeather.io")}
     assert new_id in salted          # same file, same workspace: the same id again

@@ -68,9 +68,9 @@ def test_undo_of_overlapping_batches_through_the_command_line(tmp_path):
         (tmp_path / name).write_text(text)
     ws, oracle = tmp_path / "w.acctdesk", tmp_path / "oracle.acctdesk"
     with Workspace(ws, create=True) as w:
-        salt = w.get_meta("account_id_salt")
+        salt = w.get_meta("id_salt")
     with Workspace(oracle, create=True) as w:
-        w.set_meta("account_id_salt", salt)
+        w.set_meta("id_salt", salt)
     for name in files:                              # one process per import, in order
         code, out, err = _run("import", str(ws), str(tmp_path / name), "--json")
         assert code == 0, err

@@ -269,12 +269,8 @@ def test_files_that_are_not_tables_are_named(tmp_path):
         "report.xls": ("<html><head><meta charset='utf-8'></head><body><table><tr><td>Name"
                        "</td><td>ARR</td></tr><tr><td>Acme</td><td>5</td></tr></table></body>"
                        "</html>", "is a web page (HTML) with an Excel name"),
-        "events.csv": ('{"account": "Acme", "logins": 5}\n{"account": "Globex", "logins": 7}\n'
-                       '{"account": "Initech", "logins": 1}\n', "is a JSON Lines file"),
-        "dump.json": ('[{"account": "Acme", "logins": 5}]', "is a JSON file"),
-        "old.xls": ('<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:'
-                    'spreadsheet"><Worksheet ss:Name="S"/></Workbook>',
-                    "is an Excel 2003 XML spreadsheet"),
+        "feed.csv": ('<?xml version="1.0"?>\n<rss version="2.0"><channel><title>x</title>'
+                     '</channel></rss>', "is an XML file, not a spreadsheet or CSV table"),
         "invoice.pdf.xlsx": ("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "is a PDF document"),
     }
     for name, (text, what) in cases.items():
@@ -286,6 +282,16 @@ def test_files_that_are_not_tables_are_named(tmp_path):
         assert any(w in str(info.value) for w in ("Export", "save it as", "Choose the"))
     p = cli_import(tmp_path, *(tmp_path / n for n in cases))
     assert p.returncode == 1 and p.stderr.count("REJECTED") == len(cases)
+
+
+def test_json_lines_is_read_as_records_not_as_a_csv(tmp_path):
+    """A JSON Lines file is what it is: one record per line, its keys the columns."""
+    path = tmp_path / "events.csv"
+    path.write_text('{"account": "Acme", "logins": 5}\n{"account": "Globex", "logins": 7}\n'
+                    '{"account": "Initech", "logins": 1}\n')
+    sheet = read_file(path)[0]
+    assert list(sheet.frame.columns) == ["account", "logins"]
+    assert sheet.frame["account"].tolist() == ["Acme", "Globex", "Initech"]
 
 
 def test_html_table_saved_as_xls_is_not_read_as_a_csv_of_tags(tmp_path):

@@ -24,9 +24,10 @@ from rapidfuzz import fuzz
 
 from acctdesk.models.schema import ENTITY_FIELDS
 
-from .profiles import ACCOUNT_HINTS, _clean_headers, normalise_header, recognise
+from .profiles import ACCOUNT_HINTS, clean_headers, normalise_header, recognise
 
 __all__ = ["Suggestion", "header_signature", "suggest_mapping", "guess_entity", "as_mapping",
+           "rank_entities",
            "SYNONYMS", "THRESHOLD"]
 
 #: minimum confidence for a suggestion
@@ -38,12 +39,15 @@ SYNONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     # account hints for records that belong to an account
     ("*", "account.name"): ("account name", "account", "company", "company name", "customer",
                              "customer name", "organization", "organisation", "org", "client",
-                             "organization name", "tenant"),
+                             "organization name", "tenant", "business name", "business"),
     ("*", "account.domain"): ("domain", "company domain", "website", "web site", "url",
                                "company website", "email domain", "company domain name"),
     ("*", "account.external_id"): ("account id", "customer id", "company id", "external id",
                                     "organization id", "crm id", "account number",
                                     "customer number", "client id"),
+    ("*", "account.key"): ("workspace id", "tenant id", "subscription id", "org id",
+                            "workspace", "tenant", "instance id", "team id", "group id",
+                            "account key", "customer key", "company key"),
     # accounts
     ("accounts", "name"): ("account name", "account", "company", "company name", "customer",
                             "customer name", "organization", "organisation", "client",
@@ -75,12 +79,13 @@ SYNONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("subscriptions", "sub_id"): ("subscription id", "subscription", "sub id", "contract id",
                                    "agreement id"),
     ("subscriptions", "product"): ("product", "product name", "module", "sku", "edition"),
-    ("subscriptions", "plan"): ("plan", "plan name", "price plan", "plan id", "pricing plan"),
+    ("subscriptions", "plan"): ("plan", "plan name", "price plan", "plan id", "pricing plan",
+                                 "plan tier", "tier"),
     ("subscriptions", "quantity"): ("quantity", "qty", "seats", "licenses", "units"),
     ("subscriptions", "mrr"): ("mrr", "monthly recurring revenue", "monthly amount",
-                                "monthly fee", "monthly price"),
+                                "monthly fee", "monthly price", "mrr amount"),
     ("subscriptions", "arr"): ("arr", "annual recurring revenue", "annual amount",
-                                "annual fee", "acv", "annual contract value"),
+                                "annual fee", "acv", "annual contract value", "arr amount"),
     ("subscriptions", "start_date"): ("start date", "started", "start", "activated at",
                                        "subscription start", "contract start"),
     ("subscriptions", "end_date"): ("end date", "ended at", "end", "expires at",
@@ -88,7 +93,8 @@ SYNONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("subscriptions", "status"): ("status", "subscription status", "state"),
     # usage
     ("usage", "date"): ("date", "day", "week", "month", "period", "timestamp"),
-    ("usage", "metric"): ("metric", "event", "event name", "measure", "kpi"),
+    ("usage", "metric"): ("metric", "event", "event name", "measure", "kpi", "feature",
+                           "feature name", "action", "event type", "metric name"),
     ("usage", "value"): ("value", "count", "total", "uniques", "amount", "active users",
                           "users", "logins", "sessions", "events"),
     # tickets
@@ -123,6 +129,31 @@ SYNONYMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("contacts", "role"): ("role", "contact role", "persona", "buying role"),
     ("contacts", "last_contact"): ("last contact", "last contacted", "last activity",
                                     "last activity date", "last touch"),
+    # flags read by the transforms (churned accounts, ended or trial subscriptions)
+    ("accounts", "_churned"): ("churn flag", "churned", "is churned", "has churned",
+                                "churn", "lost customer"),
+    ("subscriptions", "_churned"): ("churn flag", "churned", "is churned", "cancelled",
+                                     "canceled"),
+    ("subscriptions", "_is_trial"): ("is trial", "trial", "trial flag", "on trial"),
+    # opportunities (CRM deals: pipeline, never revenue)
+    ("opportunities", "opp_id"): ("opportunity id", "deal id", "opportunity", "record id",
+                                   "opp id"),
+    ("opportunities", "name"): ("opportunity name", "deal name", "deal", "opportunity",
+                                 "deal title", "title"),
+    ("opportunities", "stage"): ("stage", "deal stage", "stage name", "opportunity stage",
+                                  "pipeline stage", "sales stage"),
+    ("opportunities", "status"): ("status", "deal status", "won lost", "outcome", "result"),
+    ("opportunities", "amount"): ("amount", "deal amount", "deal value", "value",
+                                   "opportunity amount", "deal size", "expected revenue"),
+    ("opportunities", "close_date"): ("close date", "closed date", "expected close date",
+                                       "won date", "closed on", "close"),
+    ("opportunities", "created_date"): ("created date", "create date", "created at",
+                                         "created", "deal created"),
+    ("opportunities", "type"): ("type", "deal type", "opportunity type", "business type"),
+    ("opportunities", "owner"): ("owner", "deal owner", "opportunity owner", "sales rep",
+                                  "account executive"),
+    ("opportunities", "probability"): ("probability", "win probability", "probability pct",
+                                        "deal probability"),
     # activities
     ("activities", "activity_id"): ("activity id", "id", "task id", "event id", "note id"),
     ("activities", "date"): ("date", "activity date", "due date", "meeting date", "when"),
@@ -139,6 +170,8 @@ KIND_OF: dict[str, str] = {
     "renewal_date": "date", "contract_start": "date", "contract_end": "date",
     "churn_date": "date", "start_date": "date", "end_date": "date", "date": "date",
     "last_contact": "date", "created_at": "datetime", "solved_at": "datetime",
+    "amount": "money", "close_date": "date", "created_date": "date", "probability": "number",
+    "_churned": "bool", "_is_trial": "bool",
 }
 
 #: headers that look like a target but mean something else (normalised -> forbidden targets)
@@ -154,7 +187,7 @@ NEVER: dict[str, frozenset[str]] = {
 _NEVER_WORDS = ("annual revenue", "employees")
 
 #: words that make a target specific to one entity (used to guess the entity)
-_GENERIC = {"name", "date", "status", "id", "email", "account.name", "account.domain",
+_GENERIC = {"name", "date", "status", "id", "email", "account.name", "account.domain", "account.key",
             "account.external_id", "domain", "owner", "kind", "text"}
 
 
@@ -168,7 +201,7 @@ class Suggestion:
 
 def header_signature(headers: Sequence[object]) -> str:
     """Stable, order-insensitive sha256 (hex) of the set of normalised, non-empty headers."""
-    normed = sorted({normalise_header(h) for h in _clean_headers(list(headers))})
+    normed = sorted({normalise_header(h) for h in clean_headers(list(headers))})
     return hashlib.sha256("\x1f".join(normed).encode("utf-8")).hexdigest()
 
 
@@ -178,7 +211,7 @@ def _targets_for(entity: str) -> dict[str, tuple[str, ...]]:
         if ent == entity:
             out[target] = syns
     if entity != "accounts":
-        for hint in ACCOUNT_HINTS:
+        for hint in ACCOUNT_HINTS + ("account.key",):
             out[hint] = SYNONYMS[("*", hint)]
     for fld in ENTITY_FIELDS[entity]:
         if fld == "account_id" or (entity != "subscriptions" and fld == "source"):
@@ -230,12 +263,18 @@ def _score_all(headers: list[str], entity: str) -> list[tuple[float, str, str]]:
     return scored
 
 
-def guess_entity(headers: Sequence[object]) -> str:
+def guess_entity(headers: Sequence[object], frame=None) -> str:
     """The entity a header most likely describes (a recognised profile wins when clear)."""
-    hs = _clean_headers(list(headers))
+    hs = clean_headers(list(headers))
     ranked = recognise(hs)
     if ranked and ranked[0][1] >= 0.6:
         return ranked[0][0].entity
+    return rank_entities(hs)[0]
+
+
+def rank_entities(headers: Sequence[object]) -> list[str]:
+    """Every entity, the one the headers most likely describe first."""
+    hs = clean_headers(list(headers))
     totals: dict[str, float] = {}
     for entity in ENTITY_FIELDS:
         best_per_header: dict[str, float] = {}
@@ -244,12 +283,12 @@ def guess_entity(headers: Sequence[object]) -> str:
                 best_per_header[h] = max(best_per_header.get(h, 0.0), score)
         totals[entity] = sum(best_per_header.values())
     order = list(ENTITY_FIELDS)
-    return max(order, key=lambda e: (totals[e], -order.index(e)))
+    return sorted(order, key=lambda e: (-totals[e], order.index(e)))
 
 
 def suggest_mapping(headers: Sequence[object], entity: str | None = None) -> list[Suggestion]:
     """One :class:`Suggestion` per column, in column order; ``target`` None = custom field."""
-    hs = _clean_headers(list(headers))
+    hs = clean_headers(list(headers))
     if entity is None:
         entity = guess_entity(hs)
     if entity not in ENTITY_FIELDS:

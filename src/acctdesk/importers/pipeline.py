@@ -1,12 +1,18 @@
-"""The import pipeline: read -> recognise -> map -> coerce -> transform -> match -> write.
+"""The import pipeline: read -> plan -> canonical rows -> link -> write.
 
-One file is one transaction and, per sheet it imports, one import batch. Nothing a file
-brings is lost: values that cannot be read reject their row (kept with the batch, with row
-number, column, value and reason, exportable to fix and re-import); columns no profile knows
-are kept as custom fields; uncertain account matches go to a review list instead of being
-guessed. Re-importing the same file changes nothing. A batch can be undone exactly: rows it
-inserted carry its ``batch_id`` and rows it changed have their previous values in
-``row_history``.
+One file is one transaction and, per sheet it imports, one import batch. Every row is
+accounted for: ``rows_read = inserted + updated + unchanged + merged + held + rejected``,
+each row that was not inserted or updated with its reason (:attr:`FileResult.outcomes`).
+Nothing a file brings is lost: values that cannot be read reject their row (kept with the
+batch, with row number, column, value and reason, exportable to fix and re-import); columns
+no profile knows are kept as custom fields; uncertain account matches are held for review
+with the row's cells. Re-importing the same file changes nothing. A batch can be undone
+exactly: rows it inserted carry its ``batch_id`` and rows it changed have their previous
+values in ``row_history``.
+
+The steps live in their own modules: :mod:`.plan` (recognise a sheet and map its columns),
+:mod:`.canonical` (coerce and transform), :mod:`.linking` (the identity graph), and the SQL
+in :mod:`acctdesk.models.import_store`.
 """
 from __future__ import annotations
 
@@ -14,8 +20,9 @@ import contextlib
 import hashlib
 import json
 import logging
-import math
+import re
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -23,44 +30,35 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..models import import_store
 from ..models.schema import ENTITY_FIELDS, ENTITY_KEYS
-from ..models.workspace import Workspace, WorkspaceError, current_user, now_iso
-from . import coerce
+from ..models.workspace import Workspace, WorkspaceError, now_iso
+from .canonical import CUSTOM, ROW, CanonicalRows, canonical_rows
 from .errors import CellError, ImportCancelled, ImportFileError
-from .mapping import header_signature, suggest_mapping
-from .match import AccountIndex, account_id_salt, new_account_id, normalise_name
-from .profiles import FieldMap, Profile, _standard_transform, get, recognise
+from .linking import CREATES_ACCOUNTS, HOW_WORDS, NEEDS_ACCOUNT, Linked, link_records
+from .mapping import header_signature
+from .match import AccountIndex, company_name
+from .plan import MIN_CONFIDENCE, SheetPlan, plan_sheet, save_mapping
+from .profiles import Profile
 from .readers import Sheet, check_file, open_input, read_file
 
-#: a profile must score at least this to be used without asking
-MIN_CONFIDENCE = 0.6
-#: entities whose unmatched records create a new account (CRM and billing are the book)
-CREATES_ACCOUNTS = {"accounts", "subscriptions", "contacts"}
-#: entities whose rows cannot be stored without an account
-NEEDS_ACCOUNT = {"usage", "activities", "contacts", "subscriptions"}
-MAX_ERRORS_LISTED = 50
-_ROW = "rownum.src"
-_CUSTOM = "custom."
-
-ProgressFn = Callable[[float, str], None]
 log = logging.getLogger(__name__)
 
+__all__ = ["FileResult", "FilePreview", "SheetPlan", "import_file", "import_files",
+           "preview_file", "plan_sheet", "save_mapping", "undo_batch", "UndoError",
+           "rejected_rows", "export_rejected", "sha256_file", "MIN_CONFIDENCE"]
 
-@dataclass
-class SheetPlan:
-    """What importing one sheet would do, before anything is written (the dialog shows it)."""
+MAX_ERRORS_LISTED = 50
+#: row numbers listed per outcome group in FileResult.outcomes
+MAX_ROWS_LISTED = 20
+#: outcome groups listed (the rest are summed into one line per outcome)
+MAX_GROUPS = 100
 
-    sheet: Sheet
-    profile: Profile | None
-    confidence: float
-    candidates: list[tuple[str, float]]
-    mapping: dict[str, str]            # source column -> target
-    how: str                           # profile | saved | suggested | none
-    problem: str | None = None
+ProgressFn = Callable[[float, str], None]
 
-    @property
-    def entity(self) -> str | None:
-        return self.profile.entity if self.profile else None
+_ENTITY_WORDS = {"accounts": "company", "subscriptions": "subscription", "usage": "usage value",
+                 "tickets": "ticket", "surveys": "response", "contacts": "contact",
+                 "activities": "activity", "opportunities": "opportunity"}
 
 
 @dataclass
@@ -74,11 +72,15 @@ class FileResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    merged: int = 0
+    held: int = 0
     rejected: int = 0
     accounts_created: int = 0
+    accounts_merged: int = 0
     review: list[dict] = field(default_factory=list)
     row_errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    outcomes: list[dict] = field(default_factory=list)
     batch_ids: list[int] = field(default_factory=list)
     skipped: bool = False
     error: str | None = None
@@ -89,246 +91,57 @@ class FileResult:
             "file": self.file, "profile": self.profile, "confidence": round(self.confidence, 3),
             "entity": self.entity, "sheet": self.sheet, "rows_read": self.rows_read,
             "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+            "merged": self.merged, "held": self.held,
             "rejected": self.rejected, "accounts_created": self.accounts_created,
+            "accounts_merged": self.accounts_merged,
             "review": self.review, "row_errors": self.row_errors, "notes": self.notes,
+            "outcomes": self.outcomes,
             "batch_ids": self.batch_ids, "skipped": self.skipped, "error": self.error,
         }
 
-
-# ---------------------------------------------------------------------------------- planning
-def _adhoc_profile(entity: str, mapping: dict[str, str], kinds: dict[str, str],
-                   name: str = "custom") -> Profile:
-    fields = tuple(FieldMap(src, tgt, kinds.get(tgt, "text")) for src, tgt in mapping.items())
-    p = Profile(id=name, system="Custom mapping", entity=entity, fields=fields,
-                signature=tuple(mapping), source_key="custom")
-    object.__setattr__(p, "transform", _standard_transform(p, None))
-    return p
-
-
-def _saved_mapping(ws: Workspace | None, headers: Sequence[str]) -> dict | None:
-    if ws is None:
-        return None
-    row = ws.conn.execute(
-        "SELECT profile, entity, mapping FROM saved_mappings WHERE header_signature = ?",
-        (header_signature(headers),)).fetchone()
-    if row is None:
-        return None
-    return {"profile": row[0], "entity": row[1], "mapping": json.loads(row[2])}
+    def summary(self) -> str:
+        """One line in words: what happened to the file's rows."""
+        parts = [f"{self.rows_read:,} rows read", f"{self.inserted:,} added",
+                 f"{self.updated:,} updated", f"{self.unchanged:,} unchanged"]
+        for n, word in ((self.merged, "merged"), (self.held, "held for review"),
+                        (self.rejected, "rejected")):
+            if n:
+                parts.append(f"{n:,} {word}")
+        if self.accounts_created:
+            parts.append(f"{self.accounts_created:,} new accounts")
+        return ", ".join(parts)
 
 
-def save_mapping(ws: Workspace, headers: Sequence[str], entity: str, mapping: dict[str, str],
-                 kinds: dict[str, str] | None = None, profile: str | None = None) -> None:
-    """Remember a mapping the user confirmed, for the next file with the same header."""
-    payload = {"mapping": mapping, "kinds": kinds or {}}
-    with ws.transaction() as conn:
-        conn.execute(
-            "INSERT INTO saved_mappings(header_signature, profile, entity, mapping, saved_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(header_signature) DO UPDATE SET "
-            "profile = excluded.profile, entity = excluded.entity, mapping = excluded.mapping,"
-            " saved_at = excluded.saved_at",
-            (header_signature(headers), profile, entity, json.dumps(payload), now_iso()))
-        ws.audit("mapping.save", "saved_mappings", header_signature(headers),
-                 after=payload)
+class _Outcomes:
+    """Rows that were not inserted or updated, grouped by outcome and reason."""
 
+    def __init__(self):
+        self.groups: dict[tuple[str, str], list] = defaultdict(lambda: [0, []])
 
-def plan_sheet(sheet: Sheet, ws: Workspace | None = None, *, profile_id: str | None = None,
-               mapping: dict[str, str] | None = None, entity: str | None = None) -> SheetPlan:
-    """Decide how a sheet maps onto the workspace (a profile, a saved or a suggested mapping)."""
-    headers = [str(c) for c in sheet.frame.columns]
-    melted = _melted(sheet)
-    if melted:
-        # the reader turned date columns into rows; recognise the layout it came in
-        id_cols = [h for h in headers if h not in melted]
-        ranked = recognise(id_cols + ["2025-01-01", "2025-02-01", "2025-03-01"])
-    else:
-        ranked = recognise(headers)
-    candidates = [(p.id, s) for p, s in ranked[:5]]
-    if melted and mapping is None and profile_id is None and ranked \
-            and ranked[0][1] >= MIN_CONFIDENCE:
-        from .profiles import map_frame
+    def add(self, outcome: str, reason: str, rows, count: int | None = None) -> None:
+        rows = list(rows)
+        count = len(rows) if count is None else count
+        if not count:
+            return
+        g = self.groups[(outcome, reason)]
+        g[0] += count
+        room = MAX_ROWS_LISTED - len(g[1])
+        if room > 0:
+            g[1].extend(int(r) for r in rows[:room])
 
-        prof, score = ranked[0]
-        mapped = map_frame(prof, [h for h in headers if h not in melted])
-        mapped[melted[0]] = "date"
-        mapped[melted[1]] = "value"
-        return SheetPlan(sheet, prof, score, candidates, mapped, "profile")
-    if mapping is not None:
-        ent = entity or (get(profile_id).entity if profile_id else None)
-        if ent is None:
-            raise ValueError("a custom mapping needs its entity")
-        kinds = _kinds_from_suggestions(headers, ent)
-        prof = _adhoc_profile(ent, mapping, kinds)
-        return SheetPlan(sheet, prof, 1.0, candidates, dict(mapping), "user")
-    if profile_id is not None:
-        prof = get(profile_id)
-        score = next((s for p, s in ranked if p is prof), 0.0)
-        from .profiles import map_frame
-
-        return SheetPlan(sheet, prof, score, candidates, map_frame(prof, headers), "profile")
-    if ranked and ranked[0][1] >= MIN_CONFIDENCE:
-        from .profiles import map_frame
-
-        prof, score = ranked[0]
-        return SheetPlan(sheet, prof, score, candidates, map_frame(prof, headers), "profile")
-    saved = _saved_mapping(ws, headers)
-    if saved is not None:
-        payload = saved["mapping"]
-        ent = saved["entity"]
-        if saved["profile"]:
-            prof = get(saved["profile"])
-            return SheetPlan(sheet, prof, 1.0, candidates, payload["mapping"], "saved")
-        prof = _adhoc_profile(ent, payload["mapping"], payload.get("kinds", {}))
-        return SheetPlan(sheet, prof, 1.0, candidates, payload["mapping"], "saved")
-    suggestions = suggest_mapping(headers)
-    mapped = {s.source: s.target for s in suggestions if s.target is not None}
-    kinds = {s.target: s.kind for s in suggestions if s.target is not None}
-    ent = _entity_of(headers)
-    problem = _mapping_problem(ent, set(mapped.values()))
-    if problem is None:
-        conf = float(np.mean([s.score for s in suggestions if s.target])) if mapped else 0.0
-        return SheetPlan(sheet, _adhoc_profile(ent, mapped, kinds, "suggested"), conf,
-                         candidates, mapped, "suggested")
-    best = f" (closest: {candidates[0][0]}, {candidates[0][1]:.0%})" if candidates else ""
-    return SheetPlan(sheet, None, 0.0, candidates, mapped, "none",
-                     problem=f"the columns were not recognised{best}; {problem}")
-
-
-def _melted(sheet: Sheet) -> tuple[str, str] | None:
-    """(period column, value column) when the reader turned a wide layout long."""
-    if not any("wide layout" in n or "into rows" in n for n in sheet.notes):
-        return None
-    cols = [str(c) for c in sheet.frame.columns]
-    period = next((c for c in cols if c.startswith("period")), None)
-    value = next((c for c in reversed(cols) if c.startswith("value")), None)
-    return (period, value) if period and value else None
-
-
-def _period_to_date(s: pd.Series) -> coerce.Coerced:
-    """'2025-03' (a month) -> '2025-03-01'; full dates go through ``to_date``."""
-    text = s.astype(object).where(s.notna(), None)
-    month = text.map(lambda v: f"{v}-01" if isinstance(v, str) and len(v) == 7 else v)
-    return coerce.to_date(month.astype(object))
-
-
-def _entity_of(headers) -> str:
-    from .mapping import guess_entity
-
-    return guess_entity(headers)
-
-
-def _kinds_from_suggestions(headers, entity) -> dict[str, str]:
-    return {s.target: s.kind for s in suggest_mapping(headers, entity) if s.target}
-
-
-def _mapping_problem(entity: str, targets: set[str]) -> str | None:
-    hints = {"account.name", "account.domain", "account.external_id", "account_id"}
-    if entity == "accounts":
-        if not targets & {"name", "account.external_id", "domain"}:
-            return "no column names the account; map one in the import dialog"
-        return None
-    if not targets & hints:
-        return "no column says which account a row belongs to; map one in the import dialog"
-    need = {"usage": {"date", "value"}, "tickets": {"ticket_id"}, "surveys": {"score"},
-            "subscriptions": {"product"}, "contacts": {"email"},
-            "activities": {"date"}}.get(entity, set())
-    missing = need - targets
-    if missing:
-        return f"no column for {', '.join(sorted(missing))}; map it in the import dialog"
-    return None
-
-
-# ---------------------------------------------------------------------------------- coercion
-_COERCERS: dict[str, Callable[..., coerce.Coerced]] = {
-    "text": coerce.to_text, "number": coerce.to_number, "int": coerce.to_number,
-    "money": coerce.to_money, "percent": coerce.to_percent, "date": coerce.to_date,
-    "datetime": coerce.to_datetime, "bool": coerce.to_bool,
-}
-
-
-def _coerce_column(s: pd.Series, kind: str, hints: dict) -> coerce.Coerced:
-    if kind == "money_cents":
-        return coerce.to_money(s, cents=True)
-    if kind in ("date", "datetime"):
-        return _COERCERS[kind](s, order=hints.get("date_order"))
-    return _COERCERS.get(kind, coerce.to_text)(s)
-
-
-def _canonical(plan: SheetPlan, cancel) -> tuple[pd.DataFrame, list[CellError], np.ndarray]:
-    """Coerce mapped columns; return the canonical frame, cell errors and bad-row mask."""
-    sheet, prof = plan.sheet, plan.profile
-    frame = sheet.frame
-    rows = np.asarray(sheet.row_numbers)
-    skip = int(prof.reader_hints.get("skip_rows_after_header", 0) or 0)
-    if skip:
-        frame, rows = frame.iloc[skip:].reset_index(drop=True), rows[skip:]
-    hints = dict(prof.reader_hints)
-    kinds = {f.target: f.kind for f in prof.fields}
-    melted = _melted(sheet)
-    out: dict[str, Any] = {}
-    errors: list[CellError] = []
-    bad = np.zeros(len(frame), dtype=bool)
-    for src, tgt in plan.mapping.items():
-        if src not in frame.columns:
-            continue
-        if cancel is not None and cancel():
-            raise ImportCancelled()
-        kind = kinds.get(tgt) or ("number" if tgt.startswith(("value@", "value:")) or
-                                  tgt == "value" else "text")
-        if tgt == "date" and melted:
-            result = _period_to_date(frame[src])
-        else:
-            result = _coerce_column(frame[src], kind, hints)
-        values = result.values
-        if kind == "int":
-            values = values.round()
-        out[tgt] = values.reset_index(drop=True)
-        for pos, value, reason in result.errors:
-            bad[pos] = True
-            errors.append(CellError(int(rows[pos]), src, str(value), reason))
-    if any("subtotal rows inside the data" in n for n in sheet.notes):
-        # a grouped ("summary") report: the group value is printed on a group's first row only
-        for tgt in ("account.name", "account.external_id", "owner"):
-            if tgt in out and not (prof.entity == "accounts" and tgt != "owner"):
-                col = out[tgt]
-                out[tgt] = col.ffill().astype(object).where(col.ffill().notna(), None)
-    if melted and prof.wide_metric and "metric" not in out:
-        out["metric"] = pd.Series([prof.wide_metric] * len(frame), dtype=object)
-    mapped = set(plan.mapping)
-    for col in frame.columns:
-        if col not in mapped and not str(col).startswith("column_"):
-            s = frame[col]
-            out[_CUSTOM + str(col)] = s.astype(object).where(s.notna(), None).reset_index(drop=True)
-    out[_ROW] = pd.Series(rows, dtype="int64")
-    canonical = pd.DataFrame(out)
-    return canonical, errors, bad
-
-
-def _required_and_totals(frame: pd.DataFrame, plan: SheetPlan, result: FileResult):
-    """Drop total rows of usage reports; reject rows still missing a required value."""
-    errors: list[CellError] = []
-    if frame.empty:
-        return frame, errors
-    prof = plan.profile
-    hints = [c for c in ("account.name", "account.domain", "account.external_id", "account_id")
-             if c in frame.columns]
-    if prof.entity == "usage" and "date" in frame.columns:
-        total = frame["date"].isna()
-        for c in hints:
-            total &= frame[c].isna()
-        if total.any():
-            result.notes.append(
-                f"dropped {int(total.sum())} total row(s) with no account and no date")
-            frame = frame[~total]
-    source_of = {t: s for s, t in plan.mapping.items()}
-    bad = pd.Series(False, index=frame.index)
-    for f in prof.fields:
-        if f.required and f.target in frame.columns and not f.target.startswith("_"):
-            missing = frame[f.target].isna()
-            for rownum in frame.loc[missing & ~bad, _ROW]:
-                errors.append(CellError(int(rownum), source_of.get(f.target, f.target), "",
-                                        "a value is required here"))
-            bad |= missing
-    return frame[~bad].reset_index(drop=True), errors
+    def as_list(self) -> list[dict]:
+        items = sorted(self.groups.items(), key=lambda kv: (kv[0][0], -kv[1][0]))
+        out, rest = [], defaultdict(int)
+        for (outcome, reason), (count, rows) in items:
+            if len(out) < MAX_GROUPS:
+                out.append({"outcome": outcome, "reason": reason, "count": count,
+                            "rows": sorted(rows)})
+            else:
+                rest[outcome] += count
+        for outcome, count in rest.items():
+            out.append({"outcome": outcome, "reason": "more rows like the ones above",
+                        "count": count, "rows": []})
+        return out
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -342,69 +155,18 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-class _AlreadyImported(Exception):
-    """The same file was applied by another window or command meanwhile (found inside the
-    write transaction, which is then rolled back)."""
-
-    def __init__(self, batch_ids: list[int]):
-        super().__init__(batch_ids)
-        self.batch_ids = batch_ids
-
-
-def _check_not_imported(conn, digest: str) -> None:
-    done = [r[0] for r in conn.execute(
-        "SELECT batch_id FROM import_batches WHERE sha256 = ? AND status = 'applied' "
-        "ORDER BY batch_id", (digest,))]
-    if done:
-        raise _AlreadyImported(done)
-
-
 def _hash_key(*parts: Any) -> str:
-    text = "|".join("" if p is None or (isinstance(p, float) and math.isnan(p)) else str(p)
+    text = "|".join("" if p is None or (isinstance(p, float) and p != p) else str(p)
                     for p in parts)
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _py(v: Any) -> Any:
-    """A value SQLite can store (NaN/NaT -> None, numpy scalars -> Python)."""
-    if v is None:
-        return None
-    if isinstance(v, float):
-        return None if math.isnan(v) else v
-    if isinstance(v, (np.floating,)):
-        return None if np.isnan(v) else float(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    if v is pd.NaT:
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.isoformat()
-    return v
-
-
-def _column_values(s: pd.Series) -> list:
-    if s.dtype.kind == "f":
-        arr = s.to_numpy(dtype=object)
-        arr[np.isnan(s.to_numpy(dtype=float))] = None
-        return arr.tolist()
-    if s.dtype.kind in "iub":
-        return s.to_numpy().tolist()
-    arr = s.to_numpy(dtype=object)
-    mask = pd.isna(s).to_numpy()
-    if mask.any():
-        arr = arr.copy()
-        arr[mask] = None
-    return arr.tolist()
-
-
 def _custom_json(frame: pd.DataFrame) -> pd.Series | None:
-    cols = [c for c in frame.columns if isinstance(c, str) and c.startswith(_CUSTOM)]
+    cols = [c for c in frame.columns if isinstance(c, str) and c.startswith(CUSTOM)]
     if not cols:
         return None
-    names = [c[len(_CUSTOM):] for c in cols]
-    values = [_column_values(frame[c]) for c in cols]
+    names = [c[len(CUSTOM):] for c in cols]
+    values = [import_store.column_values(frame[c]) for c in cols]
     out = []
     for i in range(len(frame)):
         obj = {n: v[i] for n, v in zip(names, values) if v[i] not in (None, "")}
@@ -412,128 +174,92 @@ def _custom_json(frame: pd.DataFrame) -> pd.Series | None:
     return pd.Series(out, index=frame.index, dtype=object)
 
 
-# ---------------------------------------------------------------------------------- matching
-@dataclass
-class _Matched:
-    account_ids: pd.Series
-    new_accounts: list[tuple]             # (account_id, name, domain)
-    links: list[tuple]                    # (source, external_id, account_id)
-    review: list[dict]
-    unmatched_rows: np.ndarray            # bool mask: no account and none created
+def _raw_json(sheet: Sheet, row_numbers) -> dict[int, str]:
+    """{row number: the row's cells as JSON} for rows kept aside (rejected or held)."""
+    wanted = sorted({int(r) for r in row_numbers})
+    if not wanted:
+        return {}
+    pos = {int(r): i for i, r in enumerate(sheet.row_numbers)}
+    found = [r for r in wanted if r in pos]
+    sub = sheet.frame.iloc[[pos[r] for r in found]]
+    names = [str(c) for c in sub.columns]
+    columns = [import_store.column_values(sub[c]) for c in sub.columns]
+    return {r: json.dumps(dict(zip(names, cells)), ensure_ascii=False, default=str)
+            for r, cells in zip(found, zip(*columns))}
 
 
-def _hint_columns(entity: str) -> tuple[str, str, str]:
-    if entity == "accounts":
-        return "account.external_id", "name", "domain"
-    return "account.external_id", "account.name", "account.domain"
+# ---------------------------------------------------------------------------------- entities
+def _subscription_defaults(df: pd.DataFrame, prof: Profile, as_of: str | None) -> pd.DataFrame:
+    """Still-paying flags, product from the plan, a status when the export has none."""
+    if "billing_flag" in df.columns:
+        flag = df["billing_flag"]
+        status = df["status"] if "status" in df.columns else pd.Series(None, index=df.index)
+        new = np.where(flag.isin(["past_due", "non_renewing"]), flag,
+                       np.where(flag == "cancel_at_period_end", "non_renewing", status))
+        df = df.assign(status=pd.Series(new, index=df.index, dtype=object))
+    plan = df["plan"] if "plan" in df.columns else pd.Series(None, index=df.index, dtype=object)
+    product = df["product"] if "product" in df.columns else pd.Series(None, index=df.index,
+                                                                      dtype=object)
+    df = df.assign(product=product.where(product.notna(), plan).where(
+        product.notna() | plan.notna(), "Subscription").astype(object))
+    if "status" not in df.columns or df["status"].isna().any():
+        end = df["end_date"] if "end_date" in df.columns else pd.Series(None, index=df.index)
+        ended = end.notna() & (end.astype(object).fillna("") <= (as_of or "9999"))
+        derived = pd.Series(np.where(ended, "ended", "active"), index=df.index, dtype=object)
+        base = df["status"] if "status" in df.columns else pd.Series(None, index=df.index)
+        df = df.assign(status=base.where(base.notna(), derived).astype(object))
+    if "sub_id" not in df.columns or df["sub_id"].isna().any():
+        gen = [f"{prof.source_key}:{_hash_key(a, p, s)}" for a, p, s in zip(
+            df["account_id"], df["product"],
+            df["start_date"] if "start_date" in df.columns else [None] * len(df))]
+        base = df["sub_id"] if "sub_id" in df.columns else pd.Series(None, index=df.index)
+        df = df.assign(sub_id=base.where(base.notna(), pd.Series(gen, index=df.index)))
+    if "mrr" in df.columns and ("arr" not in df.columns or df["arr"].isna().any()):
+        arr = pd.to_numeric(df["mrr"], errors="coerce") * 12
+        df = df.assign(arr=df["arr"].where(df["arr"].notna(), arr) if "arr" in df.columns
+                       else arr)
+    if "arr" in df.columns and ("mrr" not in df.columns or df["mrr"].isna().any()):
+        mrr = (pd.to_numeric(df["arr"], errors="coerce") / 12).round(2)
+        df = df.assign(mrr=df["mrr"].where(df["mrr"].notna(), mrr) if "mrr" in df.columns
+                       else mrr)
+    return df
 
 
-def _match(ws: Workspace, frame: pd.DataFrame, prof: Profile, index: AccountIndex,
-           decisions: dict | None) -> _Matched:
-    ext_c, name_c, dom_c = _hint_columns(prof.entity)
-    n = len(frame)
-    get_col = lambda c: frame[c] if c in frame.columns else pd.Series([None] * n, dtype=object)  # noqa: E731
-    ext, name, dom = get_col(ext_c), get_col(name_c), get_col(dom_c)
-    direct = get_col("account_id")
-    known_ids = index.ids
-    keys = pd.DataFrame({"d": direct, "e": ext, "n": name, "m": dom}).astype(object)
-    keys = keys.where(keys.notna(), None)
-    # group on the hint columns the file has (one, usually): the others are all empty
-    used = [c for c in keys.columns if keys[c].notna().any()] or ["d"]
-    codes, first = pd.factorize(pd.MultiIndex.from_frame(keys[used])) if len(used) > 1 \
-        else pd.factorize(keys[used[0]], use_na_sentinel=False)
-    first_rows = pd.Series(np.arange(n)).groupby(codes, sort=True).first().to_numpy() \
-        if n else np.arange(0)
-    uniq = keys.iloc[first_rows]
-    resolved: dict[tuple, str | None] = {}
-    new_accounts, links, review = [], [], []
-    source = prof.source_key
-    decisions = decisions or {}
-    salt = account_id_salt(ws)
-    for d, e, nm, dm in uniq.itertuples(index=False, name=None):
-        key = (d, e, nm, dm)
-        if d is not None and str(d) in known_ids:
-            resolved[key] = str(d)
-            continue
-        if e is not None and nm is None and dm is None and str(e) in known_ids \
-                and (source, str(e)) not in index.by_external:
-            resolved[key] = str(e)  # the file names the workspace's own account ids
-            continue
-        if d is not None and e is None:
-            e = d
-        res = index.match(source=source, external_id=e, name=nm, domain=dm)
-        if res.account_id is None and nm is not None:
-            alias = index.by_external.get(("name", normalise_name(nm) or ""))
-            if alias:
-                res.account_id, res.how = alias, "confirmed"
-        label = nm if nm is not None else (dm if dm is not None else e)
-        decision = decisions.get(str(label)) if label is not None else None
-        if res.how == "review" and decision is not None:
-            if decision == "new":
-                res.account_id, res.how = None, "none"
-            elif decision == "reject":
-                resolved[key] = None
-                continue
-            else:
-                res.account_id, res.how = str(decision), "confirmed"
-                if nm is not None:
-                    links.append(("name", normalise_name(nm), res.account_id, 1))
-        if res.how == "review":
-            review.append({"name": nm, "domain": dm, "external_id": e,
-                           "candidate_id": res.candidate, "candidate_name": res.candidate_name,
-                           "score": round(res.score, 1),
-                           "reason": f"'{label}' may be '{res.candidate_name}' "
-                                     f"({res.score:.0f}% similar): confirm or create a new account"})
-            resolved[key] = None
-            continue
-        aid = res.account_id
-        if aid is None and prof.entity in CREATES_ACCOUNTS and (nm or dm or e):
-            aid = new_account_id(source, e, nm, dm, salt=salt)
-            if aid not in index.ids:
-                new_accounts.append((aid, nm if nm is not None else (dm or str(e)), dm))
-                index.add(aid, nm if nm is not None else (dm or str(e)), dm)
-            index.names.setdefault(aid, str(label))
-        if aid is not None and e is not None and (source, str(e)) not in index.by_external:
-            links.append((source, str(e), aid, 0))
-            index.by_external[(source, str(e))] = aid
-        resolved[key] = aid
-    if n:
-        # factorize numbers the distinct keys in order of first appearance, as uniq lists them
-        lookup = np.array([resolved[k] for k in uniq.itertuples(index=False, name=None)],
-                          dtype=object)
-        ids = lookup[np.asarray(codes)]
-    else:
-        ids = []
-    account_ids = pd.Series(ids, index=frame.index, dtype=object)
-    return _Matched(account_ids, new_accounts, links, review, account_ids.isna().to_numpy())
+def _values(df: pd.DataFrame, col: str) -> list:
+    return df[col].tolist() if col in df.columns else [None] * len(df)
 
 
-# ---------------------------------------------------------------------------------- writing
-def _prepare_entity(frame: pd.DataFrame, prof: Profile) -> pd.DataFrame:
-    """Canonical columns, generated keys, duplicates combined (last row wins per key)."""
+def _generated_ids(df: pd.DataFrame, prof: Profile) -> pd.DataFrame:
+    entity = prof.entity
+    if entity == "activities" and ("activity_id" not in df.columns
+                                   or df["activity_id"].isna().any()):
+        gen = [f"{prof.source_key}:{_hash_key(a, d, k, t)}" for a, d, k, t in zip(
+            df["account_id"], _values(df, "date"), _values(df, "kind"), _values(df, "text"))]
+        base = df["activity_id"] if "activity_id" in df.columns else pd.Series(None, index=df.index)
+        df = df.assign(activity_id=base.where(base.notna(), pd.Series(gen, index=df.index)))
+    if entity == "opportunities" and ("opp_id" not in df.columns or df["opp_id"].isna().any()):
+        gen = [f"{prof.source_key}:{_hash_key(a, n, c)}" for a, n, c in zip(
+            df["account_id"], _values(df, "name"), _values(df, "close_date"))]
+        base = df["opp_id"] if "opp_id" in df.columns else pd.Series(None, index=df.index)
+        df = df.assign(opp_id=base.where(base.notna(), pd.Series(gen, index=df.index)))
+    return df
+
+
+def _prepare_entity(frame: pd.DataFrame, prof: Profile, as_of: str | None
+                    ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """Canonical table rows from records, one per key.
+
+    Returns (table rows, the record position each table row comes from, positions of the
+    records folded into another one, and for each of those the position it was folded into).
+    Accounts: a company on several rows takes the first non-empty value per column;
+    other entities: the last row per key wins.
+    """
     entity = prof.entity
     fields = ENTITY_FIELDS[entity]
-    df = frame
+    df = frame.reset_index(drop=True)
     if entity == "subscriptions":
-        if "billing_flag" in df.columns:
-            flag = df["billing_flag"]
-            status = df["status"] if "status" in df.columns else pd.Series(None, index=df.index)
-            new = np.where(flag.isin(["past_due", "non_renewing"]), flag,
-                           np.where(flag == "cancel_at_period_end", "non_renewing", status))
-            df = df.assign(status=pd.Series(new, index=df.index, dtype=object))
-        if "sub_id" not in df.columns or df["sub_id"].isna().any():
-            gen = [f"{prof.source_key}:{_hash_key(a, p, s)}" for a, p, s in zip(
-                df["account_id"], df.get("product", pd.Series(None, index=df.index)),
-                df.get("start_date", pd.Series(None, index=df.index)))]
-            base = df["sub_id"] if "sub_id" in df.columns else pd.Series(None, index=df.index)
-            df = df.assign(sub_id=base.where(base.notna(), pd.Series(gen, index=df.index)))
-        if "mrr" in df.columns and ("arr" not in df.columns or df["arr"].isna().any()):
-            arr = df["mrr"] * 12
-            df = df.assign(arr=df["arr"].where(df["arr"].notna(), arr) if "arr" in df.columns else arr)
-    if entity == "activities" and ("activity_id" not in df.columns or df["activity_id"].isna().any()):
-        gen = [f"{prof.source_key}:{_hash_key(a, d, k, t)}" for a, d, k, t in zip(
-            df["account_id"], df.get("date"), df.get("kind"), df.get("text"))]
-        df = df.assign(activity_id=pd.Series(gen, index=df.index))
+        df = _subscription_defaults(df, prof, as_of)
+    df = _generated_ids(df, prof)
     if "source" in fields and "source" not in df.columns:
         df = df.assign(source=prof.source_key)
     keep = [c for c in fields if c in df.columns]
@@ -542,129 +268,258 @@ def _prepare_entity(frame: pd.DataFrame, prof: Profile) -> pd.DataFrame:
     if custom is not None:
         out["custom"] = custom
     keys = list(ENTITY_KEYS[entity])
+    missing = [k for k in keys if k not in out.columns]
+    if missing:
+        return out.iloc[:0], np.arange(0), np.arange(0), np.arange(0)
+    codes, _ = pd.factorize(pd.MultiIndex.from_frame(out[keys].astype(str)))
+    codes = np.asarray(codes)
+    pos = np.arange(len(out))
     if entity == "accounts":
-        # one company may appear on several rows: first non-empty value per column
+        rep = pd.Series(pos).groupby(codes, sort=False).first()
         out = out.groupby("account_id", sort=False, dropna=True).first().reset_index()
     else:
-        out = out.drop_duplicates(subset=keys, keep="last")
-    return out
+        rep = pd.Series(pos).groupby(codes, sort=False).last()
+        out = out.iloc[rep.to_numpy()].reset_index(drop=True)
+    rep_pos = rep.to_numpy()
+    folded = np.setdiff1d(pos, rep_pos, assume_unique=False)
+    into = rep.reindex(codes[folded]).to_numpy() if len(folded) else np.arange(0)
+    return out, rep_pos, folded, into
 
 
-def _upsert(conn, table: str, frame: pd.DataFrame, batch_id: int) -> tuple[int, int]:
-    """Insert new rows, update changed ones (history kept), leave equal ones alone.
+def _migrated_tickets(conn, table: pd.DataFrame, source: str) -> np.ndarray:
+    """Tickets that another support system already holds (migrated between systems): the
+    same account, subject and creation minute. Returns a mask over ``table``."""
+    if table.empty or not {"subject", "created_at", "account_id"} <= set(table.columns):
+        return np.zeros(len(table), dtype=bool)
+    accounts = table["account_id"].dropna().unique().tolist()
+    stored = import_store.existing_tickets(conn, accounts)
+    stored = stored[stored["source"] != source]
+    if stored.empty:
+        return np.zeros(len(table), dtype=bool)
 
-    An empty incoming value never erases a stored one (exports often omit columns).
-    Returns (inserted, updated).
-    """
-    keys = list(ENTITY_KEYS[table])
-    cols = list(frame.columns)
-    values = [c for c in cols if c not in keys]
-    all_cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-    if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
-        # first data of its kind: nothing to compare or keep history of; write straight in
-        conn.executemany(
-            f"INSERT INTO {table} ({', '.join(cols)}, batch_id) "
-            f"VALUES ({', '.join('?' * len(cols))}, ?)",
-            zip(*[_column_values(frame[c]) for c in cols], [batch_id] * len(frame)))
-        return len(frame), 0
-    conn.execute("DROP TABLE IF EXISTS temp._in")
-    conn.execute(f"CREATE TEMP TABLE _in ({', '.join(cols)})")
-    conn.executemany(f"INSERT INTO temp._in VALUES ({', '.join('?' * len(cols))})",
-                     zip(*[_column_values(frame[c]) for c in cols]))
-    on = " AND ".join(f"t.{k} = i.{k}" for k in keys)
-    sticky = {"name"} if table == "accounts" else set()
-    changed = " OR ".join(f"(i.{v} IS NOT NULL AND i.{v} IS NOT t.{v})" for v in values
-                          if v not in sticky) or "0"
-    key_json = "json_array(" + ", ".join(f"t.{k}" for k in keys) + ")"
-    before_json = "json_object(" + ", ".join(f"'{c}', t.{c}" for c in all_cols) + ")"
-    # what the file brought for each row: undo replays it (acctdesk.importers.undo)
-    after_json = "json_object(" + ", ".join(f"'{v}', i.{v}" for v in values) + ")"
-    cur = conn.execute(
-        f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
-        f"SELECT ?, '{table}', {key_json}, 'update', {before_json}, {after_json} "
-        f"FROM temp._in i JOIN {table} t ON {on} WHERE {changed}", (batch_id,))
-    updated = cur.rowcount
-    # rows the file brought unchanged: undoing an earlier batch keeps them
-    conn.execute(
-        f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
-        f"SELECT ?, '{table}', {key_json}, 'touch', json_object('batch_id', t.batch_id), "
-        f"{after_json} FROM temp._in i JOIN {table} t ON {on} WHERE NOT ({changed})",
-        (batch_id,))
-    inserted = conn.execute(
-        f"SELECT COUNT(*) FROM temp._in i WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {table} t WHERE {on})").fetchone()[0]
-    # an account keeps the name it was first imported with (CRM first, as a rule);
-    # every other field takes the newest non-empty value
-    sticky = {"name"} if table == "accounts" else set()
-    set_clause = ", ".join(f"{v} = COALESCE({table}.{v}, excluded.{v})" if v in sticky else
-                           f"{v} = COALESCE(excluded.{v}, {table}.{v})" for v in values)
-    where = " OR ".join(f"(excluded.{v} IS NOT NULL AND excluded.{v} IS NOT {table}.{v})"
-                        for v in values if v not in sticky) or "0"
-    conflict = (f"DO UPDATE SET {set_clause}, batch_id = excluded.batch_id WHERE {where}"
-                if values else "DO NOTHING")
-    conn.execute(
-        f"INSERT INTO {table} ({', '.join(cols)}, batch_id) "
-        f"SELECT {', '.join(cols)}, ? FROM temp._in WHERE true "
-        f"ON CONFLICT({', '.join(keys)}) {conflict}", (batch_id,))
-    conn.execute("DROP TABLE temp._in")
-    return inserted, updated
+    def sig(acc, subj, created):
+        s = re.sub(r"\W+", " ", str(subj or "")).strip().lower()
+        return (acc, s, str(created or "")[:16]) if s and created else None
+
+    have = {sig(a, s, c) for a, s, c in zip(stored["account_id"], stored["subject"],
+                                            stored["created_at"])}
+    have.discard(None)
+    mine = [sig(a, s, c) for a, s, c in zip(table["account_id"], table["subject"],
+                                            table["created_at"])]
+    return np.array([m is not None and m in have for m in mine], dtype=bool)
 
 
-def _refresh_accounts(conn, account_ids: Sequence[str], batch_id: int, as_of: str) -> None:
-    """Billing decides ARR and churn: recompute them for accounts a billing import touched.
+# ---------------------------------------------------------------------------------- one sheet
+@dataclass
+class _Prepared:
+    plan: SheetPlan
+    rows: CanonicalRows
+    linked: Linked
 
-    ARR = 12 x the MRR of subscriptions paying on ``as_of`` (active, past due, non-renewing;
-    CRM deals (won/lost/open) and trials never count). An account whose billing subscriptions
-    have all ended is churned on the last end date. Changes are kept in row_history.
-    """
-    if not account_ids:
-        return
-    conn.execute("DROP TABLE IF EXISTS temp._acc")
-    conn.execute("CREATE TEMP TABLE _acc (account_id TEXT PRIMARY KEY)")
-    conn.executemany("INSERT OR IGNORE INTO temp._acc VALUES (?)", [(a,) for a in account_ids])
-    billing = "s.status NOT IN ('won', 'lost', 'open')"
-    paying = ("s.status IN ('active', 'past_due', 'non_renewing') AND s.start_date <= :d "
-              "AND (s.end_date IS NULL OR s.end_date >= :d)")
-    rows = conn.execute(
-        f"""
-        SELECT a.account_id,
-               ROUND(12 * COALESCE((SELECT SUM(s.mrr) FROM subscriptions s
-                      WHERE s.account_id = a.account_id AND {billing} AND {paying}), 0), 2),
-               (SELECT COUNT(*) FROM subscriptions s WHERE s.account_id = a.account_id
-                      AND {billing} AND {paying}),
-               (SELECT COUNT(*) FROM subscriptions s WHERE s.account_id = a.account_id
-                      AND {billing} AND s.status NOT IN ('trialing', 'future', 'paused')),
-               (SELECT MAX(s.end_date) FROM subscriptions s WHERE s.account_id = a.account_id
-                      AND {billing})
-        FROM temp._acc x JOIN accounts a ON a.account_id = x.account_id
-        """, {"d": as_of}).fetchall()
-    all_cols = [r[1] for r in conn.execute("PRAGMA table_info(accounts)")]
-    before_json = "json_object(" + ", ".join(f"'{c}', {c}" for c in all_cols) + ")"
-    for aid, arr, live, billed, last_end in rows:
-        if billed == 0:
-            continue  # only trials or nothing billed: billing says nothing about ARR yet
-        if live > 0:
-            status, churn = "active", None
-        else:
-            status, churn = "churned", last_end
-        cur = conn.execute(
-            "SELECT arr, status, churn_date FROM accounts WHERE account_id = ?", (aid,)).fetchone()
-        if cur == (arr, status, churn):
+
+def _prepare_sheet(plan: SheetPlan, index: AccountIndex, decisions, cancel, path,
+                   salt: str) -> _Prepared:
+    rows = canonical_rows(plan, cancel, path=path)
+    if cancel is not None and cancel():
+        raise ImportCancelled()
+    linked = link_records(rows.records, plan.profile, plan.mapping, index, decisions,
+                          salt=salt, list_key=header_signature(plan.sheet.frame.columns)[:10])
+    return _Prepared(plan, rows, linked)
+
+
+def _write_sheet(conn, path: Path, digest: str, prep: _Prepared, result: FileResult,
+                 data_date: Callable[[], str | None], index: AccountIndex) -> dict:
+    """Write one prepared sheet as one batch; account for every row. Returns its counts."""
+    plan, rows, linked = prep.plan, prep.rows, prep.linked
+    prof = plan.profile
+    entity = prof.entity
+    word = _ENTITY_WORDS.get(entity, "record")
+    out = _Outcomes()
+    batch_id = import_store.begin_batch(conn, path.name, digest, prof.id, entity,
+                                        plan.mapping)
+    result.batch_ids.append(batch_id)
+    records = rows.records
+    rownums = records[ROW].to_numpy() if ROW in records.columns else np.zeros(0, int)
+    aside: list[tuple] = []                      # rejected_rows entries
+
+    if rows.folded:
+        out.add("merged", f"counted together with rows of the same account, day and "
+                f"{'event' if entity == 'usage' else word}", [], count=rows.folded)
+    # rejected: cells that could not be read, values required but missing
+    for e in rows.errors:
+        out.add("rejected", f"column '{e.column}': {e.reason}" if e.column else e.reason,
+                [e.row])
+        aside.append((e.row, e.column, e.value, e.reason, None, "rejected"))
+    # held: the account is uncertain
+    held = linked.held
+    for item in linked.review:
+        rows_of = rownums[item.pop("positions")]
+        item["rows"] = sorted({int(r) for r in rows_of})[:MAX_ROWS_LISTED]
+        out.add("held", item["reason"], rows_of)
+        aside.extend((int(r), None, None, item["reason"], None, "held") for r in rows_of)
+    refused = linked.how == "rejected"
+    if refused.any():
+        out.add("rejected", "you chose not to import this company's rows", rownums[refused])
+        aside.extend((int(r), None, None, "not imported: you rejected the company", None,
+                      "rejected") for r in rownums[refused])
+    no_account = pd.isna(pd.Series(linked.account_ids, dtype=object)).to_numpy() & \
+        ~held & ~refused
+    keep = ~held & ~refused
+    if entity in NEEDS_ACCOUNT and no_account.any():
+        nameless = no_account & (linked.how == "none")
+        for mask, why in (
+                (nameless, "this row names no company (no company name, web domain or id)"),
+                (no_account & ~nameless,
+                 "no account in the workspace matches this row's company; import the "
+                 "companies export (CRM or billing) first, or map the column that names "
+                 "the account" if entity != "accounts" else
+                 "the company is not in the workspace, and this file only describes "
+                 "companies it already has (it gives no name)")):
+            if mask.any():
+                out.add("rejected", why, rownums[mask])
+                aside.extend((int(r), None, None, why, None, "rejected") for r in rownums[mask])
+        keep &= ~no_account
+    elif no_account.any():
+        result.notes.append(f"{int(no_account.sum()):,} {word}(s) belong to no account in the "
+                            "workspace; kept without an account")
+    if entity == "contacts":
+        # contacts are kept by e-mail address; the person's ids still link their company
+        mail = records["email"] if "email" in records.columns else \
+            pd.Series(None, index=records.index, dtype=object)
+        no_mail = mail.isna().to_numpy() & keep
+        if no_mail.any():
+            why = "the contact has no e-mail address (contacts are kept by e-mail)"
+            out.add("rejected", why, rownums[no_mail])
+            aside.extend((int(r), None, None, why, None, "rejected") for r in rownums[no_mail])
+            keep &= ~no_mail
+            refused = refused | no_mail
+    new_accounts = linked.new_accounts
+    if new_accounts and entity != "accounts":
+        import_store.insert_accounts(conn, new_accounts, batch_id)
+    for kept, dropped, why in linked.merges:
+        import_store.merge_accounts(conn, kept, dropped, batch_id)
+        result.notes.append(f"merged two accounts: {why}")
+        result.accounts_merged += 1
+    links = list(linked.links)
+    frame = records[keep].assign(account_id=linked.account_ids[keep])
+    how = linked.how[keep]
+    if entity == "accounts":
+        frame = _account_names(frame, new_accounts, index)
+        status = frame["status"] if "status" in frame.columns else \
+            pd.Series(None, index=frame.index, dtype=object)
+        # a new account says nothing of its status: a customer (an existing one keeps its own)
+        new_ids = {a for a, _, _, _ in new_accounts}
+        frame = frame.assign(status=status.where(
+            status.notna() | ~frame["account_id"].isin(new_ids), "active"))
+    table, rep, folded, into = _prepare_entity(frame, prof, data_date())
+    missing_keys = [k for k in ENTITY_KEYS[entity] if k not in table.columns]
+    if len(frame) and missing_keys:
+        raise ImportFileError.for_file(
+            path, f"has no column for {', '.join(missing_keys)} ({prof.id})",
+            "Map that column in the import dialog.")
+    frows = frame[ROW].to_numpy() if len(frame) else np.zeros(0, int)
+    for f, i in zip(folded, into):
+        reason = (f"the same company as row {frows[i]}" if entity == "accounts" else
+                  f"the same {word} as row {frows[i]} (the later row was kept)")
+        out.add("merged", reason, [frows[f]])
+    if entity == "tickets" and len(table):
+        moved = _migrated_tickets(conn, table, prof.source_key)
+        if moved.any():
+            out.add("merged", "the same ticket is already imported from another support "
+                    "system (migrated)", frows[rep[moved]])
+            table, rep = table[~moved].reset_index(drop=True), rep[~moved]
+    if entity == "subscriptions" and "sub_id" in table.columns:
+        links.extend((prof.source_key, str(s), a, 0, "subscription")
+                     for s, a in zip(table["sub_id"], table["account_id"]) if a is not None)
+    if links:
+        import_store.link_external_ids(conn, links, batch_id)
+    status = import_store.upsert(conn, entity, table, batch_id)
+    counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+    for k in range(len(table)):
+        st = status[k]
+        r = frows[rep[k]]
+        if entity == "accounts" and how[rep[k]] not in ("own", "new", "workspace"):
+            out.add("merged", f"linked to the existing account '{index.name_of(table['account_id'].iloc[k]) or table['account_id'].iloc[k]}' "
+                    f"{HOW_WORDS.get(how[rep[k]], '')}".rstrip(), [r])
+            counts.setdefault("merged_existing", 0)
+            counts["merged_existing"] += 1
             continue
-        conn.execute(
-            f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
-            f"SELECT ?, 'accounts', json_array(account_id), 'set', {before_json}, "
-            f"json_object('arr', ?, 'status', ?, 'churn_date', ?) "
-            f"FROM accounts WHERE account_id = ?", (batch_id, arr, status, churn, aid))
-        conn.execute("UPDATE accounts SET arr = ?, status = ?, churn_date = ?, batch_id = ? "
-                     "WHERE account_id = ?", (arr, status, churn, batch_id, aid))
-    conn.execute("DROP TABLE temp._acc")
+        counts[st] += 1
+        if st == "unchanged":
+            out.add("unchanged", f"already in the workspace with the same values", [r])
+    touched = set(table["account_id"].dropna().unique()) if entity == "subscriptions" \
+        and len(table) else set()
+    touched |= {kept for kept, _, _ in linked.merges}
+    if touched:
+        # as of the data date the workspace has now, this file's subscriptions included
+        import_store.refresh_account_revenue(conn, sorted(touched), batch_id,
+                                             data_date() or now_iso()[:10])
+    raw = _raw_json(plan.sheet, [a[0] for a in aside])
+    if aside:
+        import_store.record_rejected(conn, batch_id, [
+            (r, c, v, why, raw.get(int(r)), kind) for r, c, v, why, _, kind in aside])
+    rejected = rows.rejected + int(refused.sum()) + (
+        int(no_account.sum()) if entity in NEEDS_ACCOUNT else 0)
+    merged = sum(g[0] for (o, _), g in out.groups.items() if o == "merged")
+    n_held = int(held.sum())
+    created = len(new_accounts) if entity != "accounts" else counts["inserted"]
+    c = {"rows_read": rows.rows_read, "inserted": counts["inserted"],
+         "updated": counts["updated"], "unchanged": counts["unchanged"], "merged": merged,
+         "held": n_held, "rejected": rejected, "accounts_created": created,
+         "review": len(linked.review)}
+    result.rows_read += c["rows_read"]
+    result.inserted += c["inserted"]
+    result.updated += c["updated"]
+    result.unchanged += c["unchanged"]
+    result.merged += merged
+    result.held += n_held
+    result.rejected += rejected
+    result.accounts_created += created
+    result.review.extend(linked.review)
+    result.row_errors.extend(str(e) for e in rows.errors[:MAX_ERRORS_LISTED])
+    result.outcomes.extend({**g, "sheet": plan.sheet.name} for g in out.as_list())
+    import_store.finish_batch(conn, batch_id, c)
+    return c
 
 
-def _raw_json(sheet_frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
-    sub = sheet_frame.iloc[positions]
-    return [json.dumps({str(k): _py(v) for k, v in rec.items()}, ensure_ascii=False,
-                       default=str) for rec in sub.to_dict("records")]
+def _account_names(frame: pd.DataFrame, new_accounts, index: AccountIndex) -> pd.DataFrame:
+    """A company known only by its domain or id, or "named" after a mailbox, still gets a
+    display name."""
+    shown = {a: n for a, n, _, _ in new_accounts}
+    name = frame["name"] if "name" in frame.columns else pd.Series(None, index=frame.index,
+                                                                   dtype=object)
+    placeholder = name.map(lambda v: v is not None and company_name(v) is None)
+    fallback = frame["account_id"].map(lambda a: shown.get(a) or index.name_of(a))
+    name = name.where(name.notna() & ~placeholder, fallback)
+    return frame.assign(name=name.astype(object))
+
+
+# ---------------------------------------------------------------------------------- files
+def _plans(ws: Workspace, path: Path, sheet, profile_id, mapping, entity, cancel
+           ) -> list[SheetPlan]:
+    sheets = read_file(path, sheet=sheet, cancel=cancel)
+    plans = [plan_sheet(s, ws, profile_id=profile_id, mapping=mapping, entity=entity)
+             for s in sheets]
+    if not any(p.profile is not None for p in plans):
+        problem = next((p.problem for p in plans if p.problem and "pivot" not in p.problem),
+                       plans[0].problem)
+        if len(plans) > 1:
+            problem = f"has no sheet acctdesk can import ({len(plans)} sheets; the first: " \
+                      f"{problem})"
+        raise ImportFileError.for_file(path, problem or "was not recognised")
+    if len(plans) > 1 and any(p.how == "profile" for p in plans):
+        # a workbook around a known export (charts, pivots, notes): import the export's
+        # sheets, not guesses at the others
+        for p in plans:
+            if p.profile is not None and p.how == "suggested":
+                p.problem = "not a recognised export; the workbook's recognised sheets were " \
+                            "imported"
+                p.profile = None
+    return plans
+
+
+def _salt(ws: Workspace) -> str:
+    return ws.get_meta("id_salt") or ""
 
 
 def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = None,
@@ -685,7 +540,8 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
         report(0.02, f"Reading {path.name}…")
         check_file(path)        # an ordinary file, of a kind and size that can be read
         digest = sha256_file(path)
-        _check_not_imported(ws.conn, digest)   # checked again inside the write transaction
+        if _already(ws, digest, result):
+            return result
         if profile_id is None and mapping is None:
             # a priority pack acctdesk exported: apply the edited cells, nothing else
             from .pack_marker import is_pack
@@ -695,26 +551,19 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
 
                 roundtrip.import_pack(ws, path, result=result, digest=digest, progress=report)
                 return result
-        sheets = read_file(path, sheet=sheet, cancel=cancel)
-        plans = [plan_sheet(s, ws, profile_id=profile_id, mapping=mapping, entity=entity)
-                 for s in sheets]
+        plans = _plans(ws, path, sheet, profile_id, mapping, entity, cancel)
         usable = [p for p in plans if p.profile is not None]
-        if not usable:
-            raise ImportFileError.for_file(path, plans[0].problem or "was not recognised")
         for p in plans:
             if p.profile is None:
                 result.notes.append(f"sheet '{p.sheet.name}' skipped: {p.problem}")
             result.notes.extend(p.sheet.notes)
+            result.notes.extend(p.notes)
         first = usable[0]
         result.profile, result.confidence = first.profile.id, first.confidence
         result.entity, result.sheet = first.profile.entity, first.sheet.name
         _write_plans(ws, path, digest, usable, result, decisions, cancel, report)
     except ImportFileError as exc:
         result.error = str(exc)
-    except _AlreadyImported as exc:
-        result = FileResult(file=str(path), skipped=True, batch_ids=exc.batch_ids)
-        result.notes.append(f"already imported as batch "
-                            f"{', '.join(str(b) for b in exc.batch_ids)}; nothing changed")
     except ImportCancelled:
         raise
     except WorkspaceError as exc:      # busy, read-only, disk full: nothing was written
@@ -731,113 +580,41 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
     return result
 
 
+def _already(ws: Workspace, digest: str, result: FileResult, conn=None) -> bool:
+    done = import_store.applied_batches_for(conn or ws.conn, digest)
+    if not done:
+        return False
+    result.skipped = True
+    result.batch_ids = done
+    result.notes.append(f"already imported as batch {', '.join(map(str, done))}; "
+                        "nothing changed")
+    return True
+
+
 def _write_plans(ws, path, digest, plans, result, decisions, cancel, report) -> None:
     check = (lambda: None) if cancel is None else (
         lambda: (_ for _ in ()).throw(ImportCancelled()) if cancel() else None)
     index = AccountIndex.from_workspace(ws)
-    data_date = ws.data_date()
+    salt = _salt(ws)
     prepared = []
     for n, plan in enumerate(plans):
         check()
         report(0.1 + 0.3 * n / len(plans), f"Checking {plan.sheet.name}…")
-        canonical, errors, bad = _canonical(plan, cancel)
-        result.rows_read += len(canonical)
-        good = canonical[~bad].reset_index(drop=True)
-        try:
-            transformed = plan.profile.transform(good) if len(good) else good
-        except (ValueError, KeyError) as exc:
-            raise ImportFileError.for_file(
-                path, f"could not be interpreted as {plan.profile.id} ({exc})",
-                "Check that the file is an unmodified export, or map its columns by hand."
-            ) from exc
-        transformed, more = _required_and_totals(transformed, plan, result)
-        errors = errors + more
-        check()
-        matched = _match(ws, transformed, plan.profile, index, decisions)
-        prepared.append((plan, canonical, errors, bad, transformed, matched))
+        prepared.append(_prepare_sheet(plan, index, decisions, cancel, path, salt))
     report(0.5, "Writing…")
     with ws.transaction() as conn:
-        _check_not_imported(conn, digest)   # in the write transaction: two imports at once
-        for plan, canonical, errors, bad, transformed, matched in prepared:
+        if _already(ws, digest, result, conn):
+            return
+        before = ws.data_date()
+        for prep in prepared:
             check()
-            prof = plan.profile
-            cur = conn.execute(
-                "INSERT INTO import_batches(file_name, sha256, profile, entity, mapping, "
-                "started_at, user, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'applied')",
-                (path.name, digest, prof.id, prof.entity, json.dumps(plan.mapping),
-                 now_iso(), current_user()))
-            batch_id = cur.lastrowid
-            result.batch_ids.append(batch_id)
-            if matched.new_accounts and prof.entity != "accounts":
-                conn.executemany(
-                    "INSERT INTO accounts(account_id, name, domain, status, batch_id) "
-                    "VALUES (?, ?, ?, 'active', ?)",
-                    [(a, n, d, batch_id) for a, n, d in matched.new_accounts])
-                result.accounts_created += len(matched.new_accounts)
-            if matched.links:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO external_ids(source, external_id, account_id, "
-                    "confirmed, batch_id) VALUES (?, ?, ?, ?, ?)",
-                    [(s, e, a, c, batch_id) for s, e, a, c in matched.links])
-            frame = transformed.assign(account_id=matched.account_ids.to_numpy())
-            if prof.entity == "accounts":
-                # a company known only by its domain or id still needs a display name
-                fallback = frame["account_id"].map(index.names)
-                name = frame["name"] if "name" in frame.columns else pd.Series(None, index=frame.index)
-                frame = frame.assign(name=name.where(name.notna(), fallback))
-            rejected_rows: list[tuple] = []
-            no_account = matched.unmatched_rows
-            if prof.entity in NEEDS_ACCOUNT or prof.entity == "accounts":
-                if no_account.any():
-                    for rownum in frame.loc[no_account, _ROW]:
-                        rejected_rows.append((int(rownum), None, None,
-                                              "no account matches this row (see review)"))
-                    frame = frame[~no_account]
-            elif no_account.any():
-                result.notes.append(
-                    f"{int(no_account.sum())} row(s) belong to no known account; kept unlinked")
-            table_frame = _prepare_entity(frame, prof)
-            missing_keys = [k for k in ENTITY_KEYS[prof.entity] if k not in table_frame.columns]
-            if len(table_frame) and missing_keys:
-                raise ImportFileError.for_file(
-                    path, f"has no column for {', '.join(missing_keys)} ({prof.id})",
-                    "Map that column in the import dialog.")
-            if len(table_frame):
-                inserted, updated = _upsert(conn, prof.entity, table_frame, batch_id)
-            else:
-                inserted = updated = 0
-            result.inserted += inserted
-            result.updated += updated
-            result.unchanged += len(table_frame) - inserted - updated
-            if prof.entity == "subscriptions":
-                _refresh_accounts(conn, list(table_frame["account_id"].dropna().unique()),
-                                  batch_id, ws.data_date() or data_date or now_iso()[:10])
-            # rejected rows: cell errors (one row per problem) and unmatched records
-            raw = plan.sheet.frame
-            bad_rows = sorted({e.row for e in errors})
-            row_to_pos = {int(r): i for i, r in enumerate(plan.sheet.row_numbers)} \
-                if bad_rows else {}
-            raw_json = dict(zip(bad_rows, _raw_json(raw, np.array(
-                [row_to_pos[r] for r in bad_rows], dtype=int)))) if bad_rows else {}
-            rec = [(batch_id, e.row, e.column, e.value, e.reason, raw_json.get(e.row))
-                   for e in errors]
-            rec += [(batch_id, r, c, v, why, None) for r, c, v, why in rejected_rows]
-            if rec:
-                conn.executemany(
-                    "INSERT INTO rejected_rows(batch_id, row_number, column_name, value, reason,"
-                    " raw) VALUES (?, ?, ?, ?, ?, ?)", rec)
-            n_rejected = len(bad_rows) + len(rejected_rows)
-            result.rejected += n_rejected
-            result.row_errors.extend(str(e) for e in errors[:MAX_ERRORS_LISTED])
-            result.review.extend(matched.review)
-            counts = {"rows_read": len(canonical), "inserted": inserted, "updated": updated,
-                      "unchanged": len(table_frame) - inserted - updated,
-                      "rejected": n_rejected, "accounts_created": len(matched.new_accounts),
-                      "review": len(matched.review)}
-            conn.execute("UPDATE import_batches SET counts = ?, finished_at = ? "
-                         "WHERE batch_id = ?", (json.dumps(counts), now_iso(), batch_id))
-            ws.audit("import", "import_batches", str(batch_id),
-                     after={"file": path.name, "profile": prof.id, **counts})
+            counts = _write_sheet(conn, path, digest, prep, result, ws.data_date, index)
+            ws.audit("import", "import_batches", str(result.batch_ids[-1]),
+                     after={"file": path.name, "profile": prep.plan.profile.id, **counts})
+        after = ws.data_date()
+        if after and after != before:
+            # the book's date moved: what pays on the new date decides ARR and churn
+            import_store.refresh_account_revenue(conn, None, result.batch_ids[-1], after)
         check()
     report(1.0, "Done")
 
@@ -867,7 +644,7 @@ def preview_file(ws: Workspace, path: str | Path, *, profile_id: str | None = No
                  sheet: str | None = None, decisions: dict | None = None,
                  cancel: Callable[[], bool] | None = None,
                  max_rows: int = 200) -> FilePreview:
-    """Recognise, map, coerce and match a file's rows without writing anything.
+    """Recognise, map, coerce and link a file's rows without writing anything.
 
     The whole file is checked (row errors and review items are complete); ``rows`` holds the
     first ``max_rows`` canonical records with the account each one will be linked to.
@@ -876,37 +653,31 @@ def preview_file(ws: Workspace, path: str | Path, *, profile_id: str | None = No
     out = FilePreview(file=str(path))
     try:
         check_file(path)
-        digest = sha256_file(path)
-        out.already_imported = [r[0] for r in ws.conn.execute(
-            "SELECT batch_id FROM import_batches WHERE sha256 = ? AND status = 'applied'",
-            (digest,))]
-        sheets = read_file(path, sheet=sheet, cancel=cancel)
-        out.plans = [plan_sheet(s, ws, profile_id=profile_id, mapping=mapping, entity=entity)
-                     for s in sheets]
-        usable = [p for p in out.plans if p.profile is not None]
-        if not usable:
-            raise ImportFileError.for_file(path, out.plans[0].problem or "was not recognised")
-        plan = out.plan = usable[0]
-        canonical, errors, bad = _canonical(plan, cancel)
-        out.rows_read = len(canonical)
-        good = canonical[~bad].reset_index(drop=True)
-        transformed = plan.profile.transform(good) if len(good) else good
-        result = FileResult(file=str(path))
-        transformed, more = _required_and_totals(transformed, plan, result)
-        out.row_errors = errors + more
+        out.already_imported = import_store.applied_batches_for(ws.conn, sha256_file(path))
+        out.plans = _plans(ws, path, sheet, profile_id, mapping, entity, cancel)
+        plan = out.plan = next(p for p in out.plans if p.profile is not None)
         index = AccountIndex.from_workspace(ws)
-        matched = _match(ws, transformed, plan.profile, index, decisions)
-        out.review = matched.review
-        out.new_accounts = len(matched.new_accounts)
-        shown = transformed.head(max_rows).copy()
-        names = dict(ws.conn.execute("SELECT account_id, name FROM accounts").fetchall())
-        names.update({a: n for a, n, _ in matched.new_accounts})
-        ids = matched.account_ids.head(max_rows)
-        shown.insert(0, "account", [names.get(a, "(no account)") if a else "(no account)"
-                                    for a in ids])
-        shown = shown.drop(columns=[_ROW], errors="ignore")
-        shown.columns = [c[len(_CUSTOM):] + " (kept)" if isinstance(c, str)
-                         and c.startswith(_CUSTOM) else c for c in shown.columns]
+        prep = _prepare_sheet(plan, index, decisions, cancel, path, _salt(ws))
+        records, linked = prep.rows.records, prep.linked
+        out.rows_read = prep.rows.rows_read
+        out.row_errors = prep.rows.errors
+        rownums = records[ROW].to_numpy() if ROW in records.columns else np.zeros(0, int)
+        for item in linked.review:
+            item["rows"] = sorted({int(r) for r in rownums[item.pop("positions")]})[
+                :MAX_ROWS_LISTED]
+        out.review = linked.review
+        out.new_accounts = len(linked.new_accounts)
+        shown = records.head(max_rows).copy()
+        names = import_store.account_names(ws.conn)
+        names.update({a: n for a, n, _, _ in linked.new_accounts})
+        ids = linked.account_ids[:max_rows]
+        held = linked.held[:max_rows]
+        shown.insert(0, "account", ["(to confirm)" if h else (names.get(a, "(no account)")
+                                                              if a else "(no account)")
+                                    for a, h in zip(ids, held)])
+        shown = shown.drop(columns=[ROW], errors="ignore")
+        shown.columns = [c[len(CUSTOM):] + " (kept)" if isinstance(c, str)
+                         and c.startswith(CUSTOM) else c for c in shown.columns]
         out.rows = shown
     except (ImportFileError, ValueError, KeyError) as exc:
         out.error = str(exc)

@@ -57,10 +57,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import ImportCancelled, ImportFileError
+from .read_structured import read_structured, sniff_structured
 
 __all__ = ["SUPPORTED_SUFFIXES", "Sheet", "melt_wide", "read_file", "sniff_kind"]
 
 log = logging.getLogger(__name__)
+# fastexcel reports every column it reads as text (all we ask of it) as a warning
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -267,8 +270,9 @@ _SAVE_AS = ("Open it in Excel or LibreOffice and save it as .xlsx, or export the
 
 
 def _refuse_other_text(path: Path, text: str) -> None:
-    """Name text formats that are not tables: web pages (often saved with an .xls name),
-    Excel 2003 XML, JSON and JSON Lines, XML."""
+    """Name text formats that are not tables: web pages (often saved with an .xls name) and
+    XML other than Excel 2003 spreadsheets. (JSON, JSON lines and Excel 2003 XML are read by
+    :mod:`acctdesk.importers.read_structured`.)"""
     start = text.lstrip("\ufeff \t\r\n")[:4096]
     low = start.lower()
     if low.startswith(("<!doctype html", "<html", "<table", "<head", "<body")) or (
@@ -278,38 +282,10 @@ def _refuse_other_text(path: Path, text: str) -> None:
         raise ImportFileError.for_file(
             path, f"is a web page (HTML){named}, not a real spreadsheet (some systems export "
                   "HTML tables as .xls)", _SAVE_AS)
-    if low.startswith("<?xml"):
-        if "urn:schemas-microsoft-com:office:spreadsheet" in low:
-            raise ImportFileError.for_file(
-                path, "is an Excel 2003 XML spreadsheet, which acctdesk does not read", _SAVE_AS)
+    if low.startswith("<?xml") and sniff_structured(start.encode("utf-8", "replace")) is None:
         raise ImportFileError.for_file(
             path, "is an XML file, not a spreadsheet or CSV table",
             "Export the data as .csv or .xlsx from the source system.")
-    if start[:1] in ("{", "["):
-        lines = [ln for ln in start.splitlines()[:5] if ln.strip()]
-        try:
-            if start[:1] == "{" and len(lines) > 1 and all(
-                    isinstance(json.loads(ln), dict) for ln in lines[:-1]):
-                raise ImportFileError.for_file(
-                    path, "is a JSON Lines file (one JSON record per line), not a spreadsheet "
-                          "or CSV table", "Export the data as .csv or .xlsx from the source system.")
-        except ValueError:
-            pass
-        stripped = text.strip()
-        looks_json = False
-        if len(text) < HEAD_BYTES:
-            try:
-                json.loads(stripped)
-                looks_json = True
-            except ValueError:
-                looks_json = False
-        else:
-            looks_json = start[:1] == "[" and start[1:].lstrip()[:1] in ("{", "[") or (
-                start[:1] == "{" and start[1:].lstrip()[:1] == '"')
-        if looks_json:
-            raise ImportFileError.for_file(
-                path, "is a JSON file, not a spreadsheet or CSV table",
-                "Export the data as .csv or .xlsx from the source system.")
 
 
 #: a workbook expanding beyond these is refused before any of it is inflated (zip bombs)
@@ -841,6 +817,12 @@ def _text_head(path: Path, head: bytes, whole: bool | None = None) -> _Text:
     decoder = codecs.getincrementaldecoder(enc)("replace")
     text = decoder.decode(head[bom:], final=whole)
     sample = text[:65536]
+    nuls = sample.count("\x00")
+    if nuls and nuls <= max(16, len(sample) // 1000) and not enc.startswith("utf-16"):
+        # a few NUL characters padding cells (SurveyMonkey's label row): not binary data
+        text = text.replace("\x00", "")
+        sample = text[:65536]
+        notes = notes + ["removed NUL characters padding some cells"]
     if "\x00" in sample or _control_ratio(sample) > 0.01:
         raise ImportFileError.for_file(
             path, "contains binary data and is not a CSV or spreadsheet file",
@@ -944,7 +926,21 @@ def _find_header(rows: list[list[str]]) -> tuple[int, str | None]:
     need = max(1, math.ceil(0.6 * widest))
     chosen = None
     fallback = None
-    for i, row in enumerate(window):
+    first = next(i for i, n in enumerate(filled) if n)
+    for i in range(first, min(first + 3, len(window) - 1)):
+        labels = [v.strip().lower() for v in window[i + 1] if v.strip()]
+        if labels and sum(v in ("response", "open-ended response") for v in labels) >= 1 \
+                and filled[i] >= 3:
+            # a survey export: questions, then a row of answer labels below them
+            return i, (f"header found on row {i + 1} below a title block" if i else None)
+    top = [v.strip() for v in window[first] if v.strip()]
+    if filled[first] == widest and len(top) >= 3 and len(set(top)) == len(top) and \
+            not any(_is_numberish(v) for v in top) and first + 1 < len(window) and \
+            any(filled[first + 1:]):
+        # a full row of distinct words on top, as wide as anything below it: the header,
+        # however sparse the first data rows are (a title block is never the widest row)
+        chosen = first
+    for i, row in enumerate(window if chosen is None else ()):
         if filled[i] < need:
             continue
         values = [v.strip() for v in row if v.strip()]
@@ -1367,6 +1363,8 @@ def _read_csv_arrow(path, text: _Text, delim, data_char, h, header_width, cancel
         encoding = "utf-8"
     else:
         data = raw[start:]
+    if any("NUL" in n for n in text.notes):
+        data = data.replace(b"\x00", b"")
     body = data.rstrip(b"\r\n \t")
     if any(body.find(gap) >= 0 for gap in (b"\n\n", b"\n\r\n", b"\r\r")):
         raise ValueError("blank lines inside the data")
@@ -1464,6 +1462,8 @@ def _read_csv_python(path, text: _Text, delim, h, header_width, cancel, max_rows
         break
     if content is None:  # pragma: no cover - latin-1 decodes anything
         content = raw.decode(text.encoding, "replace")
+    if any("NUL" in n for n in text.notes):
+        content = content.replace("\x00", "")
     if _control_ratio(content[:1 << 20]) > 0.01 or "\x00" in content:
         raise ImportFileError.for_file(
             path, "contains binary data and is not a CSV or spreadsheet file",
@@ -1822,6 +1822,10 @@ def read_file(path, *, sheet: str | None = None, cancel: Callable[[], bool] | No
         if kind in ("xlsx", "ods"):
             _inspect_workbook(path, kind)
         _check_cancel(cancel)
+        structured = sniff_structured(head) if kind == "csv" else None
+        if structured is not None:
+            make = lambda *a: _make_sheet(path, *a)  # noqa: E731
+            return [_finish(s) for s in read_structured(path, structured, cancel, make)]
         if kind == "csv":
             try:
                 return [_finish(_read_csv(path, cancel, max_rows))]
@@ -1833,6 +1837,11 @@ def read_file(path, *, sheet: str | None = None, cancel: Callable[[], bool] | No
         return sheets
 
     return _guard(path, run)
+
+
+def _make_sheet(path, name, frame, header_row, row_numbers, notes) -> Sheet:
+    return Sheet(file=Path(path), name=name, frame=frame, header_row=header_row,
+                 row_numbers=np.asarray(row_numbers), notes=list(notes))
 
 
 # ---------------------------------------------------------------------------------------------

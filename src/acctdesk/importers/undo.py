@@ -436,6 +436,7 @@ def undo_batch(ws: Workspace, batch_id: int, *, force: bool = False,
                 conn.executemany("DELETE FROM row_history WHERE id = ?",
                                  [(i,) for i in plan.op_deletes])
             _undo_links(conn, batch_id)
+            counts["restored"] += _restore_other_tables(conn, batch_id)
             conn.execute("DELETE FROM row_history WHERE batch_id = ?", (batch_id,))
             conn.execute("UPDATE import_batches SET status = 'undone' WHERE batch_id = ?",
                          (batch_id,))
@@ -444,6 +445,29 @@ def undo_batch(ws: Workspace, batch_id: int, *, force: bool = False,
     except _DryRun:
         return {}
     return counts
+
+
+def _restore_other_tables(conn, batch_id: int) -> int:
+    """Rows of tables that are not imported entities (links to other systems' ids, health
+    scores) that the batch changed when it merged two accounts into one: their earlier
+    values back. Returns how many rows were put back."""
+    restored = 0
+    tables = [r[0] for r in conn.execute(
+        "SELECT DISTINCT table_name FROM row_history WHERE batch_id = ?", (batch_id,))]
+    for table in tables:
+        if table in ENTITY_KEYS or not table.replace("_", "").isalnum():
+            continue
+        cols = set(_columns(conn, table))
+        for (before,) in conn.execute(
+                "SELECT before FROM row_history WHERE batch_id = ? AND table_name = ? AND "
+                "before IS NOT NULL ORDER BY id DESC", (batch_id, table)).fetchall():
+            rec = {c: v for c, v in json.loads(before).items() if c in cols}
+            if not rec:
+                continue
+            conn.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(rec)}) VALUES "
+                         f"({', '.join('?' * len(rec))})", list(rec.values()))
+            restored += 1
+    return restored
 
 
 def _undo_links(conn, batch_id: int) -> None:

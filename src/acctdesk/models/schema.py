@@ -40,6 +40,11 @@ ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "contacts": ("account_id", "email", "name", "title", "role", "last_contact"),
     "activities": ("activity_id", "account_id", "date", "kind", "text", "author"),
+    # CRM deals / opportunities: pipeline, never revenue (no MRR, no product, no NRR)
+    "opportunities": (
+        "source", "opp_id", "account_id", "name", "stage", "status", "amount", "close_date",
+        "created_date", "type", "owner", "probability",
+    ),
 }
 
 #: primary keys of the canonical entities (used by upserts and history).
@@ -51,6 +56,7 @@ ENTITY_KEYS: dict[str, tuple[str, ...]] = {
     "surveys": ("source", "response_id"),
     "contacts": ("account_id", "email"),
     "activities": ("activity_id",),
+    "opportunities": ("source", "opp_id"),
 }
 
 
@@ -269,19 +275,81 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
-def _m002_usage_custom_and_audit_chain(conn: sqlite3.Connection) -> None:
+def _m002_identity_and_opportunities(conn: sqlite3.Connection) -> None:
+    """External ids get a kind; CRM deals move from subscriptions to their own table.
+
+    One id may belong to several accounts (two billing customers that carry the same product
+    workspace id are still two companies; the id is then ambiguous and never links alone).
+    ``external_ids.source`` is the system whose id it is (``salesforce``, ``stripe``, and
+    ``product`` for the product's own workspace/tenant ids, whichever export carried them);
+    ``kind`` says what the id names there (``record``, ``customer``, ``workspace`` ...).
+    Deals imported before this version were stored as subscriptions with status
+    won / lost / open (they never counted as revenue); they move to ``opportunities``.
+    Rows an import held for review are kept with the batch like rejected rows
+    (``rejected_rows.outcome`` = ``held``).
+    """
+    run_script(
+        conn,
+        """
+        CREATE TABLE external_ids_new (
+            source TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            confirmed INTEGER NOT NULL DEFAULT 0,
+            batch_id INTEGER,
+            kind TEXT,
+            PRIMARY KEY (source, external_id, account_id)
+        );
+        INSERT INTO external_ids_new(source, external_id, account_id, confirmed, batch_id)
+            SELECT source, external_id, account_id, confirmed, batch_id FROM external_ids;
+        DROP TABLE external_ids;
+        ALTER TABLE external_ids_new RENAME TO external_ids;
+        CREATE INDEX idx_external_ids_account ON external_ids(account_id);
+        CREATE INDEX idx_external_ids_value ON external_ids(external_id);
+        ALTER TABLE rejected_rows ADD COLUMN outcome TEXT NOT NULL DEFAULT 'rejected';
+
+        CREATE TABLE opportunities (
+            source TEXT NOT NULL,
+            opp_id TEXT NOT NULL,
+            account_id TEXT,
+            name TEXT,
+            stage TEXT,
+            status TEXT,
+            amount REAL,
+            close_date TEXT,
+            created_date TEXT,
+            type TEXT,
+            owner TEXT,
+            probability REAL,
+            custom TEXT,
+            batch_id INTEGER,
+            PRIMARY KEY (source, opp_id)
+        );
+        CREATE INDEX idx_opportunities_account ON opportunities(account_id, close_date);
+
+        INSERT OR IGNORE INTO opportunities(source, opp_id, account_id, name, stage, status,
+                                            amount, close_date, custom, batch_id)
+            SELECT COALESCE(source, 'crm'), sub_id, account_id, product, status, status,
+                   arr, start_date, custom, batch_id
+            FROM subscriptions WHERE status IN ('won', 'lost', 'open');
+        DELETE FROM subscriptions WHERE status IN ('won', 'lost', 'open');
+        """
+    )
+
+
+def _m003_usage_custom_and_audit_chain(conn: sqlite3.Connection) -> None:
     """Extra columns kept on usage rows; exact undo of overlapping batches; a hash-chained
     audit trail; a random per-workspace salt for the ids of accounts first seen in an import.
 
     * ``usage.custom``: columns an import kept that have no canonical field (as on the other
       entities).
     * ``row_history.after``: the values a batch brought for a row (``op = 'update'``, and
-      ``op = 'touch'`` for a row it brought unchanged; ``op = 'derive'`` for values a billing
-      import computed). ``before`` of a touch holds only the row's ``batch_id`` then.
+      ``op = 'touch'`` for a row it brought unchanged; ``op = 'set'`` for values set outright,
+      such as ARR a billing import computed). ``before`` of a touch holds only the row's ``batch_id`` then.
       An index on (table_name, row_key) finds every batch that brought a row.
     * ``audit_log.prev_hash`` / ``hash`` (see :mod:`acctdesk.models.audit`), computed here
       for the entries already there; ``meta.audit_head`` marks the end of the chain.
-    * ``meta.account_id_salt``: 128 random bits mixed into new account ids, so an id does not
+    * ``meta.id_salt``: 128 random bits mixed into new account ids, so an id does not
       confirm a guessed company name.
     """
     import secrets
@@ -299,7 +367,7 @@ def _m002_usage_custom_and_audit_chain(conn: sqlite3.Connection) -> None:
         """
     )
     rechain(conn, 0)
-    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('account_id_salt', ?)",
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('id_salt', ?)",
                  (secrets.token_hex(16),))
 
 
@@ -312,7 +380,8 @@ class Migration:
 #: Ordered. Append only: never rename, reorder or edit a released migration.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_initial", _m001_initial),
-    Migration("002_usage_custom_and_audit_chain", _m002_usage_custom_and_audit_chain),
+    Migration("002_identity_and_opportunities", _m002_identity_and_opportunities),
+    Migration("003_usage_custom_and_audit_chain", _m003_usage_custom_and_audit_chain),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -914,17 +914,24 @@ class Workspace:
                 UNION ALL SELECT MAX(start_date) FROM subscriptions
                     WHERE COALESCE(status, '') NOT IN ('future', 'open', 'lost', 'trialing')
                 UNION ALL SELECT MAX(churn_date) FROM accounts
+                UNION ALL SELECT MAX(close_date) FROM opportunities
+                    WHERE status IN ('won', 'lost')
             )
             """
         ).fetchone()
         return row[0]
 
     def active_accounts_mask(self, accounts: pd.DataFrame, as_of: str) -> pd.Series:
-        """True for accounts that are customers on ``as_of``: not churned by that date."""
+        """True for accounts that are customers on ``as_of``: not churned by that date.
+
+        Prospects and partners are not customers; an account marked churned without a
+        churn date is churned (a churn flag nobody dated).
+        """
         churn = accounts["churn_date"].fillna("")
         started = accounts["contract_start"].fillna("")
-        not_churned = (churn == "") | (churn > as_of)
-        is_customer = accounts["status"].fillna("active") != "prospect"
+        status = accounts["status"].fillna("active")
+        not_churned = ((churn == "") & (status != "churned")) | (churn > as_of)
+        is_customer = ~status.isin(["prospect", "partner"])
         return not_churned & (started <= as_of) & is_customer
 
     def account_summary(self, accounts: pd.DataFrame | None = None) -> dict[str, Any]:
@@ -939,12 +946,14 @@ class Workspace:
         if accounts is None:
             accounts = self.frame(
                 "SELECT account_id, arr, status, churn_date, contract_start FROM accounts")
-        if data_date and len(accounts):
-            active = self.active_accounts_mask(accounts, data_date)
+        if len(accounts):
+            # a book with no dated data yet (a CRM list alone) is as of today
+            active = self.active_accounts_mask(accounts, data_date or now_iso()[:10])
         else:
             active = pd.Series(False, index=accounts.index)
         churn = accounts["churn_date"]
-        churned = churn.notna() & (churn.fillna("") <= (data_date or ""))
+        churned = (churn.notna() & (churn.fillna("") <= (data_date or ""))) | (
+            churn.isna() & accounts["status"].eq("churned"))
         arr = pd.to_numeric(accounts["arr"], errors="coerce").fillna(0)
         return {
             "workspace": str(self.path),
@@ -967,6 +976,7 @@ class Workspace:
             "surveys": self.count("surveys"),
             "contacts": self.count("contacts"),
             "activities": self.count("activities"),
+            "opportunities": self.count("opportunities"),
             "import_batches": self.conn.execute(
                 "SELECT COUNT(*) FROM import_batches WHERE status = 'applied'").fetchone()[0],
             "schema_version": self.schema_version,

@@ -74,19 +74,25 @@ from datetime import date
 from types import MappingProxyType
 from typing import Callable, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from acctdesk.models.schema import ENTITY_FIELDS
+
+from ..domains import FREE_MAIL as _FREE_MAIL, is_free_mail, registrable_domain
 
 __all__ = [
     "ACCOUNT_HINTS", "KINDS", "PAYING_STATUSES", "FieldMap", "Profile", "REGISTRY",
     "ColumnPlan", "column_plan", "get", "header_date", "kind_for", "map_frame",
     "normalise_domain", "normalise_header", "profiles_for", "recognise", "register",
+    "standard_transform", "clean_headers", "filled_columns",
 ]
 
 KINDS = frozenset({"text", "number", "money", "money_cents", "percent", "date", "datetime",
                    "bool", "int"})
 ACCOUNT_HINTS = ("account.name", "account.domain", "account.external_id")
+#: every target that says which account a record belongs to
+LINK_TARGETS = ACCOUNT_HINTS + ("account.key", "account_id")
 ENTITIES = tuple(ENTITY_FIELDS)
 
 SUBSCRIPTION_STATUSES = ("active", "trialing", "past_due", "non_renewing", "paused", "future",
@@ -96,11 +102,7 @@ TICKET_STATUSES = ("open", "pending", "solved", "closed")
 #: collapses past_due / non_renewing into active + billing_flag).
 PAYING_STATUSES = frozenset({"active", "past_due", "non_renewing"})
 
-FREE_MAIL = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
-    "icloud.com", "me.com", "aol.com", "gmx.de", "gmx.net", "web.de", "proton.me",
-    "protonmail.com", "mail.com", "yandex.ru", "qq.com",
-})
+FREE_MAIL = _FREE_MAIL
 
 
 # --------------------------------------------------------------------------- headers
@@ -171,22 +173,40 @@ class FieldMap:
     def sources(self) -> tuple[str, ...]:
         return (self.source,) if isinstance(self.source, str) else tuple(self.source)
 
-    def find(self, headers: Sequence[str], used: Iterable[str] = ()) -> str | None:
-        """The header (as spelled in the file) that feeds this field, or None."""
+    def find(self, headers: Sequence[str], used: Iterable[str] = (),
+             filled: set[str] | None = None) -> str | None:
+        """The header (as spelled in the file) that feeds this field, or None.
+
+        With ``filled`` (the headers that hold at least one value), an alternative with
+        values wins over an earlier one that is empty in every row ("Annual contract value"
+        left blank beside a filled "Amount").
+        """
         used = set(used)
         normed = [(h, normalise_header(h)) for h in headers if h not in used]
+        hits = []
         for alt in self.sources:
             if alt.startswith("re:"):
                 rx = re.compile(alt[3:])
-                for h, n in normed:
-                    if rx.search(n):
-                        return h
+                hits.extend(h for h, n in normed if rx.search(n) and h not in hits)
+            elif alt.startswith("companion:"):
+                # the column whose companion "<header><suffix>" exists (Qualtrics' NPS
+                # question Q1 beside its Q1_NPS_GROUP)
+                suffix = alt[len("companion:"):]
+                every = {normalise_header(h) for h in headers}
+                hits.extend(h for h, n in normed if normalise_header(f"{h}{suffix}") in every
+                            and h not in hits)
             else:
                 want = normalise_header(alt)
-                for h, n in normed:
-                    if n == want:
-                        return h
-        return None
+                hits.extend(h for h, n in normed if n == want and h not in hits)
+            if hits and filled is None:
+                return hits[0]
+        if not hits:
+            return None
+        if filled is not None:
+            for h in hits:
+                if h in filled:
+                    return h
+        return hits[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -207,6 +227,20 @@ class Profile:
     #: layout hints for the reader (see module docstring)
     reader_hints: Mapping[str, object] = field(default_factory=dict)
     description: str = ""
+    #: when set, the layout is recognised but not imported: the message says why, in words
+    refuse: str = ""
+    #: targets of which at least one must be mapped for the layout to be usable (e.g. an
+    #: account dimension in an analytics report)
+    needs_any: tuple[str, ...] = ()
+    #: whether unmatched records make new accounts (None: the entity decides)
+    creates_accounts: bool | None = None
+    #: exports whose columns are picked by the user (API-name object exports, custom
+    #: report columns): recognised by the share of the file's columns the signature names,
+    #: provided one of ``distinctive`` is present
+    loose: bool = False
+    distinctive: tuple[str, ...] = ()
+    #: multiplies the recognition score (a fallback layout ranks below the real one)
+    weight: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", tuple(self.fields))
@@ -215,6 +249,8 @@ class Profile:
             {_status_key(k): v for k, v in dict(self.status_map).items()}))
         object.__setattr__(self, "constants", MappingProxyType(dict(self.constants)))
         object.__setattr__(self, "reader_hints", MappingProxyType(dict(self.reader_hints)))
+        object.__setattr__(self, "needs_any", tuple(self.needs_any))
+        object.__setattr__(self, "distinctive", tuple(self.distinctive))
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -247,6 +283,8 @@ _WRAPPED = "__acctdesk_standard_transform__"
 def _valid_target(entity: str, target: str) -> bool:
     if target in ACCOUNT_HINTS or target.startswith("_") or target == "billing_flag":
         return True
+    if target == "account.key" or target.startswith("xid:"):
+        return True
     if entity == "usage" and target.startswith("value:"):
         return True
     return target in ENTITY_FIELDS[entity]
@@ -265,10 +303,11 @@ def register(profile: Profile) -> Profile:
         raise ValueError(f"{profile.id}: targets not in {profile.entity}: {bad}")
     if not profile.signature:
         raise ValueError(f"{profile.id}: empty signature")
+
     custom = profile.transform
     if custom is not None and getattr(custom, _WRAPPED, False):
         custom = getattr(custom, "custom", None)
-    registered = replace(profile, transform=_standard_transform(profile, custom))
+    registered = replace(profile, transform=standard_transform(profile, custom))
     REGISTRY[:] = [p for p in REGISTRY if p.id != profile.id]
     REGISTRY.append(registered)
     return registered
@@ -287,7 +326,7 @@ def profiles_for(entity: str) -> list[Profile]:
 
 # --------------------------------------------------------------------------- recognition
 
-def _clean_headers(headers: Sequence[object]) -> list[str]:
+def clean_headers(headers: Sequence[object]) -> list[str]:
     out = []
     for h in headers:
         if h is None or (isinstance(h, float) and math.isnan(h)):
@@ -307,13 +346,25 @@ def score_profile(profile: Profile, headers: Sequence[object]) -> float:
     no source column, times a small specificity factor (0.85..1: the share of the file's
     columns the profile knows), so that a superset profile beats a subset one.
     """
-    hs = _clean_headers(headers)
+    hs = clean_headers(headers)
     if not hs:
         return 0.0
     normed = {normalise_header(h) for h in hs}
-    sig = [normalise_header(s) for s in profile.signature]
-    coverage = sum(1 for s in sig if s in normed) / len(sig)
+    # a signature entry "A|B" is met by either spelling (an export's older layout)
+    alts = [{normalise_header(a) for a in s.split("|")} for s in profile.signature]
+    sig = set().union(*alts)
+    coverage = sum(1 for a in alts if a & normed) / len(alts)
     score = coverage
+    if profile.loose:
+        hits = sum(1 for h in normed if h in sig)
+        marks = len(normed & {normalise_header(d) for d in profile.distinctive})
+        share = hits / len(normed)
+        if hits >= 4:
+            score = max(coverage, 0.5 * coverage + 0.5 * share)
+        if hits >= 3 and marks >= 2:    # several columns only this system exports
+            score = max(score, 0.5 + 0.5 * share)
+        if profile.distinctive and not marks:
+            score *= 0.5
     for f in profile.fields:
         if f.required and f.find(hs) is None:
             score *= 0.5
@@ -330,8 +381,9 @@ def score_profile(profile: Profile, headers: Sequence[object]) -> float:
             known.add(normalise_header(hit))
     explained = sum(1 for h in hs if normalise_header(h) in known
                     or (profile.wide_metric and header_date(h)))
-    score *= 0.85 + 0.15 * explained / len(hs)
-    return round(max(0.0, min(1.0, score)), 4)
+    if not profile.loose:   # a user-picked column set says nothing by its extra columns
+        score *= 0.85 + 0.15 * explained / len(hs)
+    return round(max(0.0, min(1.0, score * profile.weight)), 4)
 
 
 def recognise(headers: Sequence[object]) -> list[tuple[Profile, float]]:
@@ -345,17 +397,38 @@ def recognise(headers: Sequence[object]) -> list[tuple[Profile, float]]:
 
 def _headers_of(frame_or_headers: pd.DataFrame | Sequence[object]) -> list[str]:
     if isinstance(frame_or_headers, pd.DataFrame):
-        return _clean_headers(list(frame_or_headers.columns))
-    return _clean_headers(list(frame_or_headers))
+        return clean_headers(list(frame_or_headers.columns))
+    return clean_headers(list(frame_or_headers))
+
+
+def filled_columns(frame: pd.DataFrame) -> set[str]:
+    """The columns of ``frame`` with at least one non-blank value."""
+    out = set()
+    for c in frame.columns:
+        s = frame[c]
+        if s.dtype.kind in "biufcmM":
+            if s.notna().any():
+                out.add(c)
+            continue
+        vals = s.dropna()
+        if len(vals) and vals.astype(str).str.strip().ne("").any():
+            out.add(c)
+    return out
 
 
 def column_plan(profile: Profile, frame_or_headers) -> list[ColumnPlan]:
-    """Which source column feeds which target, with the kind to coerce it by."""
+    """Which source column feeds which target, with the kind to coerce it by.
+
+    Given a frame (not only headers), a candidate column with values wins over one that is
+    empty in every row.
+    """
     headers = _headers_of(frame_or_headers)
+    filled = filled_columns(frame_or_headers) if isinstance(frame_or_headers, pd.DataFrame) \
+        else None
     plan: list[ColumnPlan] = []
     used: set[str] = set()
     for f in profile.fields:
-        hit = f.find(headers, used)
+        hit = f.find(headers, used, filled)
         if hit is not None:
             used.add(hit)
             plan.append(ColumnPlan(hit, f.target, f.kind, f.required))
@@ -444,7 +517,7 @@ def email_domain(value: object) -> str | None:
     if _is_missing(value) or "@" not in str(value):
         return None
     dom = normalise_domain(str(value))
-    return None if dom in FREE_MAIL else dom
+    return None if is_free_mail(registrable_domain(dom)) else dom
 
 
 def truthy(value: object) -> bool:
@@ -564,12 +637,36 @@ def normalise_billing(df: pd.DataFrame, *, amount: str = "_amount", quantity: st
     return df
 
 
-def deal_to_subscription(df: pd.DataFrame) -> pd.DataFrame:
-    """CRM deal/opportunity amounts are annual contract values: mrr = arr / 12."""
+def deal_outcome(df: pd.DataFrame) -> pd.DataFrame:
+    """A CRM deal's ``status``: ``won`` | ``lost`` | ``open``, and its ``stage`` kept as shown.
+
+    Read from the won/closed flags when the export has them (Salesforce ``IsWon`` /
+    ``IsClosed``, in helper columns ``_is_won`` / ``_is_closed``), else from the stage words
+    ("Closed Won", "closedwon", "Won" -> won; "Closed Lost", "Lost", "Dead" -> lost; any other
+    stage -> open). Deals are pipeline: this never makes revenue.
+    """
     df = df.copy()
-    arr = _col(df, "arr").map(_num)
-    df["arr"] = arr.map(lambda v: None if v is None else round(v, 2)).astype(object)
-    df["mrr"] = arr.map(lambda v: None if v is None else round(v / 12.0, 2)).astype(object)
+    stage = _col(df, "stage") if "stage" in df.columns else _col(df, "status")
+    if "stage" not in df.columns:
+        df["stage"] = stage
+    words = stage.map(lambda v: None if _is_missing(v) else _status_key(v))
+    won_w = words.map(lambda k: k is not None and (k in ("won", "closedwon", "closed_won", "win")
+                                                   or k.endswith("_won") or k.startswith("won_")))
+    lost_w = words.map(lambda k: k is not None and (
+        k in ("lost", "closedlost", "closed_lost", "dead", "deleted", "cancelled", "canceled")
+        or k.endswith("_lost") or k.startswith("lost_") or k.startswith("closed_lost")))
+    status = pd.Series(np.where(won_w, "won", np.where(lost_w, "lost", "open")),
+                       index=df.index, dtype=object)
+    if "_is_won" in df.columns or "_is_closed" in df.columns:
+        is_won = _col(df, "_is_won").map(lambda v: None if _is_missing(v) else truthy(v))
+        closed = _col(df, "_is_closed").map(lambda v: None if _is_missing(v) else truthy(v))
+        flagged = is_won.notna() | closed.notna()
+        by_flag = np.where(is_won.fillna(False).astype(bool), "won",
+                           np.where(closed.fillna(False).astype(bool), "lost", "open"))
+        status = status.where(~flagged, pd.Series(by_flag, index=df.index, dtype=object))
+    status = status.where(stage.notna() | _col(df, "_is_closed").notna()
+                          | _col(df, "_is_won").notna(), None)
+    df["status"] = status.astype(object)
     return df
 
 
@@ -675,7 +772,60 @@ def _melt_values(df: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None)
 
 
-def _standard_transform(profile: Profile, custom: Callable | None) -> Callable:
+def full_name(df: pd.DataFrame) -> pd.DataFrame:
+    """A contact's ``name`` from first and last name (helpers ``_first`` / ``_last``)."""
+    df = df.copy()
+    if ("name" not in df.columns or df["name"].isna().all()) and (
+            "_first" in df.columns or "_last" in df.columns):
+        first, last = _col(df, "_first"), _col(df, "_last")
+        df["name"] = [" ".join(str(p) for p in (f, g) if not _is_missing(p)) or None
+                      for f, g in zip(first, last)]
+    return df
+
+
+#: account status words -> active | prospect | partner | churned (None: say nothing)
+ACCOUNT_STATUS = {
+    "active": "active", "customer": "active", "customer_direct": "active",
+    "customer_channel": "active", "current_customer": "active", "paying": "active",
+    "live": "active", "evangelist": "active", "client": "active", "renewed": "active",
+    "prospect": "prospect", "lead": "prospect", "subscriber": "prospect",
+    "marketingqualifiedlead": "prospect", "salesqualifiedlead": "prospect",
+    "marketing_qualified_lead": "prospect", "sales_qualified_lead": "prospect",
+    "opportunity": "prospect", "trial": "prospect", "trialing": "prospect",
+    "channel_partner_reseller": "partner", "installation_partner": "partner",
+    "technology_partner": "partner", "partner": "partner", "reseller": "partner",
+    "churned": "churned", "churn": "churned", "former_customer": "churned",
+    "cancelled": "churned", "canceled": "churned", "closed": "churned", "lost": "churned",
+    "inactive": "churned", "ex_customer": "churned", "terminated": "churned",
+    "other": None,
+}
+
+
+def account_status(df: pd.DataFrame) -> pd.DataFrame:
+    """Account ``status`` in canonical words, and churn from a flag or a churn date.
+
+    A status column is read through :data:`ACCOUNT_STATUS` (unknown words are kept as they
+    are); a churn flag (helper ``_churned``: true/yes/1) marks the account churned; a churn
+    date with no status says churned too. The churn date itself stays as given: a flag
+    without a date is churned on a date nobody wrote down (``churn_date`` empty).
+    """
+    df = df.copy()
+    if "status" in df.columns:
+        df["status"] = map_values(df["status"], ACCOUNT_STATUS)
+    flag = _col(df, "_churned").map(lambda v: None if _is_missing(v) else truthy(v))
+    status = _col(df, "status")
+    churned = flag.fillna(False).astype(bool)
+    if "churn_date" in df.columns:
+        churned |= df["churn_date"].notna() & status.isna() & flag.isna()
+    if churned.any() or flag.notna().any():
+        status = status.where(~churned, "churned")
+        # a flag that says "not churned" over a stale status word
+        status = status.where(~(flag.eq(False) & status.eq("churned")), "active")
+        df["status"] = status.astype(object)
+    return df
+
+
+def standard_transform(profile: Profile, custom: Callable | None) -> Callable:
     entity_fields = ENTITY_FIELDS[profile.entity]
 
     def transform(frame: pd.DataFrame) -> pd.DataFrame:
@@ -690,6 +840,10 @@ def _standard_transform(profile: Profile, custom: Callable | None) -> Callable:
             df = _melt_values(df, profile)
         if custom is not None:
             df = custom(df)
+        if profile.entity == "accounts":
+            df = account_status(df)
+        elif profile.entity == "opportunities":
+            df = deal_outcome(df)
         for key, value in profile.constants.items():
             if key not in df.columns:
                 df[key] = value
@@ -727,7 +881,7 @@ def _standard_transform(profile: Profile, custom: Callable | None) -> Callable:
 BUILTIN_MODULES = (
     "salesforce", "hubspot", "pipedrive", "stripe", "chargebee", "recurly", "zendesk",
     "intercom", "freshdesk", "mixpanel", "amplitude", "google_analytics", "delighted",
-    "surveymonkey", "qualtrics", "spreadsheet",
+    "surveymonkey", "qualtrics", "typeform", "spreadsheet", "generic", "events",
 )
 for _name in BUILTIN_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

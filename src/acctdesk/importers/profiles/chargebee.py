@@ -63,6 +63,16 @@ SUBSCRIPTIONS = register(Profile(
     transform=_subscriptions,
 ))
 
+def _customers(df: pd.DataFrame) -> pd.DataFrame:
+    """A customer with no company is named by its e-mail address."""
+    df = df.copy()
+    name = df["name"] if "name" in df.columns else pd.Series(None, index=df.index, dtype=object)
+    if "_email" in df.columns:
+        name = name.where(name.notna(), df["_email"])
+    df["name"] = name.astype(object)
+    return df
+
+
 CUSTOMERS = register(Profile(
     id="chargebee.customers",
     system="Chargebee",
@@ -70,10 +80,31 @@ CUSTOMERS = register(Profile(
     source_key="chargebee",
     fields=(
         FieldMap(("customers.id",), "account.external_id", required=True),
-        FieldMap(("customers.company",), "name", required=True),
+        FieldMap(("customers.company",), "name"),
         FieldMap(("customers.email",), "_email"),
         FieldMap(("customers.cf_domain", "customers.website"), "domain"),
     ),
     signature=("customers.id", "customers.first_name", "customers.last_name",
                "customers.email", "customers.company", "customers.auto_collection"),
+    transform=_customers,
+))
+
+CUSTOMERS_UI = register(Profile(
+    id="chargebee.customers_ui",
+    system="Chargebee",
+    entity="accounts",
+    source_key="chargebee",
+    description="Customers exported with the screen's column labels",
+    fields=(
+        FieldMap(("Customer Id", "Customer ID"), "account.external_id", required=True),
+        FieldMap(("Company",), "name"),
+        FieldMap(("Email",), "_email"),
+        FieldMap(("Website", "Domain"), "domain"),
+    ),
+    signature=("Customer Id", "First Name", "Last Name", "Email", "Company",
+               "Auto Collection", "Net Term Days", "Taxability", "Customer Portal Status",
+               "Card Status", "Created At", "Allow Direct Debit"),
+    loose=True, distinctive=("Auto Collection", "Net Term Days", "Customer Portal Status",
+                             "Taxability"),
+    transform=_customers,
 ))

@@ -52,5 +52,26 @@ REPORT = register(Profile(
     ),
     signature=("Date", "Active users", "Sessions"),
     reader_hints={"comment_prefix": "#"},
+    needs_any=("account.domain", "account.name", "account.external_id"),
     transform=_report,
+))
+
+TRAFFIC = register(Profile(
+    id="google_analytics.traffic",
+    system="Google Analytics",
+    entity="usage",
+    source_key="google_analytics",
+    description="A website-traffic report with no per-account dimension",
+    fields=(FieldMap(("Date",), "date", "date"),),
+    signature=("Active users", "Views", "Event count", "Sessions", "New users",
+               "Engaged sessions", "Engagement rate", "Views per active user",
+               "Average engagement time per active user", "Key events", "Total revenue",
+               "Bounce rate", "Page path and screen class", "Page title and screen class",
+               "Session source / medium", "First user source", "Country", "City"),
+    loose=True, distinctive=("Active users", "Views", "Sessions", "Event count"),
+    refuse=("is a Google Analytics report of website traffic: its rows are pages, sources "
+            "or days, not customer accounts, so there is nothing to link to an account. "
+            "Add a per-account dimension to the report (for example a custom dimension "
+            "'Company domain' or 'Customer ID') and export it again, or import your "
+            "product's usage per account instead"),
 ))

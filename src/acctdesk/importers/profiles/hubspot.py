@@ -13,19 +13,7 @@ Deal stages are exported with their labels ("Closed won", "Closed lost", others 
 """
 from __future__ import annotations
 
-import pandas as pd
-
-from . import FieldMap, Profile, deal_to_subscription, register
-
-
-def _deals(df: pd.DataFrame) -> pd.DataFrame:
-    """Deal stage -> won / lost / open; Amount is an annual contract value: mrr = arr / 12."""
-    if "status" in df.columns:
-        df = df.copy()
-        df["status"] = df["status"].map(
-            lambda s: s if s in ("won", "lost") else (None if s is None else "open")).astype(object)
-    return deal_to_subscription(df)
-
+from . import FieldMap, Profile, full_name, register
 
 COMPANIES = register(Profile(
     id="hubspot.companies",
@@ -34,37 +22,71 @@ COMPANIES = register(Profile(
     source_key="hubspot",
     fields=(
         FieldMap(("Company name", "Name"), "name", required=True),
-        FieldMap(("Record ID", "Company ID"), "account.external_id"),
-        FieldMap(("Company Domain Name", "Website URL", "Website"), "domain"),
+        FieldMap(("Record ID", "Company ID", "Record ID - Company", "hs_object_id"),
+                 "account.external_id"),
+        FieldMap(("Company Domain Name", "Website URL", "Website", "domain"), "domain"),
         FieldMap(("Customer Success Manager", "CSM", "Company owner"), "owner"),
         FieldMap(("Industry",), "industry"),
         FieldMap(("Segment", "Customer Segment", "Account Tier"), "segment"),
         FieldMap(("Region", "Sales Region"), "region"),
         FieldMap(("ARR", "Annual Recurring Revenue"), "arr", "money"),
         FieldMap(("Renewal Date", "Contract Renewal Date"), "renewal_date", "date"),
+        FieldMap(("Lifecycle Stage", "lifecyclestage"), "status"),
+        FieldMap(("Became a Customer Date", "Became a customer date"), "contract_start", "date"),
+        FieldMap(("Churn Date", "Churned Date"), "churn_date", "date"),
     ),
     signature=("Record ID", "Company name", "Company Domain Name", "Company owner",
                "Lifecycle Stage", "Create Date"),
+    loose=True, distinctive=("Record ID", "Company owner", "Company Domain Name",
+                             "Lifecycle Stage"),
 ))
 
 DEALS = register(Profile(
     id="hubspot.deals",
     system="HubSpot",
-    entity="subscriptions",
+    entity="opportunities",
     source_key="hubspot",
+    description="Deals export: pipeline (stage, amount, close date), never revenue",
     fields=(
-        FieldMap(("Record ID", "Deal ID"), "sub_id", required=True),
-        FieldMap(("Deal Name",), "product", required=True),
-        FieldMap(("Associated Company", "Associated Company (Primary)", "Company name"),
+        FieldMap(("Record ID", "Deal ID", "Record ID - Deal", "hs_object_id"), "opp_id",
+                 required=True),
+        FieldMap(("Deal Name", "dealname"), "name"),
+        FieldMap(("Associated Company (Primary)", "Associated Company", "Company name"),
                  "account.name"),
-        FieldMap(("Associated Company IDs", "Associated Company ID"), "account.external_id"),
-        FieldMap(("Deal Stage",), "status"),
-        FieldMap(("Annual contract value", "ARR", "Amount"), "arr", "money"),
-        FieldMap(("Close Date",), "start_date", "date"),
+        FieldMap(("Associated Company IDs (Primary)", "Associated Company IDs",
+                  "Associated Company ID", "Record ID - Company"), "account.external_id"),
+        FieldMap(("Deal Stage", "dealstage"), "stage"),
+        FieldMap(("Amount", "amount", "Annual contract value", "ARR"), "amount", "money"),
+        FieldMap(("Close Date", "closedate"), "close_date", "date"),
+        FieldMap(("Create Date", "createdate"), "created_date", "date"),
+        FieldMap(("Deal Type", "dealtype"), "type"),
+        FieldMap(("Deal owner", "hubspot_owner_id"), "owner"),
+        FieldMap(("Deal probability", "hs_deal_stage_probability"), "probability", "number"),
     ),
     signature=("Record ID", "Deal Name", "Deal Stage", "Pipeline", "Amount", "Close Date",
                "Deal owner"),
-    status_map={"Closed won": "won", "Closed lost": "lost", "closedwon": "won",
-                "closedlost": "lost"},
-    transform=_deals,
+    loose=True, distinctive=("Record ID", "Deal Name", "Deal Stage", "Deal owner"),
 ))
+
+CONTACTS = register(Profile(
+    id="hubspot.contacts",
+    system="HubSpot",
+    entity="contacts",
+    source_key="hubspot",
+    fields=(
+        FieldMap(("Email", "email"), "email", required=True),
+        FieldMap(("Associated Company (Primary)", "Associated Company", "Company Name",
+                  "company"), "account.name"),
+        FieldMap(("Associated Company IDs (Primary)", "Associated Company IDs",
+                  "Associated Company ID"), "account.external_id"),
+        FieldMap(("Job Title", "jobtitle"), "title"),
+        FieldMap(("Last Activity Date", "Last Contacted", "notes_last_contacted"),
+                 "last_contact", "date"),
+        FieldMap(("First Name", "firstname"), "_first"),
+        FieldMap(("Last Name", "lastname"), "_last"),
+    ),
+    signature=("Record ID", "First Name", "Last Name", "Email", "Phone Number",
+               "Contact owner", "Lifecycle Stage", "Create Date"),
+    transform=full_name,
+))
+

@@ -12,7 +12,9 @@ fields (guess). "Organization - Annual revenue" is the company's revenue, not AR
 """
 from __future__ import annotations
 
-from . import FieldMap, Profile, deal_to_subscription, register
+import pandas as pd
+
+from . import FieldMap, Profile, register
 
 ORGANIZATIONS = register(Profile(
     id="pipedrive.organizations",
@@ -33,23 +35,38 @@ ORGANIZATIONS = register(Profile(
                "Organization - Address", "Organization - Label"),
 ))
 
+def _close_date(df: pd.DataFrame) -> pd.DataFrame:
+    """Won time, else lost time, else the expected close date."""
+    df = df.copy()
+    close = df["close_date"] if "close_date" in df.columns else pd.Series(None, index=df.index)
+    for col in ("_lost_time", "_expected_close"):
+        if col in df.columns:
+            close = close.where(close.notna(), df[col])
+    df["close_date"] = close.astype(object)
+    return df
+
+
 DEALS = register(Profile(
     id="pipedrive.deals",
     system="Pipedrive",
-    entity="subscriptions",
+    entity="opportunities",
     source_key="pipedrive",
+    description="Deals export: pipeline (stage, value, close date), never revenue",
     fields=(
-        FieldMap(("Deal - ID",), "sub_id", required=True),
-        FieldMap(("Deal - Product", "Deal - Title"), "product", required=True),
+        FieldMap(("Deal - ID",), "opp_id", required=True),
+        FieldMap(("Deal - Title",), "name"),
         FieldMap(("Deal - Organization",), "account.name"),
         FieldMap(("Deal - Organization ID",), "account.external_id"),
-        FieldMap(("Deal - Status",), "status"),
-        FieldMap(("Deal - Value",), "arr", "money"),
-        FieldMap(("Deal - Won time", "Deal - Expected close date"), "start_date", "date"),
-        FieldMap(("Deal - Lost time",), "end_date", "date"),
+        FieldMap(("Deal - Status",), "stage"),
+        FieldMap(("Deal - Value",), "amount", "money"),
+        FieldMap(("Deal - Won time", "Deal - Close date"), "close_date", "date"),
+        FieldMap(("Deal - Lost time",), "_lost_time", "date"),
+        FieldMap(("Deal - Expected close date",), "_expected_close", "date"),
+        FieldMap(("Deal - Deal created", "Deal - Add time"), "created_date", "date"),
+        FieldMap(("Deal - Owner",), "owner"),
+        FieldMap(("Deal - Probability",), "probability", "number"),
     ),
+    transform=_close_date,
     signature=("Deal - ID", "Deal - Title", "Deal - Value", "Deal - Currency",
                "Deal - Organization", "Deal - Status", "Deal - Owner"),
-    status_map={"won": "won", "lost": "lost", "open": "open", "deleted": "lost"},
-    transform=deal_to_subscription,
 ))

@@ -36,8 +36,10 @@ RESPONSES = register(Profile(
     source_key="qualtrics",
     fields=(
         FieldMap(("ResponseId", "ResponseID"), "response_id", required=True),
-        FieldMap(("NPS", "Q_NPS", "re:^q\\d+$"), "score", "number", required=True),
-        FieldMap(("NPS_Reason", "Comment", "re:^q\\d+(?: text)?$"), "comment"),
+        FieldMap(("NPS", "Q_NPS", "re:\\bnps$", "re:how likely .*recommend",
+                  "re:likelihood to recommend", "companion:_NPS_GROUP"), "score", "number"),
+        FieldMap(("NPS_Reason", "Comment", "re:(reason|why|comment|improve|tell us)",
+                  "re:^q\\d+(?: text)?$"), "comment"),
         FieldMap(("RecipientEmail",), "contact_email"),
         FieldMap(("RecordedDate", "EndDate"), "date", "date"),
         FieldMap(("Company", "company", "Account"), "account.name"),
@@ -45,10 +47,21 @@ RESPONSES = register(Profile(
         FieldMap(("Status",), "_status"),
         FieldMap(("re:nps group$",), "_nps_group"),
     ),
-    signature=("StartDate", "EndDate", "Status", "IPAddress", "Progress",
-               "Duration (in seconds)", "Finished", "RecordedDate", "ResponseId",
-               "DistributionChannel", "UserLanguage"),
+    signature=("StartDate", "EndDate", "Status", "IPAddress", "Finished", "ResponseId"),
     constants={"kind": "nps"},
-    reader_hints={"skip_rows_after_header": 2},
+    needs_any=("score",),
     transform=_responses,
+))
+
+NO_NPS = register(Profile(
+    id="qualtrics.other_survey",
+    system="Qualtrics",
+    entity="surveys",
+    source_key="qualtrics",
+    fields=(FieldMap(("ResponseId", "ResponseID"), "response_id"),),
+    signature=("StartDate", "EndDate", "Status", "IPAddress", "Finished", "ResponseId"),
+    weight=0.9,
+    refuse=("is a Qualtrics survey export without a 0-10 'How likely are you to recommend' "
+            "question, so it holds no NPS answers. acctdesk imports NPS surveys: add that "
+            "question (Qualtrics' NPS question type) or export the survey that has it"),
 ))

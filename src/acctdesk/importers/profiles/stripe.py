@@ -29,14 +29,19 @@ def _subscriptions(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _customers(df: pd.DataFrame) -> pd.DataFrame:
-    """A customer without a Name is named by its Description."""
+    """A customer without a Name is named by its Description, else its e-mail address."""
     df = df.copy()
-    if "_description" in df.columns:
-        if "name" in df.columns:
-            df["name"] = df["name"].where(df["name"].notna(), df["_description"])
-        else:
-            df["name"] = df["_description"]
+    name = df["name"] if "name" in df.columns else pd.Series(None, index=df.index, dtype=object)
+    for col in ("_description", "_email"):
+        if col in df.columns:
+            name = name.where(name.notna(), df[col])
+    df["name"] = name.astype(object)
     return df
+
+
+_NOT_REVENUE = ("acctdesk takes recurring revenue from subscriptions, not from single "
+                "payments. In Stripe, export Billing > Subscriptions (all columns) instead, "
+                "and Customers for the company details.")
 
 
 SUBSCRIPTIONS = register(Profile(
@@ -78,7 +83,7 @@ CUSTOMERS = register(Profile(
     source_key="stripe",
     fields=(
         FieldMap(("id", "Customer ID"), "account.external_id", required=True),
-        FieldMap(("Name", "Customer Name"), "name", required=True),
+        FieldMap(("Name", "Customer Name"), "name"),
         FieldMap(("Description",), "_description"),
         FieldMap(("company_domain (metadata)", "domain (metadata)", "website (metadata)"),
                  "domain"),
@@ -87,4 +92,30 @@ CUSTOMERS = register(Profile(
     signature=("id", "Description", "Email", "Name", "Created (UTC)", "Delinquent",
                "Total Spend", "Payment Count"),
     transform=_customers,
+))
+
+INVOICES = register(Profile(
+    id="stripe.invoices",
+    system="Stripe",
+    entity="subscriptions",
+    source_key="stripe",
+    fields=(FieldMap(("id",), "sub_id"),),
+    signature=("id", "Customer", "Customer Email", "Amount Due", "Amount Paid",
+               "Amount Remaining", "Attempted", "Closed", "Date (UTC)", "Number", "Paid",
+               "Status", "Subscription", "Total"),
+    loose=True, distinctive=("Amount Due", "Amount Paid", "Amount Remaining"),
+    refuse="is a Stripe invoices export (one row per invoice). " + _NOT_REVENUE,
+))
+
+PAYMENTS = register(Profile(
+    id="stripe.payments",
+    system="Stripe",
+    entity="subscriptions",
+    source_key="stripe",
+    fields=(FieldMap(("id",), "sub_id"),),
+    signature=("id", "Created date (UTC)", "Amount", "Amount Refunded", "Currency", "Captured",
+               "Converted Amount", "Converted Currency", "Fee", "Status", "Customer ID",
+               "Payment Source Type", "Seller Message", "Taxes On Fee"),
+    loose=True, distinctive=("Captured", "Converted Amount", "Amount Refunded", "Fee"),
+    refuse="is a Stripe payments export (one row per charge). " + _NOT_REVENUE,
 ))

@@ -12,22 +12,42 @@ from __future__ import annotations
 
 from . import FieldMap, Profile, register
 
+_SIGNATURE = ("Respondent ID|RespondentID", "Collector ID|CollectorID",
+              "Start Date|StartDate", "End Date|EndDate", "IP Address", "Email Address",
+              "First Name", "Last Name|LastName")
+_MARKS = ("Respondent ID", "Collector ID", "RespondentID", "CollectorID")
+
 RESPONSES = register(Profile(
     id="surveymonkey.responses",
     system="SurveyMonkey",
     entity="surveys",
     source_key="surveymonkey",
     fields=(
-        FieldMap(("Respondent ID",), "response_id", required=True),
+        FieldMap(("Respondent ID", "RespondentID"), "response_id", required=True),
         FieldMap(("re:how likely .*recommend", "re:\\bnps\\b"), "score", "number",
                  required=True),
         FieldMap(("re:(reason|why|comment|improve|tell us)",), "comment"),
         FieldMap(("Email Address", "Email"), "contact_email"),
-        FieldMap(("End Date", "Start Date"), "date", "date"),
-        FieldMap(("Custom Data 1", "Company"), "account.name"),
+        FieldMap(("End Date", "Start Date", "EndDate", "StartDate"), "date", "date"),
+        FieldMap(("Custom Data 1", "Company", "re:(company|organi[sz]ation)( name)?$",
+                  "re:name of (company|organi[sz]ation)"), "account.name"),
     ),
-    signature=("Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address",
-               "Email Address", "First Name", "Last Name"),
+    signature=_SIGNATURE,
+    loose=True, distinctive=_MARKS,
     constants={"kind": "nps"},
-    reader_hints={"skip_rows_after_header": 1, "date_order": "MDY"},
+    reader_hints={"date_order": "MDY"},
+))
+
+OTHER = register(Profile(
+    id="surveymonkey.other_survey",
+    system="SurveyMonkey",
+    entity="surveys",
+    source_key="surveymonkey",
+    fields=(FieldMap(("Respondent ID", "RespondentID"), "response_id"),),
+    signature=_SIGNATURE,
+    loose=True, distinctive=_MARKS,
+    weight=0.9,
+    refuse=("is a SurveyMonkey export without a 0-10 'How likely is it that you would "
+            "recommend' question, so it holds no NPS answers. acctdesk imports NPS surveys: "
+            "export the survey that asks it"),
 ))
