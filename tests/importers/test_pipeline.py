@@ -299,3 +299,31 @@ def test_cli_import_json_exit_codes_and_undo(tmp_path):
     assert run_cli("import", ws_path).returncode == 2            # no files: bad usage
     again = run_cli("undo", ws_path, files[2]["batch_ids"][0])
     assert again.returncode == 1 and "already undone" in again.stderr
+
+
+def test_a_wide_usage_sheet_becomes_usage_not_account_updates(workspace, tmp_path):
+    book = tmp_path / "book.csv"
+    book.write_text("Customer,Website\nAcme,acme.com\nGlobex,globex.com\n")
+    import_file(workspace, book)
+    wide = tmp_path / "active users.csv"
+    wide.write_text("Account,Jan 2025,Feb 2025,Mar 2025\nAcme,120,130,128\nGlobex,40,,45\n")
+    r = import_file(workspace, wide)
+    assert r.entity == "usage" and r.inserted == 5 and r.merged == 0
+    usage = workspace.frame("SELECT a.name, u.metric, u.date, u.value FROM usage u "
+                            "JOIN accounts a USING (account_id) ORDER BY 1, 3")
+    assert usage["metric"].unique().tolist() == ["active_users"]
+    assert usage.values.tolist()[:3] == [["Acme", "active_users", "2025-01-01", 120.0],
+                                         ["Acme", "active_users", "2025-02-01", 130.0],
+                                         ["Acme", "active_users", "2025-03-01", 128.0]]
+    assert workspace.count("accounts") == 2
+
+
+def test_a_subscriptions_export_without_a_product_takes_its_plan(workspace, tmp_path):
+    f = tmp_path / "subs.csv"
+    f.write_text("customer_id,customer_name,plan,mrr,status,start_date\n"
+                 "c1,Acme,Pro,500,active,2024-01-01\nc2,Globex,Basic,100,active,2024-06-01\n")
+    r = import_file(workspace, f)
+    assert r.entity == "subscriptions" and r.inserted == 2 and r.error is None
+    subs = workspace.frame("SELECT product, mrr FROM subscriptions ORDER BY mrr")
+    assert subs.values.tolist() == [["Basic", 100.0], ["Pro", 500.0]]
+    assert workspace.summary()["arr_active"] == 7_200.0

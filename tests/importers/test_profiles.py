@@ -115,8 +115,10 @@ def test_every_system_has_golden_files():
                        "spreadsheet"}
     covered = {json.loads(p.read_text(encoding="utf-8"))["profile"] for p in GOLDEN}
     # profiles of layouts we have genuine exports of are covered by those (tests/data/real)
-    covered |= {json.loads(p.read_text(encoding="utf-8")).get("profile")
+    covered |= {json.loads(p.read_text(encoding="utf-8")).get("acctdesk", {}).get("profile")
                 for p in REAL.glob("*/*.expect.json")}
+    # layouts tested end to end in test_events.py
+    covered |= set(json.loads((DATA / "_events" / "profiles.json").read_text()).values())
     assert covered >= {p.id for p in P.REGISTRY}, "every profile has a golden or real file"
 
 

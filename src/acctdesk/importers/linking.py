@@ -80,8 +80,7 @@ def link_records(frame: pd.DataFrame, prof: Profile, mapping: dict[str, str],
     keys = pd.DataFrame({c: _col(frame, c) for c in cols}, dtype=object)
     used = [c for c in cols if keys[c].notna().any()] or ["account_id"]
     if len(used) > 1:
-        codes, _ = pd.factorize(pd.MultiIndex.from_frame(keys[used].astype(str).where(
-            keys[used].notna(), "\x00")))
+        codes = keys[used].groupby(used, sort=False, dropna=False).ngroup().to_numpy()
     else:
         codes, _ = pd.factorize(keys[used[0]], use_na_sentinel=False)
     codes = np.asarray(codes)
@@ -92,8 +91,9 @@ def link_records(frame: pd.DataFrame, prof: Profile, mapping: dict[str, str],
                  np.zeros(n, dtype=bool))
     resolved: list[tuple] = []
     review_of: dict[int, dict] = {}
-    for k, pos in enumerate(first_rows):
-        rec = keys.iloc[pos]
+    columns = list(keys.columns)
+    for k, values in enumerate(keys.iloc[first_rows].itertuples(index=False, name=None)):
+        rec = dict(zip(columns, values))
         resolved.append(_resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c,
                                  index, decisions, out, salt, review_of, k, list_key))
     if out.merges:
@@ -192,7 +192,11 @@ def _resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c, index, decis
     if aid is None:
         return None, "none" if res.how == "none" else "unmatched"
     if how != "new":
-        index.add(aid, name if company_name(name) else None, dom)
+        # a company record's name and domain are names of its account; a ticket's or a
+        # survey's company field is only a hint, never a new name for the account
+        names_it = prof.entity in CREATES_ACCOUNTS
+        index.add(aid, name if names_it and company_name(name) else None,
+                  dom if names_it else None)
     if ext is not None:
         v = normalise_id(system, ext)
         if v is not None and (system, v) not in index.by_external:

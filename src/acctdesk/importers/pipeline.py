@@ -271,8 +271,7 @@ def _prepare_entity(frame: pd.DataFrame, prof: Profile, as_of: str | None
     missing = [k for k in keys if k not in out.columns]
     if missing:
         return out.iloc[:0], np.arange(0), np.arange(0), np.arange(0)
-    codes, _ = pd.factorize(pd.MultiIndex.from_frame(out[keys].astype(str)))
-    codes = np.asarray(codes)
+    codes = out.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     pos = np.arange(len(out))
     if entity == "accounts":
         rep = pd.Series(pos).groupby(codes, sort=False).first()
@@ -281,7 +280,9 @@ def _prepare_entity(frame: pd.DataFrame, prof: Profile, as_of: str | None
         rep = pd.Series(pos).groupby(codes, sort=False).last()
         out = out.iloc[rep.to_numpy()].reset_index(drop=True)
     rep_pos = rep.to_numpy()
-    folded = np.setdiff1d(pos, rep_pos, assume_unique=False)
+    is_rep = np.zeros(len(pos), dtype=bool)
+    is_rep[rep_pos] = True
+    folded = pos[~is_rep]
     into = rep.reindex(codes[folded]).to_numpy() if len(folded) else np.arange(0)
     return out, rep_pos, folded, into
 
@@ -411,7 +412,8 @@ def _write_sheet(conn, path: Path, digest: str, prep: _Prepared, result: FileRes
         new_ids = {a for a, _, _, _ in new_accounts}
         frame = frame.assign(status=status.where(
             status.notna() | ~frame["account_id"].isin(new_ids), "active"))
-    table, rep, folded, into = _prepare_entity(frame, prof, data_date())
+    table, rep, folded, into = _prepare_entity(
+        frame, prof, data_date() if entity == "subscriptions" else None)
     missing_keys = [k for k in ENTITY_KEYS[entity] if k not in table.columns]
     if len(frame) and missing_keys:
         raise ImportFileError.for_file(
@@ -605,13 +607,15 @@ def _write_plans(ws, path, digest, plans, result, decisions, cancel, report) -> 
     with ws.transaction() as conn:
         if _already(ws, digest, result, conn):
             return
-        before = ws.data_date()
+        billed = conn.execute("SELECT 1 FROM subscriptions LIMIT 1").fetchone() is not None \
+            or any(p.plan.profile.entity == "subscriptions" for p in prepared)
+        before = ws.data_date() if billed else None
         for prep in prepared:
             check()
             counts = _write_sheet(conn, path, digest, prep, result, ws.data_date, index)
             ws.audit("import", "import_batches", str(result.batch_ids[-1]),
                      after={"file": path.name, "profile": prep.plan.profile.id, **counts})
-        after = ws.data_date()
+        after = ws.data_date() if billed else None
         if after and after != before:
             # the book's date moved: what pays on the new date decides ARR and churn
             import_store.refresh_account_revenue(conn, None, result.batch_ids[-1], after)

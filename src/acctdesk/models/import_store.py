@@ -35,24 +35,19 @@ def column_values(s: pd.Series) -> list:
         return arr.tolist()
     if s.dtype.kind in "iub":
         return s.to_numpy().tolist()
+    if s.dtype.kind == "M":
+        return [None if pd.isna(v) else v.isoformat() for v in s]
     arr = s.to_numpy(dtype=object)
     mask = pd.isna(s).to_numpy()
     if mask.any():
         arr = arr.copy()
         arr[mask] = None
-    out = arr.tolist()
-    for i, v in enumerate(out):
-        if isinstance(v, float) and math.isnan(v):
-            out[i] = None
-        elif isinstance(v, (np.floating,)):
-            out[i] = float(v)
-        elif isinstance(v, (np.integer,)):
-            out[i] = int(v)
-        elif isinstance(v, (np.bool_,)):
-            out[i] = bool(v)
-        elif isinstance(v, pd.Timestamp):
-            out[i] = v.isoformat()
-    return out
+    first = next((v for v in arr[~mask][:1]), None) if len(arr) else None
+    if isinstance(first, (np.generic, pd.Timestamp)) or any(
+            isinstance(v, (np.generic, pd.Timestamp)) for v in arr[~mask][:50]):
+        return [v.isoformat() if isinstance(v, pd.Timestamp) else
+                (v.item() if isinstance(v, np.generic) else v) for v in arr]
+    return arr.tolist()
 
 
 # ------------------------------------------------------------------------------ batches

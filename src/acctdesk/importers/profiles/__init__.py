@@ -115,7 +115,8 @@ def normalise_header(header: object) -> str:
     """
     text = unicodedata.normalize("NFKD", str(header))
     text = text.encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^0-9a-z]+", " ", text).strip()
+    out = re.sub(r"[^0-9a-z]+", " ", text).strip()
+    return out or text.strip()      # a header of symbols only ("#") is still a header
 
 
 _MONTHS = {m: i for i, m in enumerate(
