@@ -303,7 +303,7 @@ def test_old_workspace_fixture_migrates_to_the_safety_schema(tmp_path):
     path = tmp_path / fixture.name
     shutil.copy(fixture, path)
     with Workspace(path) as ws:
-        assert "002_usage_custom_and_audit_chain" in ws.applied_migrations()
+        assert "003_usage_custom_and_audit_chain" in ws.applied_migrations()
         cols = {t: {r[1] for r in ws.conn.execute(f"PRAGMA table_info({t})")}
                 for t in ("usage", "row_history", "audit_log")}
         assert "custom" in cols["usage"] and "after" in cols["row_history"]
