@@ -119,3 +119,34 @@ def test_undo_whose_accounts_have_later_data_asks_naming_it(qtbot, tmp_path):
         assert w.workspace.count("usage") == 1 and w.workspace.count("activities") == 1
     finally:
         _close(w)
+
+
+def test_import_summary_says_which_lines_were_not_utf8(qtbot, tmp_path):
+    """Issue 16, point 7: the dialog's summary, not only --json, names the lines."""
+    path = tmp_path / "w.acctdesk"
+    Workspace(path, create=True).close()
+    csv = tmp_path / "accounts.csv"
+    note = "Réunion prévue " * 20
+    body = "".join(f"Client {n:05d},Zoë,{n},{note}\n" for n in range(1800))
+    data = ("Customer,CSM,ARR,Notes\n" + body).encode("utf-8")
+    data += "Café Crème,René,77,x\n".encode("cp1252")
+    csv.write_bytes(data)
+    w = _window(qtbot)
+    try:
+        with qtbot.waitSignal(w.workspace_loaded, timeout=60_000):
+            w.open_workspace(path)
+        with qtbot.waitSignal(w.import_dialog_opened, timeout=10_000) as opened:
+            w.open_import_dialog([csv])
+        dialog = opened.args[0]
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(lambda: all(c.preview is not None for c in dialog.choices),
+                        timeout=60_000)
+        with qtbot.waitSignal(dialog.import_finished, timeout=60_000):
+            dialog.start_import()
+        text = dialog.status.text()
+        assert "line 1802 of the file is not valid UTF-8" in text
+        assert "read as Windows-1252" in text
+        names = {r[0] for r in w.workspace.conn.execute("SELECT name FROM accounts")}
+        assert "Café Crème" in names
+    finally:
+        _close(w)

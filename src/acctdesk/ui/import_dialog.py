@@ -7,6 +7,8 @@ dialog only shows results. It calls ``importers.pipeline``, never SQL or parsing
 """
 from __future__ import annotations
 
+import html
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -437,6 +439,8 @@ class ImportDialog(QDialog):
                 lines.append(f"<b>{name}</b>: {r.inserted:,} added, {r.updated:,} updated, "
                              f"{r.unchanged:,} unchanged, {r.rejected:,} rejected"
                              + (f", {r.accounts_created} new accounts" if r.accounts_created else ""))
+            # lines of another encoding inside a UTF-8 file: read, but worth a look
+            lines.extend(f"&nbsp;&nbsp;{html.escape(n)}" for n in r.notes if "not valid UTF-8" in n)
         self.status.setText("<br>".join(lines))
         self.export_rejected_button.setVisible(any(r.rejected for r in results))
         self.import_button.setText("Done")
