@@ -300,3 +300,26 @@ def test_html_table_saved_as_xls_is_not_read_as_a_csv_of_tags(tmp_path):
                     "<tr><td>Acme</td><td>5</td></tr>\n</table>\n")
     with pytest.raises(ImportFileError, match="web page"):
         read_file(path)
+
+
+def test_far_cells_are_found_however_the_sheet_writes_them(tmp_path):
+    """An empty formatted cell far away is no reason to refuse (the reader does not fill
+    it); a filled one is found also when its ``r`` is not the first attribute or the sheet
+    uses a namespace prefix."""
+    head = ('<row r="1">' + _cell("A1", "Name") + _cell("B1", "ARR") + '</row><row r="2">'
+            + _cell("A2", "Acme") + '<c r="B2"><v>5</v></c></row>')
+    empty = tmp_path / "formatted.xlsx"
+    _xlsx_with_sheet_xml(empty, SHEET.format(head + '<row r="1048576"><c r="XFD1048576" s="1"/>'
+                                                    '</row>'))
+    assert read_in_child(empty)["ok"] == [[1, 2]]
+    late_r = tmp_path / "late-r.xlsx"
+    _xlsx_with_sheet_xml(late_r, SHEET.format(head + '<row r="1048576"><c t="inlineStr" '
+                                                     'r="XFD1048576"><is><t>x</t></is></c></row>'))
+    assert "XFD1048576" in read_in_child(late_r)["error"]
+    prefixed = tmp_path / "prefixed.xlsx"
+    xml = (SHEET.format(head + '<row r="1048576"><x:c r="XFD1048576" t="inlineStr"><x:is><x:t>x'
+                              '</x:t></x:is></x:c></row>')
+           .replace("<worksheet xmlns=", '<worksheet xmlns:x="http://schemas.openxmlformats.org/'
+                                         'spreadsheetml/2006/main" xmlns='))
+    _xlsx_with_sheet_xml(prefixed, xml)
+    assert "XFD1048576" in read_in_child(prefixed)["error"]

@@ -326,11 +326,6 @@ def _check_zip_size(path: Path, zf: zipfile.ZipFile) -> None:
 # sheet are located while inflating. Beyond the documented limits the file is refused.
 
 _INFLATE_CHUNK = 1 << 20
-_PREFIX = rb"<(?:[A-Za-z_][\w.\-]*:)?c\b"
-#: the opening tag of a cell that holds something (self-closing <c .../> cells are empty)
-_CELL_TAG = re.compile(_PREFIX + rb"[^>/]*>")
-_CELL_COL = re.compile(_PREFIX + rb"[^>/]*?\sr=\"([A-Z]+)[0-9]+\"[^>/]*>")
-_CELL_ROW = re.compile(_PREFIX + rb"[^>/]*?\sr=\"[A-Z]+([0-9]+)\"[^>/]*>")
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 _INSPECTED: dict[tuple, bool] = {}
 
@@ -353,33 +348,45 @@ def _by_number_min(values) -> bytes:
     return min(values, key=lambda b: (len(b), b))
 
 
+_REF_COL = re.compile(rb'<c r="([A-Z]+)')
+_REF_ROW = re.compile(rb'<c r="[A-Z]+([0-9]+)')
+
+
 class _CellExtent:
-    """Where the filled cells of one xlsx sheet are, fed the sheet XML piece by piece."""
+    """Where the cells of one xlsx sheet are, fed the sheet XML piece by piece.
+
+    The quick way, in C (about 0.25 s per million cells): the positions of every cell that
+    starts ``<c r="..."``, empty ones included. When a sheet writes cells another way (an
+    ``r`` that is not first, no ``r``, a namespace prefix), :attr:`plain` is False and the
+    caller reads the careful way; when the quick extent is beyond the limits, it is checked
+    again counting only cells that hold something (an empty formatted cell far away is no
+    reason to refuse a file)."""
 
     def __init__(self) -> None:
         self.tail = b""
         self.cols: set[bytes] = set()
         self.rows: set[bytes] = set()
-        self.cells = 0
-        self.with_ref = 0
+        self.refs = self.tags = self.prefixed = 0
 
     def feed(self, data: bytes, final: bool = False) -> None:
         buf = self.tail + data
+        self.tail = b""
         if not final:
             cut = buf.rfind(b"<")
             if cut >= 0 and buf.find(b">", cut) < 0:
                 buf, self.tail = buf[:cut], buf[cut:]
-            else:
-                self.tail = b""
-        else:
-            self.tail = b""
-        cols = _CELL_COL.findall(buf)
-        self.with_ref += len(cols)
-        self.cells += len(_CELL_TAG.findall(buf))
+        self.refs += buf.count(b'<c r="')
+        self.tags += buf.count(b"<c ") + buf.count(b"<c>")
+        self.prefixed += buf.count(b":c ") + buf.count(b":c>")
+        cols = set(_REF_COL.findall(buf))
         if cols:
             self.cols.update((_by_number(cols), _by_number_min(cols)))
-            rows = _CELL_ROW.findall(buf)
+            rows = set(_REF_ROW.findall(buf))
             self.rows.update((_by_number(rows), _by_number_min(rows)))
+
+    @property
+    def plain(self) -> bool:
+        return self.refs == self.tags and not self.prefixed
 
     def extent(self) -> tuple[int, int, int, int] | None:
         """(first row, last row, first column, last column), 1-based rows, 0-based columns."""
@@ -389,6 +396,13 @@ class _CellExtent:
         c1, c2 = _col_index(_by_number_min(self.cols).decode()), \
             _col_index(_by_number(self.cols).decode())
         return r1, r2, c1, c2
+
+
+def _within_limits(ext: tuple[int, int, int, int] | None) -> bool:
+    if ext is None:
+        return True
+    r1, r2, c1, c2 = ext
+    return c2 + 1 <= MAX_COLUMNS and (r2 - r1 + 1) * (c2 - c1 + 1) <= MAX_SHEET_CELLS
 
 
 def _extent_by_parsing(zf: zipfile.ZipFile, member: str) -> tuple[int, int, int, int] | None:
@@ -575,10 +589,9 @@ def _inspect_workbook(path: Path, kind: str) -> None:
                 continue
             extent.feed(b"", final=True)
             sheet = names.get(info.filename, info.filename)
-            if extent.cells > extent.with_ref:
+            if not extent.plain or not _within_limits(extent.extent()):
+                # the careful way: every cell parsed, only those that hold something count
                 _check_extent(path, sheet, _extent_by_parsing(zf, info.filename))
-            else:
-                _check_extent(path, sheet, extent.extent())
         if kind == "ods" and "content.xml" in zf.namelist():
             found = _ods_extent(zf)
             if found is not None:
