@@ -499,6 +499,15 @@ def _baseline(ws, card, data, as_of: str, st: WorklistSettings):
     return prev, f"recomputed as of {when.isoformat()} (no earlier snapshot stored)"
 
 
+def health_baseline(ws, card, data, as_of: str, days: int | None = None):
+    """(earlier scores, label): what a health change is measured against, the same for the
+    worklist's "health down N points" and the Accounts table's Trend column: the latest
+    stored snapshot of ``card`` before ``as_of``, else the score recomputed ``days``
+    (default :attr:`WorklistSettings.health_baseline_days`) earlier."""
+    st = WorklistSettings() if days is None else WorklistSettings(health_baseline_days=days)
+    return _baseline(ws, card, data, as_of, st)
+
+
 def worklist_from_workspace(
     ws,
     *,

@@ -54,7 +54,10 @@ def churn_probabilities(ws, as_of):
     frame = risk.accounts
     s = pd.Series(frame["churn_probability"].to_numpy(dtype=float),
                   index=frame["account_id"].astype(str).to_numpy()).dropna()
-    return s, f"churn model ({info.get('kind')}, out-of-time AUC {info.get('auc')})"
+    from ..analytics.plain import churn_ranking
+
+    return s, ("churn model trained on this workspace's history; "
+               + churn_ranking(info.get("auc"), "checked on later months, it"))
 
 
 def expansion_suggestions(ws, as_of, risk=None):

@@ -112,6 +112,22 @@ class FileResult:
         return ", ".join(parts)
 
 
+    def reasons(self, limit: int = 12) -> list[str]:
+        """Why rows were not added or updated: a line per reason, with the rows named."""
+        words = {"held": "held for review"}
+        out = []
+        for o in sorted(self.outcomes, key=lambda o: (o["outcome"] == "unchanged",
+                                                      -o["count"])):
+            rows = ", ".join(map(str, o["rows"][:8])) + (" ..." if o["count"] > 8 else "")
+            where = (f" (row {rows})" if o["count"] == 1 else f" (rows {rows})") \
+                if o["rows"] else ""
+            out.append(f"{o['count']:,} {words.get(o['outcome'], o['outcome'])}: "
+                       f"{o['reason']}{where}")
+        if len(out) > limit:
+            out = out[:limit] + [f"... and {len(out) - limit} more reasons"]
+        return out
+
+
 class _Outcomes:
     """Rows that were not inserted or updated, grouped by outcome and reason."""
 

@@ -355,8 +355,8 @@ class Workspace:
         existed = self.path.exists()
         if not existed and not create:
             raise WorkspaceError(
-                f"{self.path}: no such workspace. Check the path, or create one with "
-                f"'acctdesk demo {self.path.name}'."
+                f"{self.path}: no such workspace. Check the path, or create an empty one "
+                f"with 'acctdesk new {self.path.name}'."
             )
         if existed and not self.path.is_file():
             raise NotAWorkspaceError(
@@ -934,6 +934,15 @@ class Workspace:
         is_customer = ~status.isin(["prospect", "partner"])
         return not_churned & (started <= as_of) & is_customer
 
+    @staticmethod
+    def churned_mask(accounts: pd.DataFrame, as_of: str | None) -> pd.Series:
+        """True for accounts churned on ``as_of``: a churn date on or before it, or marked
+        churned without a date (the count :meth:`account_summary` gives, the rows the
+        Accounts view leaves out by default)."""
+        churn = accounts["churn_date"]
+        return (churn.notna() & (churn.fillna("") <= (as_of or ""))) | (
+            churn.isna() & accounts["status"].eq("churned"))
+
     def account_summary(self, accounts: pd.DataFrame | None = None) -> dict[str, Any]:
         """Name, currency, data date and the account counts of the workspace.
 
@@ -951,9 +960,7 @@ class Workspace:
             active = self.active_accounts_mask(accounts, data_date or now_iso()[:10])
         else:
             active = pd.Series(False, index=accounts.index)
-        churn = accounts["churn_date"]
-        churned = (churn.notna() & (churn.fillna("") <= (data_date or ""))) | (
-            churn.isna() & accounts["status"].eq("churned"))
+        churned = self.churned_mask(accounts, data_date)
         arr = pd.to_numeric(accounts["arr"], errors="coerce").fillna(0)
         return {
             "workspace": str(self.path),

@@ -126,6 +126,23 @@ def _new_workspace(path: Path, state: TaskState) -> dict[str, Any]:
     return _load_workspace(path, state)
 
 
+def _health_trend(ws, card, analysis, frame):
+    """(points of health change per account of ``frame``, what it is measured against): the
+    worklist's baseline (:func:`acctdesk.analytics.worklist.health_baseline`), so Today's
+    "health down N points" and the Accounts table's Trend agree; +inf ("new") where the
+    account has a score now and none before."""
+    import numpy as np
+
+    from ..analytics.worklist import health_baseline
+    from .table_model import NEW_TREND
+
+    before, basis = health_baseline(ws, card, analysis["data"], analysis["as_of"])
+    old = before.set_index("account_id")["score"].reindex(frame.index).to_numpy(dtype=float)
+    now = frame["health_score"].to_numpy(dtype=float)
+    trend = np.where(np.isnan(old) & ~np.isnan(now), NEW_TREND, np.round(now - old, 1))
+    return trend, basis
+
+
 class MainWindow(QMainWindow):
     workspace_loaded = Signal(str)   # path
     load_failed = Signal(str)        # message
@@ -194,8 +211,13 @@ class MainWindow(QMainWindow):
         }
         #: views that have not been shown the current workspace yet (loaded when first shown)
         self._stale: set[str] = set()
+        from .first_run import FirstRunGuide
+
+        self.first_run = FirstRunGuide()
+        self.first_run.import_requested.connect(self.choose_import_files)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.first_run)
         for key, _title in self.VIEWS:
             self.stack.addWidget(self.views[key])
         for view in (self.today_view, self.accounts_view, self.portfolio_view,
@@ -235,6 +257,7 @@ class MainWindow(QMainWindow):
         self.welcome.open_requested.connect(self.choose_workspace)
         self.welcome.new_requested.connect(self.choose_new_workspace)
         self.welcome.demo_requested.connect(self.open_demo)
+        self.welcome.create_requested.connect(self.create_workspace)
         self._build_menus()
         from .table_view import DataTableView
 
@@ -299,6 +322,9 @@ class MainWindow(QMainWindow):
             view_menu.addAction(QAction(title, self, shortcut=QKeySequence(f"Ctrl+{n + 1}"),
                                         triggered=lambda _=False, r=n: self.sidebar.setCurrentRow(r)))
         help_menu = self.menuBar().addMenu("&Help")
+        self.action_guide = QAction("&What to Export From Which System", self,
+                                    triggered=self.show_first_run_guide)
+        help_menu.addAction(self.action_guide)
         help_menu.addAction(QAction("&About acctdesk", self, triggered=self.show_about))
 
     def _fill_recent(self) -> None:
@@ -348,9 +374,27 @@ class MainWindow(QMainWindow):
         self._about.open()
 
     # ------------------------------------------------------------------ views
+    def show_first_run_guide(self) -> None:
+        """What to export from which system, with a button to import: where an empty
+        workspace opens, and Help > What to Export any time a workspace is open."""
+        if self.workspace is None:
+            return
+        name = self.workspace.get_meta("name") or self.workspace.path.stem
+        self.first_run.set_workspace_name(name)
+        # the page that had focus goes away: focus would fall to the sidebar, which then
+        # selects its first row (and shows Today instead of the guide)
+        self.sidebar.blockSignals(True)
+        try:
+            self.stack.setCurrentWidget(self.first_run)
+            self.first_run.import_button.setFocus()
+            self.sidebar.setCurrentRow(-1)
+        finally:
+            self.sidebar.blockSignals(False)
+
     def _show_welcome(self) -> None:
         self.sidebar.hide()
         self.stack.setCurrentWidget(self.welcome)
+        self.action_guide.setEnabled(False)
         self.action_close.setEnabled(False)
         self.action_import.setEnabled(False)
         self.action_undo.setEnabled(False)
@@ -419,11 +463,25 @@ class MainWindow(QMainWindow):
             return
         if not path.endswith(".acctdesk"):
             path += ".acctdesk"
+        self.create_workspace(path)
+
+    def create_workspace(self, path: str | os.PathLike) -> None:
+        """Create an empty workspace at ``path`` and open it (on the first-run guide)."""
+        path = Path(path)
         self.runner.start("open", "Creating workspace",
-                          lambda st: _new_workspace(Path(path), st), self._loaded)
+                          lambda st: _new_workspace(path, st), self._loaded)
 
     def open_workspace(self, path: str | os.PathLike) -> None:
         path = Path(path)
+        if not path.exists():
+            # a typo, a moved file, or `acctdesk new-name.acctdesk`: offer an empty one there
+            message = f"There is no workspace at {path}."
+            self.status_label.setText(message)
+            if self.workspace is None:
+                self._show_welcome()
+                self.welcome.offer_create(path)
+            self.load_failed.emit(message)
+            return
         sort = self.accounts_view.model.sort_state()
         self.runner.start("open", f"Opening {path.name}",
                           lambda st: _load_workspace(path, st, sort), self._loaded)
@@ -462,13 +520,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name} — {APP_NAME}")
         self.sidebar.show()
         self._stale = {k for k in self.views if k not in ("accounts", "imports")}
-        self.show_view(self.start_view())
+        if result["summary"]["accounts"]:
+            self.show_view(self.start_view())
+        else:       # a new, empty workspace: how to get your data in, not empty tables
+            self.show_first_run_guide()
         # the first paint comes before the background work that would compete with it
         QTimer.singleShot(START_DELAY_MS, self._start_background_work)
         self.action_close.setEnabled(True)
         self.action_import.setEnabled(True)
         self.action_undo.setEnabled(True)
         self.action_prefs.setEnabled(True)
+        self.action_guide.setEnabled(True)
         app_settings.remember_workspace(str(ws.path))
         if result.get("restored") is not None:
             r = result["restored"]
@@ -591,7 +653,9 @@ class MainWindow(QMainWindow):
             self._show_data(result)
             current = self.current_view_key()
             self._stale = {k for k in self.views if k not in ("accounts", "imports")}
-            if current in self._stale:
+            if self.stack.currentWidget() is self.first_run and result["summary"]["accounts"]:
+                self.show_view(self.start_view())      # the first accounts are in
+            elif current in self._stale:
                 self._stale.discard(current)
                 self.views[current].set_workspace(ws)
             self._score_accounts()
@@ -634,12 +698,16 @@ class MainWindow(QMainWindow):
             return
 
         ids = self.accounts_view._ids
+        if not len(ids):
+            return      # nothing to score: an empty workspace is a normal state
 
         def work(state: TaskState):
             import pandas as pd
 
             from .today_view import portfolio_analysis, portfolio_scores
 
+            if not ws.data_date():      # accounts without any date yet: nothing to score on
+                return None
             analysis = portfolio_analysis(ws, state)
             state.check()
             card = analysis["card"]
@@ -647,6 +715,7 @@ class MainWindow(QMainWindow):
             frame = pd.DataFrame({"account_id": scores["account_id"],
                                   "health_score": scores["score"],
                                   "health_band": scores["band"]}).set_index("account_id")
+            frame["health_trend"], basis = _health_trend(ws, card, analysis, frame)
             probs = analysis["probs"]
             frame["churn_risk"] = (probs.reindex(frame.index) if probs is not None
                                    else (100 - frame["health_score"]) / 100)
@@ -656,10 +725,11 @@ class MainWindow(QMainWindow):
                                              .sum() * 12).reindex(frame.index)
             colours = {b.label: b.color for b in card.bands}
             # in the table's row order here, so the UI thread only swaps the columns in
-            return frame.reindex(pd.Index(ids, dtype=object)), colours
+            return frame.reindex(pd.Index(ids, dtype=object)), colours, basis
 
         self.runner.start("accounts:scores", "Scoring accounts", work,
-                          lambda r: self.accounts_view.set_scores(r[0], r[1]))
+                          lambda r: r is not None and self.accounts_view.set_scores(
+                              r[0], r[1], trend_basis=r[2]))
 
     # ------------------------------------------------------------------ importing
     def choose_import_files(self) -> None:
@@ -765,13 +835,15 @@ class MainWindow(QMainWindow):
     def _task_failed(self, kind: str, message: str, details: str) -> None:
         if kind in ("undo", "reload", "import"):
             self.status_label.setText(message)
+        on_welcome = False
         if kind == "open":
             if self.workspace is None:
                 self._show_welcome()
                 self.welcome.show_message(message)
+                on_welcome = True      # the message is on the screen, in full: no dialog
             self.status_label.setText(message)
         self.load_failed.emit(message)
-        if os.environ.get("ACCTDESK_NO_DIALOGS") != "1":
+        if not on_welcome and os.environ.get("ACCTDESK_NO_DIALOGS") != "1":
             box = QMessageBox(QMessageBox.Icon.Warning, "acctdesk", message,
                               QMessageBox.StandardButton.Ok, self)
             box.setDetailedText(details)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from ..analytics.plain import times_in_100
 from .tasks import TaskRunner, TaskState
 
 #: pause after the last edit before the preview is recomputed (ms).
@@ -560,15 +561,16 @@ class ScorecardView(QWidget):
         bt_title.setWordWrap(True)
         self.auc_label = QLabel("—")
         self.auc_label.setObjectName("backtestAuc")
-        self.auc_label.setToolTip("Chance that an account that churned within 90 days scored "
-                                  "worse than one that renewed (0.5 is chance, 1 is perfect)")
+        self.auc_label.setToolTip("How often an account that churned within 90 days had "
+                                  "scored worse than one that renewed (50 in 100 is a coin "
+                                  "toss; ROC AUC in statistics)")
         self.lift_label = QLabel("—")
         self.lift_label.setObjectName("backtestLift")
-        self.lift_label.setToolTip("Churn rate among the 10% lowest scores divided by the "
-                                   "overall churn rate")
+        self.lift_label.setToolTip("How much more often the 10% lowest scores churned than "
+                                   "the book as a whole (top-decile lift in statistics)")
         grid = QFormLayout()
-        grid.addRow("AUC", self.auc_label)
-        grid.addRow("Top-decile lift", self.lift_label)
+        grid.addRow("Churners scored lower", self.auc_label)
+        grid.addRow("Lowest tenth churned", self.lift_label)
         self.verdict_label = QLabel("")
         self.verdict_label.setWordWrap(True)
         self.band_churn_label = QLabel("")
@@ -1268,8 +1270,10 @@ class ScorecardView(QWidget):
             bt = result["backtest"]
             if bt:
                 auc, lift = bt["auc"], bt["top_decile_lift"]
-                self.auc_label.setText("—" if not _finite(auc) else f"{auc:.2f}")
-                self.lift_label.setText("—" if not _finite(lift) else f"{lift:.1f}×")
+                self.auc_label.setText("—" if not _finite(auc) else
+                                       f"{times_in_100(auc)} times in 100")
+                self.lift_label.setText("—" if not _finite(lift) else
+                                        f"{lift:.1f}× as often as the book")
                 self.verdict_label.setText(
                     f"{bt['verdict']} ({bt['n']:,} observations on {len(bt['as_of_dates'])} "
                     f"dates, {bt['churned']:,} churned within {bt['horizon_days']} days.)")

@@ -56,9 +56,11 @@ TODAY_COLUMNS = [
     Column("state_text", "State", tooltip="Done or snoozed items (shown with 'Show done and "
                                           "snoozed')", width=140),
 ]
-EMPTY_NO_DATA = ("<b>Nothing to rank yet.</b><br>Import your CRM and billing exports to see "
-                 "which accounts need you today: renewals, risk, drops in health, urgent "
-                 "tickets and expansion.")
+EMPTY_NO_DATA = ("<b>Nothing to rank yet.</b><br>Today needs your accounts (CRM or your own "
+                 "spreadsheet) and something dated about them: billing subscriptions, support "
+                 "tickets, product usage or survey responses. Import them (File › Import, or "
+                 "drop the files here) to see which accounts need you today: renewals, risk, "
+                 "drops in health, urgent tickets and expansion.")
 
 
 def money(value: Any, symbol: str = "$") -> str:
@@ -215,6 +217,7 @@ def shared_inputs(ws, state: TaskState | None = None) -> dict[str, Any]:
 def _analyse(ws, as_of: str | None, state: TaskState | None) -> dict[str, Any]:
     import pandas as pd
 
+    from ..analytics.plain import churn_ranking
     from ..analytics.scorecard_presets import DEFAULT_ID, default_scorecard
     from ..analytics.whitespace import whitespace
     from ..models.model_store import risk_for_workspace
@@ -230,16 +233,15 @@ def _analyse(ws, as_of: str | None, state: TaskState | None) -> dict[str, Any]:
     info = risk.model or {}
     if str(info.get("kind", "")).startswith("health"):
         probs, src = None, "health"
-        note = ("churn risk = (100 - health) / 100: no churn model "
+        note = ("churn risk read from the health score, as there is no churn model yet "
                 f"({info.get('reason') or 'too little history'})")
     else:
         frame = risk.accounts
         probs = pd.Series(frame["churn_probability"].to_numpy(dtype=float),
                           index=frame["account_id"].astype(str).to_numpy()).dropna()
         src = "model"
-        auc = info.get("auc")
-        note = f"churn risk from the workspace's churn model (out-of-time AUC " \
-               f"{auc:.2f})" if isinstance(auc, (int, float)) else "churn model"
+        note = ("churn risk from a model trained on this workspace's history: "
+                + churn_ranking(info.get("auc"), "checked on later months, it"))
     if state:
         state.check()
         state.progress(0.4, "Expansion suggestions…")
