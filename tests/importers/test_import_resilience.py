@@ -62,7 +62,7 @@ def test_one_files_unexpected_failure_does_not_stop_the_others(tmp_path, monkeyp
     Workspace(ws2, create=True).close()
     assert main(["import", str(ws2), *(str(tmp_path / n) for n in ("a.csv", "b.csv", "c.csv"))]) == 1
     captured = capsys.readouterr()
-    assert "b.csv: REJECTED: 'b.csv' could not be imported" in captured.err
+    assert "b.csv: NOT IMPORTED: 'b.csv' could not be imported" in captured.err
     assert "c.csv: " in captured.out and "Traceback" not in captured.err
 
 

@@ -108,7 +108,7 @@ def test_one_cell_at_xfd1048576_is_refused_not_allocated(tmp_path):
     assert "Ctrl+End" in out["error"] and out["peak_mb"] < 600
     # the command line: the file is rejected with the message, the process ends normally
     p = cli_import(tmp_path, path)
-    assert p.returncode == 1 and "far.xlsx: REJECTED" in p.stderr and "XFD1048576" in p.stderr
+    assert p.returncode == 1 and "far.xlsx: NOT IMPORTED" in p.stderr and "XFD1048576" in p.stderr
     assert "Traceback" not in p.stderr
 
 
@@ -206,7 +206,7 @@ def test_xls_that_makes_the_reader_panic_is_a_message(tmp_path):
         read_file(path)
     assert "panics.xls" in str(info.value) and "reader fail" in str(info.value)
     p = cli_import(tmp_path, path)
-    assert p.returncode == 1 and "panics.xls: REJECTED" in p.stderr
+    assert p.returncode == 1 and "panics.xls: NOT IMPORTED" in p.stderr
     assert "Traceback" not in p.stderr
 
 
@@ -281,7 +281,7 @@ def test_files_that_are_not_tables_are_named(tmp_path):
         assert str(info.value).startswith(f"'{name}' {what}"), str(info.value)
         assert any(w in str(info.value) for w in ("Export", "save it as", "Choose the"))
     p = cli_import(tmp_path, *(tmp_path / n for n in cases))
-    assert p.returncode == 1 and p.stderr.count("REJECTED") == len(cases)
+    assert p.returncode == 1 and p.stderr.count("NOT IMPORTED") == len(cases)
 
 
 def test_json_lines_is_read_as_records_not_as_a_csv(tmp_path):
