@@ -150,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--self-test"]:   # the packaged app's check: same as the command
         argv = ["self-test", *argv[1:]]
+    if argv[:1] == ["--read-workbook"]:   # the helper process that reads a legacy .xls
+        from .importers.readers import child_main
+
+        return child_main(argv[1:])
     parser = build_parser()
     commands = next(a.choices for a in parser._actions
                     if isinstance(a, argparse._SubParsersAction))

@@ -51,7 +51,7 @@ def run(args) -> int:
     results = []
     with Workspace(args.path) as ws:
         for f in args.files:
-            r = import_file(ws, f, profile_id=args.profile)
+            r = import_file(ws, f, profile_id=args.profile)   # never raises for a bad file
             results.append(r)
             if not args.json:
                 _print_human(r)
@@ -86,4 +86,7 @@ def _print_human(r) -> None:
           f"{', '.join(map(str, r.batch_ids))} (acctdesk undo can take it back)")
     for line in r.reasons():
         print(f"  {line}")
+    for note in r.notes:        # lines of another encoding inside a UTF-8 file
+        if "not valid UTF-8" in note:
+            print(f"  note: {note}")
 

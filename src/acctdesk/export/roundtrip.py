@@ -249,9 +249,39 @@ def import_pack(ws, path: str | Path, *, result=None, digest: str | None = None,
     stamp = now_iso()
     user = current_user()
     date = edits.data_date or ws.data_date() or stamp[:10]
+    try:
+        _write_pack_edits(ws, path, digest, result, edits, owner_changes, notes_to_add,
+                          rejected, unchanged, stamp, user, date)
+    except _AlreadyApplied as exc:
+        result.skipped, result.batch_ids = True, exc.args[0]
+        result.notes.append(f"already imported as batch {', '.join(map(str, exc.args[0]))}; "
+                            "nothing changed")
+        return result
+    result.inserted = len(notes_to_add)
+    result.updated = len(owner_changes)
+    result.rejected = len(rejected)
+    result.row_errors.extend(f"row {r}, {c}: {why}" for r, c, _v, why in rejected[:50])
+    report(1.0, "Done")
+    return result
+
+
+class _AlreadyApplied(Exception):
+    """Another window or command applied the same pack meanwhile."""
+
+
+def _write_pack_edits(ws, path, digest, result, edits, owner_changes, notes_to_add, rejected,
+                      unchanged, stamp, user, date) -> None:
+    """One transaction: check the pack was not applied meanwhile, then apply its edits."""
+    from ..models.workspace import now_iso
+
     all_cols = [r[1] for r in ws.conn.execute("PRAGMA table_info(accounts)")]
     before_json = "json_object(" + ", ".join(f"'{c}', {c}" for c in all_cols) + ")"
     with ws.transaction() as conn:
+        done = [r[0] for r in conn.execute(
+            "SELECT batch_id FROM import_batches WHERE sha256 = ? AND status = 'applied' "
+            "ORDER BY batch_id", (digest,))]
+        if done:
+            raise _AlreadyApplied(done)
         mapping = {title: "accounts.owner" if f == "owner" else f"activities(note:{f})"
                    for title, f in EDITABLE_COLUMNS.items()}
         cur = conn.execute(
@@ -262,9 +292,10 @@ def import_pack(ws, path: str | Path, *, result=None, digest: str | None = None,
         result.batch_ids.append(batch_id)
         for aid, owner, _row in owner_changes:
             conn.execute(
-                f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
-                f"SELECT ?, 'accounts', json_array(account_id), 'update', {before_json} "
-                f"FROM accounts WHERE account_id = ?", (batch_id, aid))
+                f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
+                f"SELECT ?, 'accounts', json_array(account_id), 'set', {before_json}, "
+                f"json_object('owner', ?) FROM accounts WHERE account_id = ?",
+                (batch_id, owner, aid))
             conn.execute("UPDATE accounts SET owner = ?, batch_id = ? WHERE account_id = ?",
                          (owner, batch_id, aid))
         records = []
@@ -288,9 +319,3 @@ def import_pack(ws, path: str | Path, *, result=None, digest: str | None = None,
                      (json.dumps(counts), now_iso(), batch_id))
         ws.audit("import", "import_batches", str(batch_id),
                  after={"file": path.name, "profile": PROFILE_ID, **counts})
-    result.inserted = len(records)
-    result.updated = len(owner_changes)
-    result.rejected = len(rejected)
-    result.row_errors.extend(f"row {r}, {c}: {why}" for r, c, _v, why in rejected[:50])
-    report(1.0, "Done")
-    return result

@@ -484,7 +484,14 @@ class AccountIndex:
 
 def new_account_id(source: str | None, external_id: object, name: object,
                    domain: object, *, salt: str = "") -> str:
-    """A stable id for an account first seen in an import (same input, same id)."""
+    """A stable id for an account first seen in an import (same input and salt, same id).
+
+    ``salt`` is the workspace's random salt (``meta.id_salt``, made by its migration):
+    without it the id would be a plain hash of the name, and anyone could confirm a guessed
+    company name from an id (in an audit entry kept after an erasure, say). With it, ids are
+    still the same for the same company within one workspace, so importing a file again
+    changes nothing.
+    """
     basis = "|".join([
         salt, source or "", "" if external_id is None else str(external_id),
         normalise_name(name) or "", registrable_domain(domain) or "",

@@ -7,6 +7,8 @@ dialog only shows results. It calls ``importers.pipeline``, never SQL or parsing
 """
 from __future__ import annotations
 
+import html
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -444,6 +446,8 @@ class ImportDialog(QDialog):
                 lines.append(f"<b>{name}</b>: {escape(r.summary())}")
                 lines.extend(f"&nbsp;&nbsp;{escape(line)}" for line in r.reasons(6)
                              if " unchanged: " not in line)
+            # lines of another encoding inside a UTF-8 file: read, but worth a look
+            lines.extend(f"&nbsp;&nbsp;{html.escape(n)}" for n in r.notes if "not valid UTF-8" in n)
         self.status.setText("<br>".join(lines))
         self.export_rejected_button.setVisible(any(r.rejected for r in results))
         # one way out once the import is done: Close (not "Done" beside "Close")

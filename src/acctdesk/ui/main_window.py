@@ -65,12 +65,17 @@ def _load_workspace(path: Path, state: TaskState, sort=None) -> dict[str, Any]:
     """Worker: open the workspace and read what the views show (pandas loads here)."""
     from ..models.crypto import open_workspace
 
+    from ..models.workspace import WorkspaceDamagedError
+
     state.progress(0.1, f"Opening {path.name}…")
     # integrity checked on open; rotating backups kept (an encrypted workspace asks for its
     # passphrase through the dialog installed by the app, unless its key is in the keychain)
     # the full integrity check and the daily backup run in the background after the first
     # paint (MainWindow._check_workspace): a 100k-account file takes seconds to read through
-    ws = open_workspace(path, check=False)
+    try:
+        ws = open_workspace(path, check=False)
+    except WorkspaceDamagedError as exc:
+        return _damaged(path, str(exc), state)
     try:
         state.check()
         state.progress(0.5, "Reading accounts…")
@@ -79,6 +84,25 @@ def _load_workspace(path: Path, state: TaskState, sort=None) -> dict[str, Any]:
         ws.close()
         raise
     return {"workspace": ws, "accounts": accounts, "summary": summary}
+
+
+def _damaged(path: Path, message: str, state: TaskState) -> dict[str, Any]:
+    """Worker: a workspace refused as damaged; find its newest good backup to offer."""
+    from ..models.restore import newest_good_backup
+
+    state.progress(0.5, "Checking the backups…")
+    good, checked = newest_good_backup(path)
+    return {"damaged": path, "message": message, "backup": good, "checked": checked}
+
+
+def _restore(path: Path, backup: Path, state: TaskState, sort=None) -> dict[str, Any]:
+    from ..models.restore import restore_backup
+
+    state.progress(0.1, f"Restoring {backup.name}…")
+    result = restore_backup(path, backup)
+    loaded = _load_workspace(path, state, sort)
+    loaded["restored"] = result
+    return loaded
 
 
 def _make_demo(path: Path, state: TaskState) -> dict[str, Any]:
@@ -483,6 +507,9 @@ class MainWindow(QMainWindow):
         self._show_welcome()
 
     def _loaded(self, result: dict[str, Any]) -> None:
+        if "damaged" in result:
+            self._offer_restore(result)
+            return
         if self.workspace is not None and self.workspace is not result["workspace"]:
             self.runner.cancel()        # the old workspace's tasks: their results are stale
             self._retire(self.workspace)
@@ -505,10 +532,58 @@ class MainWindow(QMainWindow):
         self.action_prefs.setEnabled(True)
         self.action_guide.setEnabled(True)
         app_settings.remember_workspace(str(ws.path))
+        if result.get("restored") is not None:
+            r = result["restored"]
+            self.status_label.setText(
+                f"Restored {ws.path.name} from {r.backup.path.name}"
+                + (f"; the damaged file is kept as {r.kept_as.name}" if r.kept_as else ""))
         self.workspace_loaded.emit(str(ws.path))
         if self._pending_imports:
             files, self._pending_imports = self._pending_imports, []
             self.open_import_dialog(files)
+
+    def _offer_restore(self, found: dict[str, Any]) -> None:
+        """A workspace was refused as damaged: offer its newest good backup."""
+        path, message, good = found["damaged"], found["message"], found["backup"]
+        if self.workspace is None:
+            self._show_welcome()
+        self.status_label.setText(message)
+        if good is None:
+            text = (f"{message}\n\nNo good backup was found beside it ("
+                    f"{len(found['checked'])} checked). Re-import the exports into a new "
+                    "workspace.")
+            self.welcome.show_message(text)
+            self.load_failed.emit(text)
+            if os.environ.get("ACCTDESK_NO_DIALOGS") != "1":
+                QMessageBox(QMessageBox.Icon.Critical, "acctdesk", text,
+                            QMessageBox.StandardButton.Ok, self).open()
+            return
+        if not self.confirm_restore(Path(path), message, good, found["checked"]):
+            self.welcome.show_message(message)
+            self.load_failed.emit(message)
+            return
+        sort = self.accounts_view.model.sort_state()
+        self.runner.start("open", f"Restoring {Path(path).name}",
+                          lambda st: _restore(Path(path), good.path, st, sort), self._loaded)
+
+    def confirm_restore(self, path: Path, message: str, good, checked) -> bool:
+        """Ask whether to restore the newest good backup (tests replace this method)."""
+        if os.environ.get("ACCTDESK_NO_DIALOGS") == "1":
+            return False
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("Workspace damaged")
+        box.setText(f"{path.name} is damaged and cannot be opened.")
+        box.setInformativeText(
+            f"The newest good backup is {good.path.name}, made "
+            f"{good.made:%Y-%m-%d %H:%M} (checked: sound). Restore it? The damaged file is "
+            "kept beside it; changes made after the backup are not in it.")
+        box.setDetailedText(message + "\n\nBackups checked:\n"
+                            + "\n".join(b.describe() for b in checked))
+        restore = box.addButton("Restore Backup", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is restore
 
     def _retire(self, ws) -> None:
         """Close ``ws`` once no background task can still be reading it.
@@ -534,6 +609,8 @@ class MainWindow(QMainWindow):
         retiring, self._retiring = self._retiring, []
         for ws in retiring:
             ws.close()
+            if ws.close_problem:            # e.g. a full disk: the changes wait in the -wal
+                self.status_label.setText(ws.close_problem)
 
     def _show_data(self, result: dict[str, Any]) -> None:
         ws = self.workspace
@@ -603,9 +680,9 @@ class MainWindow(QMainWindow):
 
         def done(problems):
             if problems:
-                message = (f"{ws.path.name} is damaged ({problems[0]}). Restore it from a "
-                           f"backup (files named {ws.path.name}.bak-*) or re-import the "
-                           "exports; avoid changing it until then.")
+                message = (f"{ws.path.name} is damaged ({problems[0]}). Close it and open it "
+                           "again to restore its newest good backup (or run 'acctdesk "
+                           f"restore {ws.path.name}'); avoid changing it until then.")
                 self.status_label.setText(message)
                 if os.environ.get("ACCTDESK_NO_DIALOGS") != "1":
                     QMessageBox(QMessageBox.Icon.Critical, "acctdesk", message,
@@ -698,18 +775,33 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         self.open_import_dialog(files)
 
-    def undo_batch(self, batch_id: int) -> None:
+    def undo_batch(self, batch_id: int, force: bool = False) -> None:
         ws = self.workspace
         if ws is None:
             return
 
         def work(state: TaskState):
-            from ..importers.pipeline import undo_batch
+            from ..importers.undo import UndoNeedsConfirmation, undo_batch
 
-            return undo_batch(ws, batch_id)
+            try:
+                return undo_batch(ws, batch_id, force=force)
+            except UndoNeedsConfirmation as exc:   # nothing changed: ask, then undo anyway
+                return exc
 
-        self.runner.start("undo", f"Undoing batch {batch_id}", work,
-                          lambda _counts: self.reload())
+        def done(result) -> None:
+            from ..importers.undo import UndoNeedsConfirmation
+
+            if isinstance(result, UndoNeedsConfirmation):
+                text = str(result).split(" To go ahead:")[0]
+                if self.imports_view.confirm_undo_anyway(batch_id, text):
+                    self.undo_batch(batch_id, force=True)
+                else:
+                    self.status_label.setText(f"Batch {batch_id} was not undone; nothing "
+                                              "changed.")
+                return
+            self.reload()
+
+        self.runner.start("undo", f"Undoing batch {batch_id}", work, done)
 
     def undo_last_import(self) -> None:
         if self.workspace is None:
