@@ -105,3 +105,23 @@ def test_an_account_knows_every_id_other_systems_use_for_it(book):
     deals = ws.opportunities()
     assert sorted(deals["status"]) == ["lost", "open", "won"]
     assert ws.opportunities(aid).empty
+
+
+def test_undoing_the_file_that_merged_two_accounts_splits_them_again(tmp_path):
+    from acctdesk.importers.pipeline import import_file, undo_batch
+
+    ws = Workspace(tmp_path / "m.acctdesk", create=True)
+    for name in ("stripe_subscriptions.csv", "chargebee_subscriptions.csv"):
+        import_file(ws, DATA / name)
+    before = {t: ws.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+              for t in ("accounts", "subscriptions", "external_ids")}
+    assert ws.count("accounts") == 11        # Dexazen twice: Stripe's "gmail.com" and Chargebee's
+    crm = import_file(ws, DATA / "hubspot_companies.csv")
+    assert crm.accounts_merged == 1 and ws.count("accounts") == 11   # +Granite -Dexazen dup
+    names = {r[0] for r in ws.conn.execute("SELECT name FROM accounts")}
+    assert "gmail.com" not in names and "Dexazen" in names
+    undo_batch(ws, crm.batch_ids[0], force=True)
+    after = {t: ws.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+             for t in ("accounts", "subscriptions", "external_ids")}
+    assert after == before
+    ws.close()
