@@ -350,6 +350,8 @@ def _by_number_min(values) -> bytes:
 
 _REF_COL = re.compile(rb'<c r="([A-Z]+)')
 _REF_ROW = re.compile(rb'<c r="[A-Z]+([0-9]+)')
+_ROW_TAG = re.compile(rb'<row r="([0-9]+)"')
+_WIDE_OR_FAR = re.compile(rb'<c r="(?:[A-Z]{2}|[A-Z][0-9]{7})')
 
 
 class _CellExtent:
@@ -365,7 +367,9 @@ class _CellExtent:
     def __init__(self) -> None:
         self.tail = b""
         self.cols: set[bytes] = set()
-        self.rows: set[bytes] = set()
+        self.rows: set[int] = set()
+        self.row_tags: set[int] = set()
+        self.exact = False
         self.refs = self.tags = self.prefixed = 0
 
     def feed(self, data: bytes, final: bool = False) -> None:
@@ -378,11 +382,23 @@ class _CellExtent:
         self.refs += buf.count(b'<c r="')
         self.tags += buf.count(b"<c ") + buf.count(b"<c>")
         self.prefixed += buf.count(b":c ") + buf.count(b":c>")
-        cols = set(_REF_COL.findall(buf))
-        if cols:
-            self.cols.update((_by_number(cols), _by_number_min(cols)))
-            rows = set(_REF_ROW.findall(buf))
-            self.rows.update((_by_number(rows), _by_number_min(rows)))
+        if not self.exact and (_WIDE_OR_FAR.search(buf) is not None):
+            self.exact = True       # columns past Z or rows past 999,999: look at every cell
+        if self.exact:
+            cols = set(_REF_COL.findall(buf))
+            if cols:
+                self.cols.update((_by_number(cols), _by_number_min(cols)))
+                rows = set(map(int, _REF_ROW.findall(buf)))      # C-level, no per-cell Python
+                self.rows.update((max(rows), min(rows)))
+        else:
+            # one-letter columns and rows below a million: the row tags bound the rows, at
+            # most 26 columns (a cell can claim no more than that)
+            tags = _ROW_TAG.findall(buf)
+            if tags:
+                nums = list(map(int, tags))
+                self.row_tags.update((max(nums), min(nums)))
+            if self.refs:
+                self.cols.update((b"A", b"Z"))
 
     @property
     def plain(self) -> bool:
@@ -390,9 +406,11 @@ class _CellExtent:
 
     def extent(self) -> tuple[int, int, int, int] | None:
         """(first row, last row, first column, last column), 1-based rows, 0-based columns."""
+        if not self.exact and self.row_tags and self.cols:
+            self.rows = set(self.row_tags)
         if not self.rows:
             return None
-        r1, r2 = int(_by_number_min(self.rows)), int(_by_number(self.rows))
+        r1, r2 = min(self.rows), max(self.rows)
         c1, c2 = _col_index(_by_number_min(self.cols).decode()), \
             _col_index(_by_number(self.cols).decode())
         return r1, r2, c1, c2
