@@ -71,3 +71,32 @@ def demo_copy(demo_file, tmp_path):
     target = tmp_path / "demo.acctdesk"
     shutil.copy(demo_file, target)
     return target
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly whether the checks that need LibreOffice ran, and why not (after the
+    short summary, just above the final counts)."""
+    import os
+
+    yield
+
+    def ours(report):
+        return "libreoffice" in report.nodeid.lower()
+
+    stats = terminalreporter.stats
+    skipped = [r for r in stats.get("skipped", []) if ours(r)]
+    ran = [r for key in ("passed", "failed", "error") for r in stats.get(key, [])
+           if ours(r) and getattr(r, "when", "call") == "call"]
+    if not skipped and not ran:
+        return
+    if skipped:
+        why = os.environ.get("ACCTDESK_LIBREOFFICE_NOTE") or (
+            "LibreOffice (soffice) is not installed; ./run test installs it when run as "
+            "root with apt-get, or: sudo apt-get install -y --no-install-recommends "
+            "libreoffice-calc-nogui")
+        terminalreporter.write_line(
+            f"LibreOffice checks: {len(skipped)} SKIPPED, not run: {why}.", yellow=True,
+            bold=True)
+    else:
+        terminalreporter.write_line(f"LibreOffice checks: {len(ran)} ran.", green=True)

@@ -53,8 +53,16 @@ def test_whitespace_text_and_as_of(demo):
     out = run("whitespace", str(demo), "--limit", "3", "--as-of", "2026-08-31")
     assert out.returncode == 0, out.stderr
     assert "Whitespace as of 2026-08-31" in out.stdout
-    assert "precision@5" in out.stdout and "popularity" in out.stdout
-    assert out.stdout.count("propensity") >= 3
+    data = json.loads(run("whitespace", str(demo), "--json", "--as-of", "2026-08-31").stdout)
+    bt = data["backtest"]
+    made = 10 * bt["account_sets"]
+    assert (f"Of the {made:,} suggestions we would have made 6 months ago (the top 10 in "
+            f"each of the {bt['account_sets']} CSM books), "
+            f"{round(bt['precision_at_10'] * made):,} ") in out.stdout
+    assert f"{round(bt['baseline_precision_at_10'] * made):,} for 'suggest the most " \
+        "popular product'" in out.stdout
+    assert "precision@" not in out.stdout and "propensity" not in out.stdout
+    assert out.stdout.count("chance to buy") >= 3
 
 
 def test_whitespace_errors_have_exit_codes(tmp_path, demo):

@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="acctdesk",
         description="Offline workbench for B2B SaaS account managers. "
                     "With no command, starts the desktop app.",
-        epilog="acctdesk --self-test is the same as acctdesk self-test.",
+        epilog="acctdesk PATH.acctdesk opens that workspace in the app (the same as "
+               "acctdesk app PATH.acctdesk). acctdesk --self-test is the same as "
+               "acctdesk self-test.",
     )
     parser.add_argument("--version", action="version", version=f"acctdesk {__version__}")
     parser.add_argument("--debug", action="store_true",
@@ -119,16 +121,43 @@ def cmd_info(args) -> int:
 
 
 def _run_app(path: Path | None = None, demo: bool = False, files=()) -> int:
+    from .desktop_libs import check
+
+    if check() != 0:        # Qt would abort naming the wrong library: name the packages
+        return 1
     from .ui.app import run_app
 
     return run_app(workspace=path, demo=demo, files=files)
+
+
+#: options before the command that take no value
+_GLOBAL_FLAGS = ("--debug", "--demo")
+
+
+def _open_path_as_app(argv: list[str], commands) -> list[str]:
+    """``acctdesk PATH.acctdesk [FILE...]`` is ``acctdesk app PATH.acctdesk [FILE...]``: what a
+    desktop entry (``Exec=acctdesk %f``) and a file manager run."""
+    i = 0
+    while i < len(argv) and argv[i] in _GLOBAL_FLAGS:
+        i += 1
+    if (i < len(argv) and argv[i] not in commands and not argv[i].startswith("-")
+            and argv[i].lower().endswith(".acctdesk")):
+        return [*argv[:i], "app", *argv[i:]]
+    return argv
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--self-test"]:   # the packaged app's check: same as the command
         argv = ["self-test", *argv[1:]]
+    if argv[:1] == ["--read-workbook"]:   # the helper process that reads a legacy .xls
+        from .importers.readers import child_main
+
+        return child_main(argv[1:])
     parser = build_parser()
+    commands = next(a.choices for a in parser._actions
+                    if isinstance(a, argparse._SubParsersAction))
+    argv = _open_path_as_app(argv, commands)
     args = parser.parse_args(argv)
     restore_provider = None
     try:

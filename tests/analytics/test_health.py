@@ -647,7 +647,8 @@ def test_default_scorecard_separates_churners_on_the_demo(demo_data):
     for seg in r["by_segment"].values():
         assert seg["auc"] > 0.75 and set(seg) >= {"top_decile_lift", "band_churn", "n"}
     assert r["verdict"].startswith("The score separates churners from renewers well")
-    assert f"AUC {r['auc']:.2f}" in r["verdict"]
+    assert f"scored below a renewer {100 * r['auc']:.0f} times in 100" in r["verdict"]
+    assert "AUC" not in r["verdict"]
     # the labels: churned within (t, t + 90]
     obs = r["observations"]
     churn = demo_data.accounts.set_index("account_id")["churn_date"]
@@ -715,7 +716,8 @@ def test_suggested_weights_favour_the_predictive_group():
     assert sw.current_weights == {"Signal": 50.0, "Noise": 50.0}
     assert sw.auc_fitted > sw.auc_current and sw.better
     assert [g.weight for g in sw.card.groups] == [sw.weights["Signal"], sw.weights["Noise"]]
-    assert "raise the AUC" in sw.verdict
+    assert f"{100 * sw.auc_fitted:.0f} times in 100 instead of" in sw.verdict
+    assert "AUC" not in sw.verdict
     # too little history: no suggestion, and the reason says so
     few = ScoringData(accounts.assign(churn_date=None))
     none = suggest_weights(card, few, ["2024-03-01", "2024-04-01"], 90)

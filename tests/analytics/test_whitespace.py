@@ -132,11 +132,12 @@ def test_cross_sell_reason_words_and_numbers():
     reason = sso.loc["A20", "reason"]
     assert reason.startswith(
         "67% of Mid-Market FinTech accounts own Security & SSO (20 of 30); "
-        "lift 1.6 with Analytics (80% of those accounts own it); propensity ")
+        "1.6 times as common among accounts with Analytics (80% of those accounts own it); ")
+    assert "% chance to buy" in reason
     assert sso.loc["A20", "rule_lift"] == pytest.approx(1.6)
     assert sso.loc["A20", "rule_confidence"] == pytest.approx(0.8)
     # no Analytics: no rule to quote; the SMB Retail group has no SSO owner at all
-    assert "lift" not in sso.loc["A25", "reason"]
+    assert "times as common" not in sso.loc["A25", "reason"]
     assert sso.loc["A35", "reason"].startswith("0% of SMB Retail accounts own Security & SSO (0 of 10)")
     # look-alikes score higher: a FinTech account with Analytics > one without > Retail
     assert sso.loc["A20", "propensity"] > sso.loc["A25", "propensity"] > sso.loc["A35", "propensity"]

@@ -91,7 +91,7 @@ def test_figures_are_computed_once_per_version_and_shared(demo, reads):
 
     edits.add_activity(demo, aid, "call", "spoke", "2026-10-30")   # an edit: new version
     b = Engine(demo).analysis()
-    assert b.version == a.version + 1
+    assert b.version[0] == a.version[0] + 1 and b.version[1] != a.version[1]
     assert b.figures is not first and len(reads) == 2
     # the old version's results left memory
     assert CACHE.peek(a.identity, a.version, (a.as_of, "health")) is None
@@ -109,7 +109,7 @@ def test_a_write_from_another_process_is_seen(demo, reads):
             "'2026-10-30'); ws.close()")
     subprocess.run([sys.executable, "-c", code, str(demo.path)], check=True, timeout=120)
     b = Engine(demo).analysis()
-    assert b.version == a.version + 1
+    assert b.version[0] == a.version[0] + 1 and b.version[1] != a.version[1]
     b.health
     assert len(reads) == 2
 
@@ -132,6 +132,32 @@ def test_a_new_file_at_the_same_path_is_another_workspace(tmp_path):
         ws.close()
 
 
+def test_a_change_after_a_backup_is_put_back_is_never_served_old_figures(tmp_path):
+    path = tmp_path / "w.acctdesk"
+    ws = create_demo_workspace(path, n_accounts=30, seed=1, data_date="2026-10-31")
+    aid = str(ws.accounts()["account_id"].iloc[0])
+    backup = ws.backup("test")
+    with ws.transaction() as conn:
+        conn.execute("UPDATE accounts SET name = 'First change' WHERE account_id = ?", (aid,))
+    seen = Engine(ws).analysis()
+    assert seen.account(aid)["name"] == "First change"
+    ws.close()
+    for p in (tmp_path / "w.acctdesk-wal", tmp_path / "w.acctdesk-shm"):
+        p.unlink(missing_ok=True)
+    shutil.copyfile(backup, path)                      # the backup put back: counter back
+    ws = Workspace(path)
+    try:
+        with ws.transaction() as conn:                 # ... and a different change
+            conn.execute("UPDATE accounts SET name = 'Other change' WHERE account_id = ?",
+                         (aid,))
+        a = Engine(ws).analysis()
+        assert a.version[0] == seen.version[0] and a.version != seen.version
+        assert a.account(aid)["name"] == "Other change"
+    finally:
+        engine.forget(ws)
+        ws.close()
+
+
 def test_the_cache_builds_each_value_once_for_many_threads():
     cache = ResultCache()
     builds = []
@@ -142,9 +168,10 @@ def test_the_cache_builds_each_value_once_for_many_threads():
         gate.wait(5)
         return object()
 
+    V3, V4 = (3, "a"), (4, "b")
     got = []
     threads = [threading.Thread(target=lambda: got.append(
-        cache.get_or_build("w", 3, ("x",), build))) for _ in range(6)]
+        cache.get_or_build("w", V3, ("x",), build))) for _ in range(6)]
     for t in threads:
         t.start()
     gate.set()
@@ -153,17 +180,22 @@ def test_the_cache_builds_each_value_once_for_many_threads():
     assert len(builds) == 1 and len({id(g) for g in got}) == 1 and len(got) == 6
     # a failed build leaves nothing: the next caller builds again
     with pytest.raises(ValueError):
-        cache.get_or_build("w", 3, ("y",), lambda: (_ for _ in ()).throw(ValueError("no")))
-    assert cache.get_or_build("w", 3, ("y",), lambda: 42) == 42
+        cache.get_or_build("w", V3, ("y",), lambda: (_ for _ in ()).throw(ValueError("no")))
+    assert cache.get_or_build("w", V3, ("y",), lambda: 42) == 42
     # a newer version drops the older values; an older build is returned but not kept
-    cache.get_or_build("w", 4, ("x",), lambda: "new")
-    assert cache.peek("w", 3, ("x",)) is None
-    assert cache.get_or_build("w", 3, ("z",), lambda: "old") == "old"
-    assert cache.peek("w", 3, ("z",)) is None
+    cache.get_or_build("w", V4, ("x",), lambda: "new")
+    assert cache.peek("w", V3, ("x",)) is None
+    assert cache.get_or_build("w", V3, ("z",), lambda: "old") == "old"
+    assert cache.peek("w", V3, ("z",)) is None
+    # the same counter with another stamp (a change after a backup was put back) is newer
+    cache.get_or_build("w", (4, "other"), ("x",), lambda: "after restore")
+    assert cache.peek("w", V4, ("x",)) is None
+    assert cache.get_or_build("w", (4, "other"), ("x",), lambda: 0) == "after restore"
     # results of the workspaces used longest ago leave memory
     for i in range(ResultCache.MAX_WORKSPACES):
-        cache.get_or_build(f"other{i}", 1, ("x",), lambda: i)
-    assert cache.peek("w", 4, ("x",)) is None and cache.peek("other0", 1, ("x",)) == 0
+        cache.get_or_build(f"other{i}", (1, "a"), ("x",), lambda: i)
+    assert cache.peek("w", (4, "other"), ("x",)) is None
+    assert cache.peek("other0", (1, "a"), ("x",)) == 0
 
 
 def test_drivers_are_computed_for_the_accounts_asked_only(demo):

@@ -197,7 +197,7 @@ def test_churn_model_risk_is_used_and_labelled_when_available(demo_copy, tmp_pat
     with Workspace(demo_copy) as w:
         pack = build_pack(w, now=NOW)
     if pack.risk_source == "model":
-        assert "churn model" in pack.risk_note
+        assert "a model trained on this workspace" in pack.risk_note
         assert pack.accounts["churn_risk"].dropna().between(0, 1).all()
         assert "drivers" in pack.accounts.columns
     else:  # the churn module is optional: the fallback must say why

@@ -437,12 +437,16 @@ def test_unknown_kind_is_rejected():
         ColumnSpec("a", "A", "money")
 
 
-def test_new_file_gets_ordinary_permissions(tmp_path):
+def test_new_file_is_private_to_the_user(tmp_path):
+    """An export holds the workspace's data: readable by the user only, like the workspace,
+    whatever the umask (issue 16, point 13)."""
     path = tmp_path / "out.xlsx"
-    write_xlsx(path, [SheetSpec("S", pd.DataFrame({"a": [1]}), [ColumnSpec("a", "A")])])
-    umask = os.umask(0)
-    os.umask(umask)
-    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    umask = os.umask(0o022)
+    try:
+        write_xlsx(path, [SheetSpec("S", pd.DataFrame({"a": [1]}), [ColumnSpec("a", "A")])])
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def test_multiple_sheets_and_row_count(tmp_path):

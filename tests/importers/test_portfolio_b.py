@@ -91,3 +91,37 @@ def test_migrated_tickets_are_counted_once(book):
     t = ws.frame("SELECT source, ticket_id, subject FROM tickets")
     assert sorted(t["subject"].str.lower()).count("sso setup for new domain") == 1
     assert sorted(t["subject"].str.lower()).count("api rate limit errors") == 1
+
+
+def test_an_account_knows_every_id_other_systems_use_for_it(book):
+    ws, _ = book
+    aid = ws.conn.execute("SELECT account_id FROM accounts WHERE name = 'Dexazen'").fetchone()[0]
+    links = ws.account_links(aid)
+    got = set(zip(links["system"], links["external_id"]))
+    assert {("hubspot", "3005"), ("stripe", "cus_DXZ0001"), ("chargebee", "cb-dexazen"),
+            ("product", "ws_dexazen")} <= got
+    kinds = dict(zip(links["external_id"], links["kind"]))
+    assert kinds["3005"] == "record" and kinds["ws_dexazen"] == "workspace"
+    deals = ws.opportunities()
+    assert sorted(deals["status"]) == ["lost", "open", "won"]
+    assert ws.opportunities(aid).empty
+
+
+def test_undoing_the_file_that_merged_two_accounts_splits_them_again(tmp_path):
+    from acctdesk.importers.pipeline import import_file, undo_batch
+
+    ws = Workspace(tmp_path / "m.acctdesk", create=True)
+    for name in ("stripe_subscriptions.csv", "chargebee_subscriptions.csv"):
+        import_file(ws, DATA / name)
+    before = {t: ws.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+              for t in ("accounts", "subscriptions", "external_ids")}
+    assert ws.count("accounts") == 11        # Dexazen twice: Stripe's "gmail.com" and Chargebee's
+    crm = import_file(ws, DATA / "hubspot_companies.csv")
+    assert crm.accounts_merged == 1 and ws.count("accounts") == 11   # +Granite -Dexazen dup
+    names = {r[0] for r in ws.conn.execute("SELECT name FROM accounts")}
+    assert "gmail.com" not in names and "Dexazen" in names
+    undo_batch(ws, crm.batch_ids[0], force=True)
+    after = {t: ws.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+             for t in ("accounts", "subscriptions", "external_ids")}
+    assert after == before
+    ws.close()

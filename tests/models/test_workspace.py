@@ -292,3 +292,24 @@ def test_frames_built_in_pieces_equal_one_from_records(workspace, monkeypatch):
         pd.testing.assert_frame_equal(got, expected)
     assert str(got["n"].dtype) == "float64" and got["n"].isna().sum() == 5
     assert got["late"].isna().sum() == 7 and got["late"].iloc[-1] == "d10"
+
+
+def test_old_workspace_fixture_migrates_to_the_safety_schema(tmp_path):
+    """The committed schema-1 workspace gains usage.custom, the undo history columns, the
+    audit chain and the account-id salt, with a backup made first (issue 16)."""
+    from acctdesk.models.audit import verify_chain
+
+    fixture = DATA / "schema1-demo12.acctdesk"
+    path = tmp_path / fixture.name
+    shutil.copy(fixture, path)
+    with Workspace(path) as ws:
+        assert "003_usage_custom_and_audit_chain" in ws.applied_migrations()
+        cols = {t: {r[1] for r in ws.conn.execute(f"PRAGMA table_info({t})")}
+                for t in ("usage", "row_history", "audit_log")}
+        assert "custom" in cols["usage"] and "after" in cols["row_history"]
+        assert {"prev_hash", "hash"} <= cols["audit_log"]
+        assert len(ws.get_meta("id_salt")) == 32
+        assert verify_chain(ws.conn).ok and ws.count("usage") == 375
+        assert len(ws.backups) == 1 and ws.backups[0].exists()
+        ws.insert_rows("usage", ["account_id", "metric", "date", "value", "custom"],
+                       [("x", "logins", "2026-07-01", 1.0, '{"note": "kept"}')])

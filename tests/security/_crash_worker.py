@@ -5,6 +5,9 @@
 with timestamps to PROGRESS) and prints the child's pid; ``wait PID`` reaps it and prints how
 it ended. Forking from a warm process lets the test kill imports at many points quickly.
 
+``undo WS BATCH PROGRESS``, ``encrypt WS PASSPHRASE_FILE PROGRESS`` and ``pack WS PACK PROGRESS``
+fork a child that undoes a batch, encrypts the workspace or imports an edited priority pack.
+
 ``python _crash_worker.py import WS CSV PROGRESS [KEYHEX]``: one import in a fresh process.
 """
 from __future__ import annotations
@@ -31,9 +34,44 @@ def run_import(ws_path: str, csv_path: str, progress_path: str, key_hex: str | N
         ws.close()
 
 
+def run_op(op: str, ws_path: str, arg: str, progress_path: str) -> None:
+    """One more operation to kill: ``undo`` (arg: batch id), ``encrypt`` (arg: passphrase
+    file) or ``pack`` (arg: an edited priority pack to import)."""
+    from acctdesk.models import Workspace
+
+    with open(progress_path, "w", buffering=1) as log:
+        log.write(f"start {time.monotonic()}\n")
+        if op == "undo":
+            from acctdesk.importers.undo import undo_batch
+
+            ws = Workspace(ws_path)
+            log.write(f"working {time.monotonic()}\n")
+            counts = undo_batch(ws, int(arg), force=True)
+            ws.close()
+            log.write(f"done {time.monotonic()} {counts['usage_deleted']}\n")
+        elif op == "encrypt":
+            from acctdesk.models import crypto
+
+            phrase = crypto.read_passphrase_file(arg)
+            log.write(f"working {time.monotonic()}\n")
+            crypto.encrypt_workspace(ws_path, passphrase=phrase, key_store="passphrase")
+            log.write(f"done {time.monotonic()}\n")
+        elif op == "pack":
+            from acctdesk.importers.pipeline import import_file
+
+            ws = Workspace(ws_path)
+            log.write(f"working {time.monotonic()}\n")
+            result = import_file(ws, arg)
+            ws.close()
+            log.write(f"done {time.monotonic()} {result.updated} {result.error}\n")
+
+
 def serve() -> None:
     import acctdesk.importers.pipeline  # noqa: F401  (warm: pandas, pyarrow, acctdesk)
+    import acctdesk.importers.undo  # noqa: F401
+    import acctdesk.importers.pack_roundtrip  # noqa: F401
     import acctdesk.models  # noqa: F401
+    import acctdesk.models.crypto  # noqa: F401
 
     print("ready", flush=True)
     for line in sys.stdin:
@@ -44,6 +82,17 @@ def serve() -> None:
                 code = 0
                 try:
                     run_import(*args) if len(args) == 4 else run_import(*args, None)
+                except BaseException as exc:  # report, never return into the server loop
+                    print(f"child error: {exc!r}", file=sys.stderr, flush=True)
+                    code = 3
+                os._exit(code)
+            print(pid, flush=True)
+        elif cmd in ("undo", "encrypt", "pack"):
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    run_op(cmd, *args)
                 except BaseException as exc:  # report, never return into the server loop
                     print(f"child error: {exc!r}", file=sys.stderr, flush=True)
                     code = 3

@@ -175,3 +175,90 @@ def test_audit_records_import_undo_erase_encrypt(tmp_path, capsys):
     sheet = openpyxl.load_workbook(out).active
     assert [c.value for c in next(sheet.iter_rows(min_row=3, max_row=3))] == [
         "At", "User", "Action", "Entity", "Detail"]
+
+
+# ------------------------------------------------------------------ issue 16, point 14
+def test_audit_user_is_the_operating_system_account_not_the_user_variable(tmp_path):
+    import os
+    import pwd
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    path = tmp_path / "w.acctdesk"
+    _seed(path).close()
+    csv = tmp_path / "usage.csv"
+    csv.write_text("account_id,date,metric,value\nA2,2026-03-31,logins,9\n")
+    env = dict(os.environ, USER="mallory", LOGNAME="mallory", LNAME="mallory",
+               USERNAME="mallory", PYTHONPATH=str(root / "src"))
+    p = subprocess.run([sys.executable, "-m", "acctdesk", "import", str(path), str(csv)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    with Workspace(path) as ws:
+        users = [r[0] for r in ws.conn.execute(
+            "SELECT user FROM audit_log WHERE action = 'import'")]
+        batch_user = ws.conn.execute("SELECT user FROM import_batches WHERE file_name = "
+                                     "'usage.csv'").fetchone()[0]
+    assert users == [me] and batch_user == me and me != "mallory"
+
+
+def test_erase_leaves_no_snooze_no_file_name_and_no_guessable_id(tmp_path):
+    from acctdesk.models import edits
+    from acctdesk.models.audit import verify_chain
+
+    ws = Workspace(tmp_path / "w.acctdesk", create=True)
+    crm = tmp_path / "quillfeather-labs-renewal.csv"     # the file name carries the name
+    crm.write_text("Customer,Website,ARR\nQuillfeather Labs,quillfeather.io,500\n"
+                   "Plain Co,plain.com,10\n")
+    other = tmp_path / "plain-usage.csv"
+    other.write_text("Account,Date,Metric,Value\nPlain Co,2026-01-31,logins,4\n")
+    result = import_file(ws, crm)
+    assert result.error is None and import_file(ws, other).error is None
+    new_id = ws.conn.execute("SELECT account_id FROM accounts WHERE name = "
+                             "'Quillfeather Labs'").fetchone()[0]
+    # the id is not a plain hash of the name: the same file in a workspace without the salt,
+    # or with another salt, gives another id; in this workspace, the same id again
+    def id_in(salt: str | None, name: str) -> str:
+        path = tmp_path / name
+        with Workspace(path, create=True) as other:
+            if salt is not None:
+                other.set_meta("id_salt", salt)
+            import_file(other, crm)
+            return other.conn.execute("SELECT account_id FROM accounts WHERE name = "
+                                      "'Quillfeather Labs'").fetchone()[0]
+
+    assert id_in("", "unsalted.acctdesk") != new_id
+    assert id_in(None, "other.acctdesk") != new_id
+    assert id_in(ws.get_meta("id_salt"), "same-salt.acctdesk") == new_id
+    # a snooze on the worklist, then the erasure
+    edits.set_worklist_state(ws, new_id, "snoozed", until="2099-12-31")
+    plain = ws.conn.execute("SELECT account_id FROM accounts WHERE name = 'Plain Co'"
+                            ).fetchone()[0]
+    edits.set_worklist_state(ws, plain, "done")
+    erase_account(ws, new_id)
+    states = edits.worklist_states(ws)
+    assert new_id not in states and plain in states      # the other account's state stays
+    dump = "\n".join(" ".join(map(str, r)) for t in
+                     [r[0] for r in ws.conn.execute(
+                         "SELECT name FROM sqlite_master WHERE type='table'")]
+                     for r in ws.conn.execute(f"SELECT * FROM {t}"))
+    for trace in ("quillfeather", "Quillfeather"):
+        assert trace not in dump, trace
+    # only the erase entry names the id (salted, so it confirms no guessed name)
+    assert dump.count(new_id) == 1
+    # the other file's name and the other account are untouched
+    assert "plain-usage.csv" in dump and ws.count("usage") == 1
+    assert verify_chain(ws.conn).ok                 # redacted by the app: still a chain
+    ws.close()
+
+
+def test_subject_export_includes_the_worklist_state(tmp_path):
+    from acctdesk.models import edits
+
+    path = tmp_path / "w.acctdesk"
+    with _seed(path) as ws:
+        edits.set_worklist_state(ws, "A1", "snoozed", until="2099-01-01")
+        held = held_about(ws, "A1")
+        assert held["worklist_state"]["until"].tolist() == ["2099-01-01"]

@@ -186,3 +186,141 @@ def test_sigkill_during_large_import_is_all_or_nothing(tmp_path):
     assert len(killed) >= 40, summary
     assert len(in_write) >= 15, summary
     assert states.count("before") >= 5 and states.count("after") >= 1, summary
+
+
+# ---------------------------------------------------------------------------------------------
+# The same for undo, encrypt and a priority-pack round trip (issue 16)
+# ---------------------------------------------------------------------------------------------
+OP_KILL_POINTS = int(os.environ.get("ACCTDESK_OP_KILL_POINTS", "14"))
+
+
+def _fingerprint(path: Path, key: bytes | None = None) -> tuple:
+    """What the user sees of a workspace, without times and hashes that differ per run:
+    every account, usage row and activity, the batches' states, the audit actions."""
+    import hashlib
+
+    with Workspace(path, key=key) as ws:
+        assert ws.integrity_check() == []
+        digest = hashlib.sha256()
+        for sql in ("SELECT account_id, name, owner, arr, status FROM accounts ORDER BY 1",
+                    "SELECT account_id, metric, date, value FROM usage ORDER BY 1, 2, 3",
+                    "SELECT activity_id, account_id, kind, text FROM activities ORDER BY 1",
+                    "SELECT batch_id, status FROM import_batches ORDER BY 1"):
+            for row in ws.conn.execute(sql):
+                digest.update(repr(row).encode())
+        actions = tuple(r[0] for r in ws.conn.execute("SELECT action FROM audit_log ORDER BY id"))
+        return digest.hexdigest(), actions, ws.encrypted
+
+
+def _op_prepared(tmp_path: Path, demo_file: Path) -> dict[str, tuple[Path, str]]:
+    """Pristine workspaces (and the argument) for each operation."""
+    import openpyxl
+
+    from acctdesk.engine.pack import build_pack
+    from acctdesk.export.pack import write_pack
+    from acctdesk.importers.pipeline import import_file
+
+    out = {}
+    # undo: 200k usage rows, then a file overlapping 20k of them; undo the first batch
+    csv = tmp_path / "usage.csv"
+    _make_csv(csv)
+    overlap = tmp_path / "overlap.csv"
+    lines = csv.read_text().splitlines()
+    extra = [f"A{(i % ACCOUNTS) + 1:06d},2030-01-28,logins,{i}" for i in range(20_000)]
+    overlap.write_text("\n".join([lines[0], *lines[1:20_001], *extra]) + "\n")
+    undo_ws = tmp_path / "pristine-undo.acctdesk"
+    _make_workspace(undo_ws, None)
+    with Workspace(undo_ws) as ws:
+        first = import_file(ws, csv).batch_ids[0]
+        assert import_file(ws, overlap).error is None
+        ws.checkpoint()
+    out["undo"] = (undo_ws, str(first))
+    # encrypt: the same workspace, with a passphrase
+    enc_ws = tmp_path / "pristine-encrypt.acctdesk"
+    shutil.copy(undo_ws, enc_ws)
+    phrase = tmp_path / "phrase.txt"
+    phrase.write_text("correct horse battery staple\n")
+    out["encrypt"] = (enc_ws, str(phrase))
+    # pack: the demo portfolio and its priority pack with every owner and note edited
+    pack_ws = tmp_path / "pristine-pack.acctdesk"
+    shutil.copy(demo_file, pack_ws)
+    pack = tmp_path / "pack.xlsx"
+    with Workspace(pack_ws) as ws:
+        write_pack(build_pack(ws, risk_source="health"), pack)
+    wb = openpyxl.load_workbook(pack)
+    sheet = wb["Worklist"]
+    col = {c.value: c.column for c in sheet[4]}
+    for r in range(5, sheet.max_row + 1):
+        if sheet.cell(r, col["Account ID"]).value:
+            sheet.cell(r, col["Owner"]).value = f"Owner {r % 7}"
+            sheet.cell(r, col["Notes"]).value = f"call back about renewal {r}"
+    wb.save(pack)
+    out["pack"] = (pack_ws, str(pack))
+    return out
+
+
+def test_sigkill_during_undo_encrypt_and_pack_round_trip_is_all_or_nothing(tmp_path, demo_file):
+    prepared = _op_prepared(tmp_path, demo_file)
+    passphrase = "correct horse battery staple"
+    server = subprocess.Popen([sys.executable, str(WORKER), "serve"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=_env(), cwd=tmp_path)
+
+    def ask(line: str) -> str:
+        server.stdin.write(line + "\n")
+        server.stdin.flush()
+        return server.stdout.readline().strip()
+
+    def state_of(path: Path) -> tuple:
+        key = crypto.load_key(path, passphrase=passphrase)[0] if crypto.is_encrypted(path) \
+            else None
+        return _fingerprint(path, key)
+
+    report = {}
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        for op, (pristine, arg) in prepared.items():
+            before = state_of(pristine)
+            # calibration: a run to the end gives the "after" state and the duration
+            ws = tmp_path / f"{op}-calibrate.acctdesk"
+            shutil.copy(pristine, ws)
+            progress = tmp_path / f"{op}-calibrate.progress"
+            pid = ask(f"{op} {ws} {arg} {progress}")
+            assert ask(f"wait {pid}") == "exit 0", progress.read_text()
+            stamps = {line.split()[0]: float(line.split()[1])
+                      for line in progress.read_text().splitlines()}
+            duration = stamps["done"] - stamps["start"]
+            after = state_of(ws)
+            assert after != before
+            outcomes = []
+            delays = np.random.default_rng(16).uniform(0.0, duration * 1.02, OP_KILL_POINTS)
+            for i, delay in enumerate(delays):
+                ws = tmp_path / f"{op}-kill{i}.acctdesk"
+                shutil.copy(pristine, ws)
+                progress = tmp_path / f"{op}-kill{i}.progress"
+                pid = int(ask(f"{op} {ws} {arg} {progress}"))
+                time.sleep(float(delay))
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                ended = ask(f"wait {pid}")
+                assert ended in ("signal 9", "exit 0"), (op, ended)
+                state = state_of(ws)
+                label = "before" if state == before else "after" if state == after else "MIXED"
+                assert label != "MIXED", (op, i, float(delay), state, before, after)
+                outcomes.append((label, ended))
+                for p in tmp_path.glob(f"{ws.name}*"):
+                    p.unlink()
+            report[op] = outcomes
+    finally:
+        if server.poll() is None:
+            server.stdin.write("quit\n")
+            server.stdin.flush()
+        server.wait(timeout=60)
+    print({op: (sum(o[0] == "before" for o in v), sum(o[0] == "after" for o in v),
+                sum(o[1] == "signal 9" for o in v)) for op, v in report.items()})
+    for op, outcomes in report.items():
+        labels = [o[0] for o in outcomes]
+        killed = sum(o[1] == "signal 9" for o in outcomes)
+        assert killed >= OP_KILL_POINTS // 2, (op, outcomes)
+        assert "before" in labels, (op, outcomes)

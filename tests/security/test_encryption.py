@@ -28,6 +28,14 @@ def _names(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()}
 
 
+def _dump(path: Path) -> list:
+    """Every row of every table (the content, whatever the file's header bytes say)."""
+    with Workspace(path) as ws:
+        tables = [r[0] for r in ws.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return [(t, sorted(map(repr, ws.conn.execute(f'SELECT * FROM "{t}"')))) for t in tables]
+
+
 def _counts(ws: Workspace) -> dict[str, int]:
     return {t: ws.count(t) for t in ("accounts", "subscriptions", "usage", "tickets",
                                       "contacts", "activities", "surveys")}
@@ -252,6 +260,52 @@ def test_encrypt_refused_while_another_process_has_it_open(demo_copy):
         assert not ws.encrypted and ws.count("accounts") == 300
     assert not crypto.key_file_path(demo_copy).exists()
     assert not list(demo_copy.parent.glob(".demo.acctdesk*"))
+    # "nothing was changed" is true: no plain copy of the workspace was left behind
+    assert not list(demo_copy.parent.glob("demo.acctdesk.bak-*"))
+
+
+def test_encrypt_failing_after_its_checks_removes_every_copy(demo_copy, _private_environment,
+                                                             monkeypatch):
+    """A failure late in the conversion (the converted copy does not verify): the plain
+    backup, the encrypted copy, the staged key file and the keychain entry all go."""
+    memory = _private_environment
+    files = _names(demo_copy.parent)
+    real = crypto._table_counts
+    calls = []
+
+    def counts(conn):
+        calls.append(1)
+        got = real(conn)
+        return {**got, "accounts": got["accounts"] + 1} if len(calls) == 2 else got
+
+    before = _dump(demo_copy)
+    monkeypatch.setattr(crypto, "_table_counts", counts)
+    with pytest.raises(crypto.WorkspaceError, match="differs from it.*nothing was changed"):
+        crypto.encrypt_workspace(demo_copy, key_store="keychain")
+    assert len(calls) == 2                       # it failed after the backup was made
+    assert _names(demo_copy.parent) == files and _dump(demo_copy) == before
+    assert not [k for k in memory.secrets if k[0] == crypto.SERVICE]
+    with Workspace(demo_copy) as ws:
+        assert not ws.encrypted and ws.count("accounts") == 300
+
+
+def test_decrypt_failing_leaves_no_plain_copy(demo_copy, _private_environment, monkeypatch):
+    crypto.encrypt_workspace(demo_copy, key_store="keychain")
+    before, files = _dump(demo_copy), _names(demo_copy.parent)
+
+    def refuse(tmp, ws_path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(crypto, "_swap", refuse)
+    with pytest.raises(OSError, match="No space left"):
+        crypto.decrypt_workspace(demo_copy)
+    assert _dump(demo_copy) == before and _names(demo_copy.parent) == files
+    with Workspace(demo_copy) as ws:              # still encrypted, still whole
+        assert ws.encrypted and ws.integrity_check() == [] and ws.count("accounts") == 300
+    # no decrypted copy beside it (the only plain file is the backup made before encrypting)
+    plain = [p.name for p in demo_copy.parent.iterdir()
+             if p.is_file() and p.read_bytes().startswith(b"SQLite format 3")]
+    assert [n for n in plain if "bak-pre-encrypt" not in n] == []
 
 
 def test_rotate_backups_keeps_n_and_spares_other_tags(demo_copy):

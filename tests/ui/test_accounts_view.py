@@ -51,9 +51,12 @@ def test_shows_the_fields_that_matter_with_scores_blank_until_given(view, demo_d
     assert titles == ["Account", "Owner", "Segment", "ARR", "Health", "Band", "Trend",
                       "Churn risk", "Priority", "Renewal", "Whitespace", "Status", "Seats",
                       "Industry", "Region"]
-    assert model.rowCount() == len(accounts) == 300
-    assert view.grid.count_label.text() == "300 accounts"
-    names = sorted(accounts["name"], key=str.casefold)
+    churned = Workspace.churned_mask(accounts, "2026-10-31")
+    assert 0 < churned.sum() < 300
+    assert model.total_rows() == len(accounts) == 300
+    assert model.rowCount() == 300 - churned.sum()      # churned accounts left out
+    assert view.grid.count_label.text() == f"{300 - churned.sum():,} of 300 accounts"
+    names = sorted(accounts.loc[~churned, "name"], key=str.casefold)
     assert model.index(0, 0).data() == names[0]                  # sorted by name
     for key in ("health_score", "health_band", "health_trend", "churn_risk",
                 "whitespace_value"):
@@ -89,6 +92,7 @@ def test_set_scores_fills_health_band_trend_risk_and_whitespace(view, demo_data,
     assert model.index(r, _col(view, "health_trend")).data()[0] in "▲▼▬"
     assert model.index(r, _col(view, "whitespace_value")).data().startswith("$")
     # churned accounts are not scored: their health stays blank
+    view.show_churned.setChecked(True)
     churned = np.flatnonzero(accounts["status"].to_numpy() == "churned")
     if len(churned):
         view_row = int(np.flatnonzero(model.view_order() == churned[0])[0])
@@ -105,7 +109,9 @@ def test_typing_an_owner_filters_and_the_count_says_so(qtbot, view, demo_data):
     accounts, _ = demo_data
     owner = accounts["owner"].dropna().iloc[0]
     qtbot.keyClicks(view.grid.filter_editor("owner"), owner)
-    expected = int(accounts["owner"].str.casefold().str.contains(owner.casefold()).sum())
+    active = ~Workspace.churned_mask(accounts, "2026-10-31")
+    expected = int((accounts["owner"].str.casefold().str.contains(owner.casefold())
+                    & active).sum())
     qtbot.waitUntil(lambda: view.model.rowCount() == expected)
     assert view.grid.count_label.text() == f"{expected:,} of 300 accounts"
 
@@ -141,3 +147,55 @@ def test_empty_workspace_says_what_to_do(qtbot, workspace):
     assert v.model.rowCount() == 0
     assert v.grid.empty_label.isVisible()
     assert "Drop CSV or Excel exports" in v.grid.empty_label.text()
+
+
+def test_churned_accounts_are_left_out_until_asked_for_and_the_choice_is_kept(
+        qtbot, view, demo_data):
+    accounts, summary = demo_data
+    churned = Workspace.churned_mask(accounts, summary["data_date"]).to_numpy()
+    n = int(churned.sum())
+    assert n == summary["churned_accounts"]                 # the same count as the summary
+    ids = accounts["account_id"].to_numpy()
+    model = view.model
+
+    def shown_ids():
+        return {ids[model.source_row(r)] for r in range(model.rowCount())}
+
+    assert view.show_churned.text() == f"Show churned accounts ({n})"
+    assert not view.show_churned.isChecked()
+    assert shown_ids() == set(ids[~churned])
+    qtbot.mouseClick(view.show_churned, Qt.MouseButton.LeftButton)       # one click
+    assert shown_ids() == set(ids)
+    assert view.grid.count_label.text() == "300 accounts"
+    again = AccountsView()                                   # remembered
+    qtbot.addWidget(again)
+    again.set_data(accounts, summary)
+    assert again.show_churned.isChecked() and again.model.rowCount() == 300
+    qtbot.mouseClick(view.show_churned, Qt.MouseButton.LeftButton)
+    third = AccountsView()
+    qtbot.addWidget(third)
+    third.set_data(accounts, summary)
+    assert not third.show_churned.isChecked() and third.model.rowCount() == 300 - n
+
+
+def test_trend_shows_the_change_since_the_earlier_score_or_new(qtbot, view, demo_data):
+    from acctdesk.ui.table_model import NEW_TREND
+
+    accounts, _ = demo_data
+    ids = accounts["account_id"]
+    trend = np.full(len(ids), np.nan)
+    trend[:3] = [4.2, -12.0, NEW_TREND]
+    view.show_churned.setChecked(True)
+    view.set_scores(pd.DataFrame({"health_trend": trend}, index=ids),
+                    trend_basis="stored snapshot of 2026-09-30")
+    model, col = view.model, _col(view, "health_trend")
+    where = {model.source_row(r): r for r in range(model.rowCount())}
+    cells = [model.index(where[i], col) for i in range(4)]
+    assert [c.data() for c in cells] == ["▲ 4.2", "▼ 12.0", "new", ""]
+    assert cells[1].data(Qt.ItemDataRole.ForegroundRole).name() == "#b3261e"
+    assert cells[2].data(Qt.ItemDataRole.ForegroundRole) is None
+    assert "stored snapshot of 2026-09-30" in model.headerData(col, Qt.Orientation.Horizontal,
+                                                               Qt.ItemDataRole.ToolTipRole)
+    frame, _specs = view.grid.visible_frame()       # exported: numbers, "new" left blank
+    by_id = dict(zip(ids.to_numpy()[model.view_order()], frame["health_trend"]))
+    assert by_id[ids.iloc[0]] == 4.2 and np.isnan(by_id[ids.iloc[2]])

@@ -70,6 +70,31 @@ def test_drop_on_the_accounts_table_opens_the_dialog_and_imports(qtbot, window):
     assert "last import: subscriptions.csv" in window.status_label.text()
 
 
+def test_the_dialog_names_fields_in_words_and_ends_with_one_close_button(qtbot, window):
+    from acctdesk.field_labels import field_label
+
+    window.open_import_dialog([DATA / "stripe" / "subscriptions.csv"])
+    dialog = window.import_dialog
+    qtbot.addWidget(dialog)
+    wait_previews(qtbot, dialog)
+    model = dialog.preview_model
+    headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    assert headers[:3] == ["Will link to account", "Subscription id", "Account (external id)"]
+    assert not any("_" in h or "account." in h for h in headers)
+    combo = next(dialog.mapping.cellWidget(r, 1) for r in range(dialog.mapping.rowCount())
+                 if dialog.mapping.item(r, 0).text() == "id")
+    assert combo.currentText() == "Subscription id" and combo.currentData() == "sub_id"
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert items == [dialog.UNMAPPED_TEXT] + [field_label(combo.itemData(i), "subscriptions")
+                                              for i in range(1, combo.count())]
+    assert not any("_" in t or "account." in t for t in items)
+    with qtbot.waitSignal(dialog.import_finished, timeout=60_000):
+        dialog.start_import()
+    shown = [b.text() for b in dialog.buttons.buttons() if b.isVisible()]
+    assert shown == ["Close"]                                   # not Done beside Close
+    assert dialog.cancel_button.isDefault()
+
+
 def test_a_dropped_non_spreadsheet_is_ignored(qtbot, window, tmp_path):
     pic = tmp_path / "logo.png"
     pic.write_bytes(b"\x89PNG")
@@ -270,10 +295,33 @@ def test_audit_view_shows_imports_undo_and_settings_and_exports_them(qtbot, wind
         window.show_view("audit")
     grid = window.audit_view.grid
     actions = [grid.model.value(i, 2) for i in range(grid.model.rowCount())]
-    assert actions[:2] == ["undo", "import"]                   # newest first
-    assert "accounts_details.csv" in grid.model.value(1, 4)
+    assert actions[:2] == ["Import undone", "Import"]           # newest first, in words
+    imported = grid.model.value(1, 4)
+    assert imported.startswith(f"Imported accounts_details.csv as a Salesforce accounts "
+                               f"export (batch {r.batch_ids[0]}): 8 rows read, 8 added")
+    assert "{" not in imported and '":' not in imported           # a sentence, not JSON
+    # the selected entry in full under the table
+    grid.table.selectRow(1)
+    assert imported in window.audit_view.detail.text()
     out = tmp_path / "audit.xlsx"
     window.audit_view.export_to(out)
     sheet = openpyxl.load_workbook(out).active
     values = [c for row in sheet.iter_rows(values_only=True) for c in row]
-    assert "undo" in values and "import" in values
+    assert "Import undone" in values and imported in values
+
+
+def test_the_summary_accounts_for_every_row_with_the_reasons(qtbot, window):
+    portfolio = DATA / "_portfolio_b"
+    window.open_import_dialog([portfolio / "hubspot_companies.csv",
+                               portfolio / "chargebee_customers.csv"])
+    dialog = window.import_dialog
+    qtbot.addWidget(dialog)
+    wait_previews(qtbot, dialog)
+    with qtbot.waitSignal(window.data_reloaded, timeout=60_000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    text = dialog.status.text()
+    # 12 CRM rows: 10 companies and 2 repeated rows; 8 billing customers of known companies
+    assert "12 rows read, 10 added" in text and "2 merged" in text
+    assert "the same company as row 3 (row 4)" in text
+    assert "8 rows read, 0 added, 0 updated, 0 unchanged, 8 merged" in text
+    assert "linked to the existing account &#x27;Acme Analytics&#x27; by its web domain" in text

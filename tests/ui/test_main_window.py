@@ -31,7 +31,7 @@ def test_welcome_state_offers_the_ways_in(window):
     assert not window.sidebar.isVisible()
     texts = [b.text() for b in (window.welcome.open_button, window.welcome.new_button,
                                 window.welcome.demo_button)]
-    assert texts == ["Open workspace…", "New workspace…", "Open the demo portfolio"]
+    assert texts == ["Open workspace…", "New workspace for your data…", "Open the demo portfolio"]
 
 
 def test_opens_the_demo_workspace_and_shows_the_accounts(qtbot, window, demo_copy):
@@ -47,11 +47,14 @@ def test_opens_the_demo_workspace_and_shows_the_accounts(qtbot, window, demo_cop
     view = window.accounts_view
     assert window.stack.currentWidget() is view
     model = view.model
-    assert model.rowCount() == 300
+    assert model.total_rows() == 300
     headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(6)]
     assert headers == ["Account", "Owner", "Segment", "ARR", "Health", "Band"]
     with Workspace(demo_copy) as ws:
-        names = sorted(ws.accounts()["name"], key=str.casefold)
+        accounts = ws.accounts()
+        churned = ws.churned_mask(accounts, ws.data_date())
+    names = sorted(accounts.loc[~churned, "name"], key=str.casefold)
+    assert model.rowCount() == 300 - int(churned.sum())       # churned left out by default
     assert model.index(0, 0).data() == names[0]
     assert "300" in view.summary.text() and "2026-10-31" in view.summary.text()
     assert "demo.acctdesk" in window.status_label.text()
@@ -113,7 +116,7 @@ def test_geometry_and_last_workspace_are_remembered(qtbot, demo_copy):
     with qtbot.waitSignal(second.workspace_loaded, timeout=60_000):
         pass
     assert (second.width(), second.height()) == (787, 555)
-    assert second.accounts_view.model.rowCount() == 300
+    assert second.accounts_view.model.total_rows() == 300
     second.close()
 
 
@@ -121,7 +124,7 @@ def test_open_demo_creates_a_fresh_demo_workspace(qtbot, window):
     with qtbot.waitSignal(window.workspace_loaded, timeout=120_000) as blocker:
         window.welcome.demo_button.click()
     assert blocker.args[0].endswith("demo.acctdesk")
-    assert window.accounts_view.model.rowCount() == 400
+    assert window.accounts_view.model.total_rows() == 400
 
 
 def test_table_model_sorts_numbers_with_missing_last_and_text_without_case():
@@ -213,4 +216,33 @@ def test_closing_a_workspace_while_a_task_reads_it_waits_for_the_task(qtbot, win
     assert ws._all_conns == []                      # closed, after the worker stopped
     assert window.runner.pool.activeThreadCount() == 0
     _wait_loaded(qtbot, window, demo_copy)          # and the app goes on
-    assert window.accounts_view.model.rowCount() == 300
+    assert window.accounts_view.model.total_rows() == 300
+
+
+def test_the_accounts_trend_is_the_health_change_today_shows(qtbot, window, demo_copy):
+    """Trend = health now - health at the worklist's baseline, so Accounts and Today say the
+    same change for the same account; "new" where there was no score then."""
+    import pandas as pd
+
+    from acctdesk.ui.table_model import NEW_TREND
+
+    _wait_loaded(qtbot, window, demo_copy)
+    today = window.today_view
+    if today.result is None:
+        qtbot.waitSignal(today.loaded, timeout=120_000).wait()
+    view = window.accounts_view
+    model = view.model
+    col = model.column_index("health_trend")
+    qtbot.waitUntil(lambda: np.isfinite(model.column_values(col)).any(), timeout=120_000)
+    ids = view._ids
+    trend = pd.Series(model.column_values(col, np.arange(model.total_rows())), index=ids)
+    worklist = today.result["frame"].set_index("account_id")
+    both = worklist.index[worklist["health_delta"].notna()]
+    assert len(both) > 20
+    assert np.allclose(trend.reindex(both).to_numpy(dtype=float),
+                       worklist.loc[both, "health_delta"].to_numpy(dtype=float), atol=0.051)
+    scored = ~np.isnan(model.column_values(model.column_index("health_score"),
+                                           np.arange(model.total_rows())))
+    assert (~np.isnan(trend.to_numpy())[scored]).all()     # every scored account has a trend
+    new = trend.index[trend.to_numpy() == NEW_TREND]
+    assert worklist.reindex(new)["health_before"].isna().all()

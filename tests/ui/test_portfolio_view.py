@@ -118,7 +118,7 @@ def test_empty_workspace_and_no_workspace(qtbot, view, workspace):
     with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
         view.set_workspace(workspace)
     assert view.pages.currentWidget() is view.empty
-    assert "Import your CRM and billing exports" in view.empty.text()
+    assert "needs your accounts" in view.empty.text() and "billing subscriptions" in view.empty.text()
     assert not view.export_button.isEnabled()
     view.set_workspace(None)
     assert "No workspace open" in view.empty.text()

@@ -106,6 +106,6 @@ def test_empty_workspace(qtbot, view, workspace):
     with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
         view.set_workspace(workspace)
     assert view.pages.currentWidget() is view.empty
-    assert "Import your CRM and billing exports" in view.empty.text()
+    assert "renewal or contract end date" in view.empty.text()
     view.set_workspace(None)
     assert "No workspace open" in view.empty.text()

@@ -60,8 +60,9 @@ def test_measured_run_side_by_side(qtbot, view, ws):
     assert f"{100 * rates.churn:.2f}%" in view.measured_label.text()
     # the chart has both runs, and its axes say what they show
     legend = [label.text for _, label in view.legend.items]
-    assert legend == ["Your inputs", "Measured rates"]
-    assert "Revenue per year (USD" in view.plot.getAxis("left").labelText
+    assert [t.split(" (")[0] for t in legend] == ["Your inputs", "Measured rates"]
+    assert "starting book" in legend[1]
+    assert "Revenue per year" in view.plot.getAxis("left").labelText
     view.use_measured_button.click()
     assert view.accounts_spin.value() == rates.accounts
     # the inputs hold rates to 0.01 percentage point, so the totals agree to about 0.1%
@@ -112,3 +113,28 @@ def test_clearing_the_workspace(qtbot, view, ws):
     view.set_workspace(None)
     assert view.measured_total() is None
     assert view.owner_model.rowCount() == 0
+
+
+def test_each_book_is_drawn_on_its_own_scale(qtbot, view, ws):
+    """The 70-account example beside a workspace many times its size: both as a share of
+    their own starting book, so neither is a sliver, with the amounts written on the bars."""
+    import pyqtgraph as pg
+
+    with qtbot.waitSignal(view.simulated, timeout=5_000):
+        view.set_inputs(70, 36000, 0.04, 0.02, "month", 3)
+    open_in(qtbot, view, ws)
+    ours, measured = view.chart_values["Your inputs"], view.chart_values["Measured rates"]
+    assert ours["start"] == 70 * 36000
+    assert measured["start"] > 10 * ours["start"]          # a much bigger book
+    from acctdesk.ui.simulator_view import yearly
+
+    expected = (yearly(view._sim) / (70 * 36000) * 100).tolist()
+    assert ours["index"] == pytest.approx(expected)
+    assert sum(ours["revenue"]) == pytest.approx(view.total())
+    top = view.plot.getPlotItem().viewRange()[1][1]
+    for run in (ours, measured):        # neither book is a sliver next to the other
+        assert max(run["index"]) > 0.25 * top
+    texts = {item.toPlainText() for item in view.plot.getPlotItem().items
+             if isinstance(item, pg.TextItem)}
+    assert {"$2.8M", "$3.6M", "$4.5M"} <= texts        # the inputs' years, in money
+    assert "starting" in view.plot.getAxis("left").labelText

@@ -46,6 +46,13 @@ def test_shows_the_ranked_worklist_with_reasons_and_next_steps(today):
     assert m.index(0, m.column_index("arr")).data().startswith("$")
     assert today.result["risk_source"] == "model"
     assert "accounts need attention" in today.summary.text()
+    # how good the churn model is, in words (from the stored model's checked figure)
+    from acctdesk.engine import Engine
+
+    auc = Engine(today.workspace).analysis().risk.info["auc"]
+    assert (f"ranks accounts that later churned above those that stayed "
+            f"{round(auc * 100)} times in 100") in today.summary.text()
+    assert "AUC" not in today.summary.text()
     # the detail panel explains the selected (top) item
     assert top["reasons"][0] in today.d_body.text()
     assert top["next_step"] in today.d_body.text()
@@ -186,7 +193,7 @@ def test_empty_and_no_workspace_states(qtbot, runner, workspace):
     with qtbot.waitSignal(v.loaded, timeout=LOAD_MS):
         v.set_workspace(workspace)
     assert v.model.rowCount() == 0
-    assert "Import your CRM and billing exports" in v.grid.empty_label.text()
+    assert "Today needs your accounts" in v.grid.empty_label.text()
     assert v.grid.empty_label.isVisible()
     assert not v.touch_button.isEnabled()
     v.set_workspace(None)

@@ -96,7 +96,16 @@ def test_backtest_figures_are_shown(loaded):
     bt = view.inputs.backtest
     assert f"{bt['purchases']:,}" in view.backtest_text.text()
     assert f"{bt['precision_at_10']:.1%}" in view.backtest_text.text()
-    assert "%" in view.backtest_plot.getPlotItem().getAxis("left").labelText
+    from acctdesk.analytics.plain import suggestions_bought
+
+    made = 10 * bt["account_sets"]      # the same figures, in words
+    sentence = suggestions_bought(bt, 10)
+    assert sentence in view.backtest_text.text()
+    assert f"Of the {made:,} suggestions" in sentence
+    n = round(bt["precision_at_10"] * made)
+    assert f"{n:,} {'was' if n == 1 else 'were'} bought" in sentence
+    assert "Precision" not in view.backtest_text.text()
+    assert "bought" in view.backtest_plot.getPlotItem().getAxis("left").labelText
 
 
 def test_export(loaded, tmp_path):
@@ -114,4 +123,4 @@ def test_empty_workspace(qtbot, view, workspace):
     with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
         view.set_workspace(workspace)
     assert view.pages.currentWidget() is view.empty
-    assert "Import your CRM and billing exports" in view.empty.text()
+    assert "billing subscriptions, product by product" in view.empty.text()

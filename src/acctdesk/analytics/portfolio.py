@@ -384,7 +384,7 @@ def renewing(rows: pd.DataFrame, as_of: str, days: int | None = None,
 
 SUGGESTION_COLUMNS = [
     ("name", "Account", "text"), ("product", "Product", "text"), ("kind", "Kind", "text"),
-    ("propensity", "Propensity", "percent"), ("expected_arr", "Expected / yr", "currency"),
+    ("propensity", "Chance to buy", "percent"), ("expected_arr", "Expected / yr", "currency"),
     ("reason", "Why", "text"), ("owner", "Owner", "text"), ("segment", "Segment", "text"),
 ]
 

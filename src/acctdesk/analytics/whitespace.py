@@ -695,14 +695,15 @@ def _cross_frame(data: _Data, sc: _Scored, min_lift_shown: float = 1.2) -> pd.Da
         who = f"{lab} accounts" if lab else "customers"
         text = f"{100 * sh:.0f}% of {who} own {pr} ({own:.0f} of {n_:.0f})"
         if show:
-            text += f"; lift {rl:.1f} with {ra} ({100 * rc:.0f}% of those accounts own it)"
-        text += f"; propensity {100 * pp:.0f}%"
+            text += (f"; {rl:.1f} times as common among accounts with {ra} "
+                     f"({100 * rc:.0f}% of those accounts own it)")
+        text += f"; {100 * pp:.0f}% chance to buy"
         if ok:
             if sp:
-                text += (f", typical {_money(ty)}/month ({sg} peer median per seat x "
-                         f"{se:,.0f} seats)")
+                text += (f", typically {_money(ty)}/month (what {sg} peers pay per seat, "
+                         f"median, x {se:,.0f} seats)")
             else:
-                text += f", typical {_money(ty)}/month ({sg} peer median)"
+                text += f", typically {_money(ty)}/month (what {sg} peers pay, median)"
         reasons.append(text)
     return frame_in_pieces({
         "account_id": data.ids[a], "name": data.name[a], "product": prod, "kind": "cross-sell",

@@ -15,7 +15,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--action", default=None, help="only entries of this action")
     parser.add_argument("--limit", type=int, default=None, help="only the newest N entries")
     parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="also write the entries to an .xlsx or .csv file")
+                        help="also write the entries to an .xlsx or .csv file (readable only "
+                             "by you)")
+    parser.add_argument("--verify", action="store_true",
+                        help="check that no entry was edited, added or removed outside "
+                             "acctdesk (exit 1 naming the first broken entry)")
     parser.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE",
                         help="passphrase of an encrypted workspace (first line of FILE)")
 
@@ -29,6 +33,8 @@ def entries(ws, *, action: str | None = None, limit: int | None = None) -> list[
 def run(args) -> int:
     from ..models.crypto import open_workspace
 
+    if args.verify:
+        return _verify(args)
     with open_workspace(args.path, args.passphrase_file) as ws:
         rows = entries(ws, action=args.action, limit=args.limit)
         currency = ws.get_meta("currency") or "USD"
@@ -56,3 +62,27 @@ def run(args) -> int:
     if args.output is not None:
         print(f"Wrote {len(rows)} entries to {args.output}.")
     return 0
+
+
+def _verify(args) -> int:
+    import sys
+
+    from ..models.audit import verify_chain
+    from ..models.crypto import open_workspace
+
+    with open_workspace(args.path, args.passphrase_file) as ws:
+        report = verify_chain(ws.conn)
+    if args.json:
+        print(json.dumps({"workspace": str(args.path), **report.as_dict()}, indent=2))
+        return 0 if report.ok else 1
+    if report.ok:
+        print(f"The audit trail of {args.path.name} is intact: {report.entries} entries, each "
+              "chained to the one before it.")
+        return 0
+    print(f"The audit trail of {args.path.name} was changed outside acctdesk: "
+          f"{report.problem}.", file=sys.stderr)
+    for extra in report.problems[1:]:
+        print(f"  also: {extra}", file=sys.stderr)
+    print("Entries from there on cannot be trusted. Compare with a backup "
+          f"('acctdesk restore {args.path.name}' lists them).", file=sys.stderr)
+    return 1

@@ -132,13 +132,24 @@ def run(args) -> int:
     print(f"Backtest of '{data['scorecard']}' on {', '.join(data['as_of_dates'])}, looking "
           f"{data['horizon_days']} days ahead: {data['n']:,} scored account-dates, "
           f"{data['churned']:,} {what} ({f(data['churn_rate'], '{:.1%}')}).")
-    print(f"AUC {f(data['auc'])}, top-decile lift {f(data['top_decile_lift'], '{:.1f}x')}.")
-    print("Rate per band: " + ", ".join(
+    from ..analytics.plain import times_in_100
+
+    def ranked(v) -> str:
+        n = times_in_100(v["auc"])
+        return "too few to tell" if n is None else f"scored worse {n} times in 100"
+
+    def tenth(v) -> str:
+        return f(v["top_decile_lift"], "{:.1f} times as often")
+
+    print(f"Accounts that {what} had scored worse than those that did not "
+          f"{f(times_in_100(data['auc']), '{} times in 100')} (a coin toss: 50); the tenth with "
+          f"the worst scores {what} {tenth(data)} as the book as a whole.")
+    print(f"{what.capitalize()} per band: " + ", ".join(
         f"{b} {f(v['churn_rate'], '{:.1%}')} of {v['n']:,}"
         for b, v in data["band_churn"].items()))
     for seg, v in data["by_segment"].items():
-        print(f"  {seg}: AUC {f(v['auc'])}, lift {f(v['top_decile_lift'], '{:.1f}x')}, "
-              f"{v['churned']:,} of {v['n']:,}")
+        print(f"  {seg}: {ranked(v)}, worst tenth {tenth(v)}, "
+              f"{v['churned']:,} of {v['n']:,} {what}")
     print(data["verdict"])
     sw = data["suggested_weights"]
     if sw:

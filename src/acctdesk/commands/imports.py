@@ -1,4 +1,6 @@
-"""``acctdesk import PATH FILE... [--json]``: import exports into a workspace.
+"""``acctdesk import [--create] PATH FILE... [--json]``: import exports into a workspace.
+
+``--create`` makes an empty workspace at PATH first when there is none.
 
 Exit code 0 when every file imported (or was already imported), 1 when any file was
 rejected (the others still import), 2 for bad usage.
@@ -18,6 +20,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("files", type=Path, nargs="+", help="export files, imported in order")
     parser.add_argument("--profile", default=None,
                         help="use this source profile instead of recognising (e.g. stripe.subscriptions)")
+    parser.add_argument("--create", action="store_true",
+                        help="create an empty workspace at PATH first when there is none")
     parser.add_argument("--json", action="store_true", help="print one JSON object per run")
 
 
@@ -32,10 +36,22 @@ def run(args) -> int:
             get(args.profile)
         except KeyError:
             raise UsageError(f"unknown profile {args.profile!r}") from None
+    if not args.path.exists():
+        if not args.create:
+            from ..models.workspace import WorkspaceError
+
+            raise WorkspaceError(
+                f"{args.path}: no such workspace. Check the path, or create an empty one "
+                f"with 'acctdesk new {args.path}' (or add --create to this command)")
+        from .new import create
+
+        create(args.path).close()
+        if not args.json:
+            print(f"Created the empty workspace {args.path}.")
     results = []
     with Workspace(args.path) as ws:
         for f in args.files:
-            r = import_file(ws, f, profile_id=args.profile)
+            r = import_file(ws, f, profile_id=args.profile)   # never raises for a bad file
             results.append(r)
             if not args.json:
                 _print_human(r)
@@ -45,19 +61,32 @@ def run(args) -> int:
     return 1 if any(r.error for r in results) else 0
 
 
+def _source_words(r) -> str:
+    """``"a HubSpot accounts export (95% sure)"``, or how the columns were mapped."""
+    from ..importers.profiles import get
+
+    try:
+        profile = get(r.profile)
+    except KeyError:
+        if r.profile == "suggested":
+            return f"{r.entity} (columns matched by their names)"
+        return f"{r.entity} with your column mapping"
+    return f"a {profile.system} {profile.entity} export ({r.confidence:.0%} sure)"
+
+
 def _print_human(r) -> None:
     name = Path(r.file).name
     if r.error:
-        print(f"{name}: REJECTED: {r.error}", file=sys.stderr)
+        print(f"{name}: NOT IMPORTED: {r.error}", file=sys.stderr)
         return
     if r.skipped:
         print(f"{name}: {r.notes[-1]}")
         return
-    print(f"{name}: {r.profile} ({r.confidence:.0%}) -> {r.entity}: {r.rows_read} rows read, "
-          f"{r.inserted} inserted, {r.updated} updated, {r.unchanged} unchanged, "
-          f"{r.rejected} rejected, {r.accounts_created} new accounts; "
-          f"batch {', '.join(map(str, r.batch_ids))}")
-    for e in r.row_errors[:10]:
-        print(f"  {e}")
-    for item in r.review:
-        print(f"  review: {item['reason']}")
+    print(f"{name}: read as {_source_words(r)}: {r.summary()}; import batch "
+          f"{', '.join(map(str, r.batch_ids))} (acctdesk undo can take it back)")
+    for line in r.reasons():
+        print(f"  {line}")
+    for note in r.notes:        # lines of another encoding inside a UTF-8 file
+        if "not valid UTF-8" in note:
+            print(f"  note: {note}")
+

@@ -83,11 +83,13 @@ def _print_text(report: dict, limit: int) -> None:
     if m.get("kind") == "health_fallback":
         print(f"No churn model: {m.get('reason')}")
     else:
+        from ..analytics.plain import churn_ranking, riskiest_tenth
+
         how = "loaded from the workspace" if m.get("loaded_from_workspace") else "trained now"
-        print(f"Model: {m['kind'].replace('_', ' ')}, trained {m.get('trained_at')} ({how}) on "
-              f"{m.get('events')} churn events; out of time ({m['test_period'][0]} to "
-              f"{m['test_period'][1]}): AUC {m['auc']:.3f}, top-decile lift "
-              f"{m['top_decile_lift']:.1f}, Brier {m['brier']:.4f}")
+        print(f"Churn model trained {m.get('trained_at')} ({how}) on the history of "
+              f"{m.get('events')} accounts that churned.")
+        print(f"Checked on {m['test_period'][0]} to {m['test_period'][1]}, months it was not "
+              f"trained on: {churn_ranking(m['auc'], 'it')}; {riskiest_tenth(m['top_decile_lift'])}.")
     print()
     rows = report["accounts"][:limit]
     width = max([len(r["name"] or r["account_id"]) for r in rows] + [7])

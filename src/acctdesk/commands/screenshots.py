@@ -36,9 +36,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="workspace file (e.g. a demo workspace)")
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="folder for the PNG files (created if missing)")
+    parser.add_argument("--size", type=_size, default=(WIDTH, HEIGHT), metavar="WxH",
+                        help=f"window size in pixels (default {WIDTH}x{HEIGHT})")
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds to wait for the workspace and each view (default 120)")
     parser.add_argument("--json", action="store_true", help="print the files written as JSON")
+
+
+def _size(text: str) -> tuple[int, int]:
+    """argparse type: a window size such as 1280x800."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1280x800") from None
+    if w < 400 or h < 300:
+        raise argparse.ArgumentTypeError("the window needs at least 400x300 pixels")
+    return w, h
 
 
 def slug(text: str) -> str:
@@ -82,7 +95,8 @@ def run(args) -> int:
         # a throwaway profile: the window's remembered layout and recent files stay untouched
         os.environ["ACCTDESK_CONFIG_DIR"] = str(Path(tmp) / "config")
         os.environ.setdefault("ACCTDESK_DATA_DIR", str(Path(tmp) / "data"))
-        written = _render(args.path.resolve(), args.output, args.timeout, Path(tmp))
+        written = _render(args.path.resolve(), args.output, args.timeout, Path(tmp),
+                          size=args.size)
     if args.json:
         print(json.dumps({"workspace": str(args.path), "files": [str(p) for p in written]},
                          indent=2))
@@ -92,7 +106,8 @@ def run(args) -> int:
     return 0 if written else 1
 
 
-def _render(path: Path, out: Path, timeout: float, tmp: Path) -> list[Path]:
+def _render(path: Path, out: Path, timeout: float, tmp: Path,
+            size: tuple[int, int] = (WIDTH, HEIGHT)) -> list[Path]:
     from PySide6.QtCore import QEventLoop, QTimer, Qt
     from PySide6.QtGui import QColor, QPainter
 
@@ -101,6 +116,7 @@ def _render(path: Path, out: Path, timeout: float, tmp: Path) -> list[Path]:
 
     app = make_app([])
     ms = int(timeout * 1000)
+    width, height = size
 
     def wait(signal, what: str, condition=None) -> None:
         """Run the event loop until ``signal`` (one or a list) fires and ``condition()``
@@ -137,7 +153,7 @@ def _render(path: Path, out: Path, timeout: float, tmp: Path) -> list[Path]:
         loop.exec()
 
     window = MainWindow()
-    window.resize(WIDTH, HEIGHT)
+    window.resize(width, height)
     window.show()
     failures: list[str] = []
     window.runner.failed.connect(lambda kind, msg, _d: failures.append(f"{kind}: {msg}"))
@@ -154,7 +170,7 @@ def _render(path: Path, out: Path, timeout: float, tmp: Path) -> list[Path]:
     wait([window.workspace_loaded, window.load_failed], "the workspace")
     if window.workspace is None:
         raise RuntimeError(f"could not open {path}: {failures[0]}")
-    window.resize(WIDTH, HEIGHT)
+    window.resize(width, height)
     # views load when they are first shown: each is waited for below, when selected
 
     written: list[Path] = []
@@ -230,7 +246,7 @@ def _render(path: Path, out: Path, timeout: float, tmp: Path) -> list[Path]:
     window.open_import_dialog([source])
     if dialogs:
         dialog = dialogs[0]
-        dialog.resize(min(1200, WIDTH - 80), min(760, HEIGHT - 80))
+        dialog.resize(min(1200, width - 80), min(760, height - 80))
         try:
             wait(dialog.preview_ready, "the import preview")
         except TimeoutError:

@@ -83,15 +83,20 @@ def run(args) -> int:
           "by expected MRR:")
     for i, rec in enumerate(shown.to_dict("records"), 1):
         print(f"{i:>4}. {rec['name']} ({rec['account_id']}): {rec['kind']} {rec['product']}, "
-              f"propensity {rec['propensity']:.0%}, expected {rec['expected_mrr']:,.2f}/month")
+              f"{rec['propensity']:.0%} chance to buy, expected {rec['expected_mrr']:,.2f}/month")
         print(f"      {rec['reason']}")
     print()
-    print(f"Backtest (purchases of {bt['cutoff']} .. {bt['as_of']} hidden; "
-          f"{bt['purchases']} bought out of {bt['candidates']:,} gaps of "
-          f"{bt['accounts']:,} accounts in {bt['account_sets']} books):")
+    from ..analytics.plain import suggestions_bought
+
+    print(f"Checked on the past: the purchases of {bt['cutoff']} to {bt['as_of']} were hidden "
+          f"and the suggestions made from the data before ({bt['purchases']} of the "
+          f"{bt['candidates']:,} products {bt['accounts']:,} accounts lacked were bought in "
+          "that time).")
+    print(suggestions_bought(bt, 10))
+    print("Share of suggestions bought, top 5/10/20 per CSM book:")
     for k in (5, 10, 20):
-        print(f"  precision@{k:<2}  ours {bt[f'precision_at_{k}']:.1%}   "
-              f"popularity {bt[f'baseline_precision_at_{k}']:.1%}   "
-              f"rules {bt[f'rules_precision_at_{k}']:.1%}")
+        print(f"  top {k:<2}  ours {bt[f'precision_at_{k}']:.1%}   "
+              f"most popular product {bt[f'baseline_precision_at_{k}']:.1%}   "
+              f"'bought together' rules {bt[f'rules_precision_at_{k}']:.1%}")
     return 0
 

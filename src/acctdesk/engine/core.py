@@ -85,7 +85,7 @@ class Analysis:
             raise ValueError("risk_source must be 'auto' or 'health'")
         self.ws = ws
         self.identity = ws.identity()
-        self.version = ws.data_version()
+        self.version = ws.data_key()
         self.data_date = ws.data_date()
         self.as_of = str(as_of or self.data_date or "")[:10] or None
         self.currency = currency_code(ws.get_meta("currency"))
@@ -93,7 +93,9 @@ class Analysis:
         self.risk_source = risk_source
         self.horizon_days = int(horizon_days)
         with _LOCKS_GUARD:
-            for key in [k for k in _LOCKS if k[0] == self.identity and k[1] < self.version]:
+            for key in [k for k in _LOCKS
+                        if k[0] == self.identity and k[1][0] <= self.version[0]
+                        and k[1] != self.version]:
                 del _LOCKS[key]
             self.lock = _LOCKS.setdefault((self.identity, self.version), threading.RLock())
 

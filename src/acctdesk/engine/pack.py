@@ -26,7 +26,7 @@ import pandas as pd
 from ..analytics import metrics as M
 from ..analytics import portfolio as P
 from ..analytics.worklist import COMPONENTS, NEXT_STEPS, WorklistSettings
-from ..domain.accounts import RISK_FROM_HEALTH, attribute_mask
+from ..domain.accounts import attribute_mask
 from .core import Analysis, Engine
 from .metrics import metrics_summary, retention_period
 from .portfolio import portfolio_inputs
@@ -256,9 +256,8 @@ def definitions(a: Analysis, now: dt.datetime, filters: dict[str, str]) -> pd.Da
          "assignment rules give it"),
         ("Health band", bands, "a band covers [lower, next lower)"),
         ("Churn risk", (
-            f"probability the account churns within {risk.horizon_days} days, from a model "
-            f"trained on this workspace's history ({risk.label})") if risk.source == "model"
-         else f"p = {RISK_FROM_HEALTH} ({risk.label})",
+            f"probability the account churns within {risk.horizon_days} days. {risk.label}")
+         if risk.source == "model" else risk.label,
          "labelled 'Churn risk (model)' or 'Churn risk (from health)' in the sheets"),
         ("ARR at risk", "ARR x churn risk", ""),
         ("Worklist priority", "priority = sum_k w_k x s_k, each signal s_k in [0, 1]; "

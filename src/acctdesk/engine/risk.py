@@ -64,14 +64,15 @@ class Risk:
     @property
     def label(self) -> str:
         """Where the probabilities come from, in one sentence."""
+        from ..analytics.plain import churn_ranking
+
         if self.source != "model":
-            reason = self.info.get("reason") or "no churn model"
-            return f"Churn probability from the health score, {RISK_FROM_HEALTH} ({reason})"
-        auc = self.info.get("auc")
-        auc_text = f", out-of-time AUC {auc:.2f}" if isinstance(auc, (int, float)) else ""
-        kind = str(self.info.get("kind") or "").replace("_", " ")
-        return (f"Churn probability from the workspace's churn model ({kind}{auc_text}; "
-                f"{self.horizon_days} days ahead)")
+            reason = self.info.get("reason") or "too little history"
+            return (f"Churn risk read from the health score, {RISK_FROM_HEALTH}, as there is "
+                    f"no churn model yet ({reason})")
+        return (f"Churn risk from a model trained on this workspace's history, "
+                f"{self.horizon_days} days ahead; "
+                + churn_ranking(self.info.get("auc"), "checked on later months, it"))
 
 
 def load_or_train(ws, data: ScoringData | None = None, *, as_of: str | None = None,

@@ -511,8 +511,9 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise ExportError(f"Cannot export to {path}: the folder {directory} does not exist.")
     tmp = directory / f".{path.name}.{secrets.token_hex(4)}.tmp"
     try:
-        # O_EXCL: never clobber anything; 0o666 lets the umask decide, like a normal save.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        # O_EXCL: never clobber anything. 0o600: an export holds the workspace's data, so it
+        # is private to the user like the workspace itself (whatever the umask).
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
     except OSError as exc:
         raise ExportError(

@@ -122,6 +122,13 @@ def _abbreviates(a: str, b: str) -> bool:
                for x, y in zip(ta, tb))
 
 
+def _abbrev_key(norm: str) -> tuple:
+    """Names that may abbreviate each other share this: first word, word count and the
+    first three letters of the second word ("wayne ent" / "wayne enterprises")."""
+    words = norm.split()
+    return (words[0], len(words), words[1][:3] if len(words) > 1 else "")
+
+
 def clean_domain(value: object) -> str | None:
     """The identity domain of a domain, URL or e-mail address (None for free mail,
     platforms and text that is no domain)."""
@@ -192,7 +199,7 @@ class AccountIndex:
         self._acc: dict[str, _Account] = {}
         self._by_domain: dict[str, set[str]] = {}
         self._by_name: dict[str, set[str]] = {}
-        self._by_first: dict[str, list[str]] = {}
+        self._by_first: dict[tuple, list[str]] = {}
         self._pending: list[tuple] = []
         self._choices: dict[str, list[str]] = {}
 
@@ -277,11 +284,10 @@ class AccountIndex:
         norm = company_name(name)
         if norm:
             holders = self._by_name.setdefault(norm, set())
-            if account_id not in holders:
-                holders.add(account_id)
-                first = norm.split(" ", 1)[0]
-                self._by_first.setdefault(first, []).append(norm)
-                self._choices.pop(norm[:1], None)
+            if not holders:
+                self._by_first.setdefault(_abbrev_key(norm), []).append(norm)
+                self._choices.setdefault(norm[:1], []).append(norm)
+            holders.add(account_id)
         dom = clean_domain(domain)
         if dom:
             acc.domains.add(dom)
@@ -306,14 +312,11 @@ class AccountIndex:
 
     def _fuzzy(self, norm: str) -> list[tuple[str, float]]:
         """Look-alike names (score, name), best first; the same first letter only."""
-        letter = norm[:1]
-        choices = self._choices.get(letter)
-        if choices is None:
-            choices = self._choices[letter] = [n for n in self._by_name if n[:1] == letter]
+        choices = self._choices.get(norm[:1], ())
         found = [(c, s) for c, s, _ in process.extract(
             norm, choices, scorer=fuzz.ratio, limit=3, score_cutoff=REVIEW_THRESHOLD)
-            if c != norm]
-        for other in self._by_first.get(norm.split(" ", 1)[0], ()):
+            if c != norm] if choices else []
+        for other in self._by_first.get(_abbrev_key(norm), ()):
             if other != norm and _abbreviates(norm, other):
                 found.append((other, 95.0))
         found.sort(key=lambda t: -t[1])
@@ -481,7 +484,14 @@ class AccountIndex:
 
 def new_account_id(source: str | None, external_id: object, name: object,
                    domain: object, *, salt: str = "") -> str:
-    """A stable id for an account first seen in an import (same input, same id)."""
+    """A stable id for an account first seen in an import (same input and salt, same id).
+
+    ``salt`` is the workspace's random salt (``meta.id_salt``, made by its migration):
+    without it the id would be a plain hash of the name, and anyone could confirm a guessed
+    company name from an id (in an audit entry kept after an erasure, say). With it, ids are
+    still the same for the same company within one workspace, so importing a file again
+    changes nothing.
+    """
     basis = "|".join([
         salt, source or "", "" if external_id is None else str(external_id),
         normalise_name(name) or "", registrable_domain(domain) or "",

@@ -10,7 +10,10 @@ from pathlib import Path
 
 from ..domain.pack_format import MARKER_PROPERTY, MARKER_SHEET, WORKLIST_SHEET
 
-__all__ = ["MARKER_PROPERTY", "MARKER_SHEET", "WORKLIST_SHEET", "is_pack"]
+__all__ = ["MARKER_PROPERTY", "MARKER_SHEET", "WORKLIST_SHEET", "MAX_MARKER_PART", "is_pack"]
+
+#: the parts read to recognise a pack are small; larger ones are not a pack's
+MAX_MARKER_PART = 4 << 20
 
 
 def is_pack(path: str | Path) -> bool:
@@ -26,11 +29,15 @@ def is_pack(path: str | Path) -> bool:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            if "docProps/custom.xml" in names:
+
+            def small(name: str) -> bool:   # a marker part is a few KB; never inflate more
+                return name in names and zf.getinfo(name).file_size <= MAX_MARKER_PART
+
+            if small("docProps/custom.xml"):
                 custom = zf.read("docProps/custom.xml").decode("utf-8", "replace")
                 if f'name="{MARKER_PROPERTY}"' in custom:
                     return True
-            if "xl/workbook.xml" in names:
+            if small("xl/workbook.xml"):
                 book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
                 return (f'name="{MARKER_SHEET}"' in book
                         and f'name="{WORKLIST_SHEET}"' in book)

@@ -262,10 +262,16 @@ def _write(ws, path: Path, edits: PackEdits, digest: str, result, owner_changes,
               "rejected": len(rejected), "accounts_created": 0, "review": 0}
     mapping = {title: "accounts.owner" if f == "owner" else f"activities(note:{f})"
                for title, f in EDITABLE_COLUMNS.items()}
-    result.batch_ids.append(pack_store.write_pack_edits(
-        ws, file_name=path.name, digest=digest, profile=PROFILE_ID, mapping=mapping,
-        owners=[(aid, owner) for aid, owner, _row in owner_changes], notes=records,
-        rejected=rejected, counts=counts))
+    try:
+        result.batch_ids.append(pack_store.write_pack_edits(
+            ws, file_name=path.name, digest=digest, profile=PROFILE_ID, mapping=mapping,
+            owners=[(aid, owner) for aid, owner, _row in owner_changes], notes=records,
+            rejected=rejected, counts=counts))
+    except pack_store.AlreadyApplied as exc:   # another window or command, meanwhile
+        result.skipped, result.batch_ids = True, list(exc.batches)
+        result.notes.append(f"already imported as batch {', '.join(map(str, exc.batches))}; "
+                            "nothing changed")
+        return
     result.inserted = len(records)
     result.updated = len(owner_changes)
     result.rejected = len(rejected)

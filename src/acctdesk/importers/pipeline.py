@@ -16,8 +16,10 @@ in :mod:`acctdesk.models.import_store`.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import re
 import time
 from collections import defaultdict
@@ -30,7 +32,7 @@ import pandas as pd
 
 from ..models import import_store
 from ..models.schema import ENTITY_FIELDS, ENTITY_KEYS
-from ..models.workspace import Workspace, now_iso
+from ..models.workspace import Workspace, WorkspaceError, now_iso
 from .canonical import CUSTOM, ROW, CanonicalRows, canonical_rows
 from .errors import CellError, ImportCancelled, ImportFileError
 from .linking import CREATES_ACCOUNTS, HOW_WORDS, NEEDS_ACCOUNT, Linked, link_records
@@ -38,7 +40,9 @@ from .mapping import header_signature
 from .match import AccountIndex, company_name
 from .plan import MIN_CONFIDENCE, SheetPlan, plan_sheet, save_mapping
 from .profiles import Profile
-from .readers import Sheet, read_file
+from .readers import Sheet, check_file, open_input, read_file
+
+log = logging.getLogger(__name__)
 
 __all__ = ["FileResult", "FilePreview", "SheetPlan", "import_file", "import_files",
            "preview_file", "plan_sheet", "save_mapping", "undo_batch", "UndoError",
@@ -108,6 +112,22 @@ class FileResult:
         return ", ".join(parts)
 
 
+    def reasons(self, limit: int = 12) -> list[str]:
+        """Why rows were not added or updated: a line per reason, with the rows named."""
+        words = {"held": "held for review"}
+        out = []
+        for o in sorted(self.outcomes, key=lambda o: (o["outcome"] == "unchanged",
+                                                      -o["count"])):
+            rows = ", ".join(map(str, o["rows"][:8])) + (" ..." if o["count"] > 8 else "")
+            where = (f" (row {rows})" if o["count"] == 1 else f" (rows {rows})") \
+                if o["rows"] else ""
+            out.append(f"{o['count']:,} {words.get(o['outcome'], o['outcome'])}: "
+                       f"{o['reason']}{where}")
+        if len(out) > limit:
+            out = out[:limit] + [f"... and {len(out) - limit} more reasons"]
+        return out
+
+
 class _Outcomes:
     """Rows that were not inserted or updated, grouped by outcome and reason."""
 
@@ -142,8 +162,10 @@ class _Outcomes:
 
 # ---------------------------------------------------------------------------------- helpers
 def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, after checking it is an ordinary file of a size acctdesk reads
+    (a link to ``/dev/zero`` or a pipe is refused, not read forever)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -406,7 +428,8 @@ def _write_sheet(conn, path: Path, digest: str, prep: _Prepared, result: FileRes
         new_ids = {a for a, _, _, _ in new_accounts}
         frame = frame.assign(status=status.where(
             status.notna() | ~frame["account_id"].isin(new_ids), "active"))
-    table, rep, folded, into = _prepare_entity(frame, prof, data_date())
+    table, rep, folded, into = _prepare_entity(
+        frame, prof, data_date() if entity == "subscriptions" else None)
     missing_keys = [k for k in ENTITY_KEYS[entity] if k not in table.columns]
     if len(frame) and missing_keys:
         raise ImportFileError.for_file(
@@ -532,9 +555,8 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
     result = FileResult(file=str(path))
     report = progress or (lambda f, t: None)
     try:
-        if not path.exists():
-            raise ImportFileError.for_file(path, "does not exist", "Check the path.")
         report(0.02, f"Reading {path.name}…")
+        check_file(path)        # an ordinary file, of a kind and size that can be read
         digest = sha256_file(path)
         if _already(ws, digest, result):
             return result
@@ -560,6 +582,17 @@ def import_file(ws: Workspace, path: str | Path, *, profile_id: str | None = Non
         _write_plans(ws, path, digest, usable, result, decisions, cancel, report)
     except ImportFileError as exc:
         result.error = str(exc)
+    except ImportCancelled:
+        raise
+    except WorkspaceError as exc:      # busy, read-only, disk full: nothing was written
+        result.error = f"'{path.name}' was not imported: {exc}"
+    except Exception as exc:  # noqa: BLE001 - one file's failure never stops the others
+        log.warning("importing %s failed", path, exc_info=True)
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else \
+            type(exc).__name__
+        result.error = (f"'{path.name}' could not be imported ({detail}). Nothing from it was "
+                        "written and the other files are not affected. Check that it is an "
+                        "unchanged export; if it is, please report this problem with the file.")
     finally:
         result.seconds = time.perf_counter() - t0
     return result
@@ -590,13 +623,15 @@ def _write_plans(ws, path, digest, plans, result, decisions, cancel, report) -> 
     with ws.transaction() as conn:
         if _already(ws, digest, result, conn):
             return
-        before = ws.data_date()
+        billed = conn.execute("SELECT 1 FROM subscriptions LIMIT 1").fetchone() is not None \
+            or any(p.plan.profile.entity == "subscriptions" for p in prepared)
+        before = ws.data_date() if billed else None
         for prep in prepared:
             check()
             counts = _write_sheet(conn, path, digest, prep, result, ws.data_date, index)
             ws.audit("import", "import_batches", str(result.batch_ids[-1]),
                      after={"file": path.name, "profile": prep.plan.profile.id, **counts})
-        after = ws.data_date()
+        after = ws.data_date() if billed else None
         if after and after != before:
             # the book's date moved: what pays on the new date decides ARR and churn
             import_store.refresh_account_revenue(conn, None, result.batch_ids[-1], after)
@@ -637,8 +672,7 @@ def preview_file(ws: Workspace, path: str | Path, *, profile_id: str | None = No
     path = Path(path)
     out = FilePreview(file=str(path))
     try:
-        if not path.exists():
-            raise ImportFileError.for_file(path, "does not exist", "Check the path.")
+        check_file(path)
         out.already_imported = import_store.applied_batches_for(ws.conn, sha256_file(path))
         out.plans = _plans(ws, path, sheet, profile_id, mapping, entity, cancel)
         plan = out.plan = next(p for p in out.plans if p.profile is not None)
@@ -667,6 +701,12 @@ def preview_file(ws: Workspace, path: str | Path, *, profile_id: str | None = No
         out.rows = shown
     except (ImportFileError, ValueError, KeyError) as exc:
         out.error = str(exc)
+    except ImportCancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a preview never ends the app
+        log.warning("previewing %s failed", path, exc_info=True)
+        out.error = (f"'{path.name}' could not be read ({str(exc).strip()[:200] or type(exc).__name__})."
+                     " Check that it is an unchanged export.")
     return out
 
 
@@ -676,57 +716,8 @@ def import_files(ws: Workspace, paths: Sequence[str | Path], **kwargs) -> list[F
 
 
 # ---------------------------------------------------------------------------------- undo
-class UndoError(Exception):
-    pass
-
-
-def undo_batch(ws: Workspace, batch_id: int) -> dict[str, int]:
-    """Undo one import batch: the workspace returns to what it was before the batch.
-
-    Refused when a later batch changed the same rows (undo that one first).
-    """
-    row = ws.conn.execute("SELECT status, file_name FROM import_batches WHERE batch_id = ?",
-                          (batch_id,)).fetchone()
-    if row is None:
-        raise UndoError(f"there is no import batch {batch_id}")
-    if row[0] != "applied":
-        raise UndoError(f"batch {batch_id} ({row[1]}) was already undone")
-    later = ws.conn.execute(
-        """
-        SELECT DISTINCT h.batch_id FROM row_history h JOIN import_batches b
-          ON b.batch_id = h.batch_id AND b.status = 'applied'
-        WHERE h.batch_id > ? AND (json_extract(h.before, '$.batch_id') = ?
-              OR EXISTS (SELECT 1 FROM row_history m WHERE m.batch_id = ?
-                         AND m.table_name = h.table_name AND m.row_key = h.row_key))
-        ORDER BY h.batch_id DESC
-        """, (batch_id, batch_id, batch_id)).fetchall()
-    if later:
-        raise UndoError(
-            f"batch {later[0][0]} changed rows that batch {batch_id} wrote; "
-            f"undo batch {later[0][0]} first")
-    counts: dict[str, int] = {}
-    tables = list(ENTITY_FIELDS)
-    with ws.transaction() as conn:
-        for table in tables:
-            counts[f"{table}_deleted"] = conn.execute(
-                f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,)).rowcount
-        history = conn.execute(
-            "SELECT table_name, before FROM row_history WHERE batch_id = ? AND op = 'update' "
-            "ORDER BY id DESC", (batch_id,)).fetchall()
-        restored = 0
-        for table, before in history:
-            rec = json.loads(before)
-            cols = list(rec)
-            conn.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(cols)}) VALUES "
-                         f"({', '.join('?' * len(cols))})", [rec[c] for c in cols])
-            restored += 1
-        counts["restored"] = restored
-        conn.execute("DELETE FROM external_ids WHERE batch_id = ?", (batch_id,))
-        conn.execute("DELETE FROM row_history WHERE batch_id = ?", (batch_id,))
-        conn.execute("UPDATE import_batches SET status = 'undone' WHERE batch_id = ?",
-                     (batch_id,))
-        ws.audit("undo", "import_batches", str(batch_id), detail=row[1], after=counts)
-    return counts
+# kept importable from here: the undo lives in acctdesk.importers.undo
+from .undo import UndoError, UndoNeedsConfirmation, undo_batch  # noqa: E402,F401
 
 
 def rejected_rows(ws: Workspace, batch_id: int) -> pd.DataFrame:
@@ -738,7 +729,7 @@ def export_rejected(ws: Workspace, batch_id: int, path: str | Path) -> int:
     """Write a batch's rejected rows as CSV: the original cells plus the reasons, to fix."""
     frame = rejected_rows(ws, batch_id)
     if frame.empty:
-        pd.DataFrame(columns=["row", "problem"]).to_csv(path, index=False)
+        _write_private_csv(pd.DataFrame(columns=["row", "problem"]), path)
         return 0
     grouped = frame.groupby("row_number", sort=True)
     records = []
@@ -747,5 +738,24 @@ def export_rejected(ws: Workspace, batch_id: int, path: str | Path) -> int:
         problems = "; ".join(
             (f"{c}: {why}" if c else why) for c, why in zip(g["column_name"], g["reason"]))
         records.append({"row": int(rownum), "problem": problems, **raw})
-    pd.DataFrame(records).to_csv(path, index=False, encoding="utf-8-sig")
+    _write_private_csv(pd.DataFrame(records), path)
     return len(records)
+
+
+def _write_private_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a CSV readable only by the user (mode 0600, like the workspace): to a new
+    temporary file beside it, then renamed into place."""
+    import os
+    import secrets
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            frame.to_csv(fh, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -362,9 +363,9 @@ def _finish(plan: SheetPlan) -> SheetPlan:
     for col, tgt in id_columns(frame, plan.mapping, plan.profile).items():
         plan.mapping[col] = tgt
     for src, tgt in plan.mapping.items():
-        if tgt.startswith("_"):
+        if tgt.startswith("_") or src not in frame.columns:
             continue
-        if src in frame.columns and not frame[src].dropna().astype(str).str.strip().ne("").any():
+        if not _has_values(frame[src]):
             plan.notes.append(f"column '{src}' (mapped to {tgt}) is empty in every row")
     return plan
 
@@ -374,6 +375,15 @@ def _candidate(prof: Profile, sheet: Sheet, mapped: dict[str, str], score: float
     extra = _extra_header_rows(sheet.frame, mapped, prof)
     factor, keep, notes = _fitted(prof, sheet.frame.iloc[extra:], mapped)
     return prof, round(score * factor, 4), keep, notes, extra
+
+
+def _has_values(s: pd.Series) -> bool:
+    """True when a column holds at least one non-blank value (cheap on long columns)."""
+    head = s.iloc[:2000].dropna()
+    if len(head) and head.astype(str).str.strip().ne("").any():
+        return True
+    rest = s.iloc[2000:].dropna()
+    return bool(len(rest)) and bool(rest.astype(str).str.strip().ne("").any())
 
 
 def _ranked(sheet: Sheet) -> tuple[list[tuple], bool]:
@@ -455,8 +465,35 @@ def plan_sheet(sheet: Sheet, ws=None, *, profile_id: str | None = None,
     return _suggested(sheet, headers, candidates)
 
 
+def _wide_usage(sheet: Sheet, headers: list[str], candidates) -> SheetPlan | None:
+    """A sheet the reader turned long (one column per month or day): a time series per
+    account, i.e. usage; the metric is the sheet's (or file's) name unless a column says."""
+    melted = melted_columns(sheet)
+    if melted is None:
+        return None
+    period, value = melted
+    ids = [h for h in headers if h not in melted]
+    suggestions = suggest_mapping(ids, "usage")
+    mapping = {s.source: s.target for s in suggestions if s.target in (
+        "account.name", "account.domain", "account.external_id", "account.key", "metric")}
+    if not set(mapping.values()) - {"metric"}:
+        return None
+    mapping[period], mapping[value] = "date", "value"
+    prof = adhoc_profile("usage", mapping, {"date": "date", "value": "number"}, "suggested")
+    if "metric" not in mapping.values():
+        stem = Path(str(sheet.name)).stem if str(sheet.name).lower().endswith(
+            (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".ods")) else str(sheet.name)
+        metric = re.sub(r"[^0-9a-z]+", "_", stem.lower()).strip("_") or "value"
+        object.__setattr__(prof, "wide_metric", metric)
+    return _finish(SheetPlan(sheet, prof, 0.8, candidates, mapping, "suggested",
+                             notes=["one column per period: read as usage over time"]))
+
+
 def _suggested(sheet: Sheet, headers: list[str], candidates) -> SheetPlan:
     """A fuzzy mapping, for the most likely entity whose needs the file's values meet."""
+    wide = _wide_usage(sheet, headers, candidates)
+    if wide is not None:
+        return wide
     first_problem = None
     first_keep: dict[str, str] = {}
     for ent in rank_entities(headers)[:4]:

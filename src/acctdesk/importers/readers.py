@@ -35,12 +35,19 @@ import codecs
 import csv
 import datetime as _dt
 import io
+import json
 import logging
 import math
+import os
+import pickle
 import posixpath
 import re
+import stat
+import subprocess
 import sys
+import time
 import zipfile
+import zlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -64,6 +71,15 @@ HEAD_BYTES = 256 * 1024          # bytes read to sniff kind, encoding, delimiter
 HEADER_SEARCH_ROWS = 30          # the header is looked for in this many top rows
 CSV_BLOCK_BYTES = 16 << 20       # pyarrow block: must hold the longest record (1 MB cells)
 DELIMITERS = (",", ";", "\t", "|")
+
+# Limits (documented in the README): beyond them a file is refused with a message, before
+# the work that would need the memory. They are checked against what is really in the file.
+#: largest file read (bytes)
+MAX_FILE_BYTES = 1 << 30
+#: most columns in a table (as many as Excel has)
+MAX_COLUMNS = 16_384
+#: most cells a sheet may span: rows x columns between its first and last filled cell
+MAX_SHEET_CELLS = 25_000_000
 
 _FIX_EXPORT = "Export it again from the source system, or open it and save it as .xlsx or .csv."
 
@@ -117,15 +133,105 @@ _MAGIC = (
     (b"7z\xbc\xaf\x27\x1c", "is a 7-Zip archive"),
     (b"Rar!\x1a\x07", "is a RAR archive"),
     (b"\x7fELF", "is a program, not data"),
+    (b"\xca\xfe\xba\xbe", "is a program, not data"),
+    (b"\xcf\xfa\xed\xfe", "is a program, not data"),
     (b"SQLite format 3\x00", "is a SQLite database"),
+    (b"%!PS", "is a PostScript document"),
+    (b"{\\rtf", "is a Rich Text (RTF) document"),
+    (b"\xfd7zXZ\x00", "is an xz-compressed file"),
+)
+#: short signatures that plain text could also start with: only when binary bytes follow
+_BINARY_MAGIC = (
+    (b"MZ", "is a Windows program, not data"),
+    (b"BZh", "is a bzip2-compressed file"),
+    (b"ID3", "is an MP3 audio file"),
+    (b"RIFF", "is an audio or video file"),
+    (b"OggS", "is an audio or video file"),
 )
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 
 
+def _file_type(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _check_regular(path: Path, st: os.stat_result) -> None:
+    if stat.S_ISREG(st.st_mode):
+        if st.st_size > MAX_FILE_BYTES:
+            raise ImportFileError.for_file(
+                path, f"is {st.st_size / 2**30:,.1f} GB, larger than the {MAX_FILE_BYTES >> 30} GB "
+                      "acctdesk reads at once",
+                "Export fewer rows (a shorter period, or one report per team) and import the "
+                "parts one after the other.")
+        return
+    what = _file_type(st.st_mode)
+    if what == "a folder":
+        raise ImportFileError.for_file(path, "is a folder, not a file", "Choose the file inside it.")
+    link = " (the name is a link to it)" if path.is_symlink() else ""
+    raise ImportFileError.for_file(
+        path, f"is {what}{link}, not a file with data in it",
+        "Choose the .csv, .xlsx, .xls or .ods file exported from the source system.")
+
+
+def check_input(path) -> os.stat_result:
+    """Refuse what is not an ordinary file of a size acctdesk reads, before opening it.
+
+    A symbolic link is followed; a folder, a device (``/dev/zero``), a pipe or a socket is
+    refused, and so is a file larger than :data:`MAX_FILE_BYTES`. Nothing is read.
+    """
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as exc:
+        raise ImportFileError.for_file(path, "does not exist (it may have been moved or deleted)",
+                                       "Choose the file again.") from exc
+    except OSError as exc:
+        raise ImportFileError.for_file(path, f"cannot be opened ({exc.strerror})",
+                                       "Check the file and try again.") from exc
+    _check_regular(path, st)
+    return st
+
+
+def open_input(path):
+    """Open ``path`` for reading (binary) after checking it is an ordinary file.
+
+    Opened without waiting (a pipe swapped in after :func:`check_input` is not waited on),
+    then checked again on the open file itself.
+    """
+    path = Path(path)
+    check_input(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
+        | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ImportFileError.for_file(path, f"cannot be opened ({exc.strerror})",
+                                       "Check the file and try again.") from exc
+    try:
+        _check_regular(path, os.fstat(fd))
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
 def _head_bytes(path: Path, n: int = HEAD_BYTES) -> bytes:
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         return fh.read(n)
+
+
+def _read_all(path: Path) -> bytes:
+    with open_input(path) as fh:
+        return fh.read()
 
 
 def _kind_and_note(path: Path, head: bytes) -> tuple[str, str | None]:
@@ -137,6 +243,15 @@ def _kind_and_note(path: Path, head: bytes) -> tuple[str, str | None]:
             raise ImportFileError.for_file(
                 path, f"{what}, not a spreadsheet or CSV file",
                 "Choose the .csv, .xlsx, .xls or .ods file exported from the source system.")
+    for magic, what in _BINARY_MAGIC:
+        if head.startswith(magic) and b"\x00" in head[:512]:
+            raise ImportFileError.for_file(
+                path, f"{what}, not a spreadsheet or CSV file",
+                "Choose the .csv, .xlsx, .xls or .ods file exported from the source system.")
+    if head[4:8] == b"ftyp":
+        raise ImportFileError.for_file(
+            path, "is a video or image file, not a spreadsheet or CSV file",
+            "Choose the .csv, .xlsx, .xls or .ods file exported from the source system.")
     if head.startswith(_ZIP):
         return _zip_kind(path), None
     if head.startswith(_OLE2):
@@ -145,8 +260,32 @@ def _kind_and_note(path: Path, head: bytes) -> tuple[str, str | None]:
     if head.startswith(b"PK"):
         raise ImportFileError.for_file(path, "is a damaged ZIP file (it is not a readable workbook)",
                                        _FIX_EXPORT)
-    _text_head(path, head)  # raises when the bytes are not text
+    text = _text_head(path, head)  # raises when the bytes are not text
+    _refuse_other_text(path, text.head)
     return "csv", None
+
+
+_SAVE_AS = ("Open it in Excel or LibreOffice and save it as .xlsx, or export the data as .csv "
+            "from the source system.")
+
+
+def _refuse_other_text(path: Path, text: str) -> None:
+    """Name text formats that are not tables: web pages (often saved with an .xls name) and
+    XML other than Excel 2003 spreadsheets. (JSON, JSON lines and Excel 2003 XML are read by
+    :mod:`acctdesk.importers.read_structured`.)"""
+    start = text.lstrip("\ufeff \t\r\n")[:4096]
+    low = start.lower()
+    if low.startswith(("<!doctype html", "<html", "<table", "<head", "<body")) or (
+            low.startswith("<") and ("<html" in low[:2048] or "<table" in low[:2048])):
+        named = (" with an Excel name" if path.suffix.lower() in (".xls", ".xlsx")
+                 else "")
+        raise ImportFileError.for_file(
+            path, f"is a web page (HTML){named}, not a real spreadsheet (some systems export "
+                  "HTML tables as .xls)", _SAVE_AS)
+    if low.startswith("<?xml") and sniff_structured(start.encode("utf-8", "replace")) is None:
+        raise ImportFileError.for_file(
+            path, "is an XML file, not a spreadsheet or CSV table",
+            "Export the data as .csv or .xlsx from the source system.")
 
 
 #: a workbook expanding beyond these is refused before any of it is inflated (zip bombs)
@@ -174,6 +313,326 @@ def _check_zip_size(path: Path, zf: zipfile.ZipFile) -> None:
         raise ImportFileError.for_file(
             path, f"would inflate to {total / 1e9:,.1f} GB, more than acctdesk reads at once",
             "Export fewer rows or columns, or as .csv.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Workbook inspection: what is really in the ZIP, before the spreadsheet reader sees it
+# ---------------------------------------------------------------------------------------------
+# The spreadsheet reader (calamine, in Rust) trusts the file: it allocates one cell for every
+# position between the first and the last filled cell (one value at XFD1048576 means 17
+# billion cells: the process is aborted, no exception), and it inflates ZIP parts whatever
+# their declared size. So every part is inflated here first, in pieces, checking the bytes
+# that really come out against the directory's sizes and checksum, and the cells of each
+# sheet are located while inflating. Beyond the documented limits the file is refused.
+
+_INFLATE_CHUNK = 1 << 20
+_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+_INSPECTED: dict[tuple, bool] = {}
+
+
+def _excel_col(index: int) -> str:
+    """0 -> 'A', 16383 -> 'XFD'."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _by_number(values) -> bytes:
+    return max(values, key=lambda b: (len(b), b))
+
+
+def _by_number_min(values) -> bytes:
+    return min(values, key=lambda b: (len(b), b))
+
+
+_REF_COL = re.compile(rb'<c r="([A-Z]+)')
+_REF_ROW = re.compile(rb'<c r="[A-Z]+([0-9]+)')
+_ROW_TAG = re.compile(rb'<row r="([0-9]+)"')
+_WIDE_OR_FAR = re.compile(rb'<c r="(?:[A-Z]{2}|[A-Z][0-9]{7})')
+
+
+class _CellExtent:
+    """Where the cells of one xlsx sheet are, fed the sheet XML piece by piece.
+
+    The quick way, in C (about 0.25 s per million cells): the positions of every cell that
+    starts ``<c r="..."``, empty ones included. When a sheet writes cells another way (an
+    ``r`` that is not first, no ``r``, a namespace prefix), :attr:`plain` is False and the
+    caller reads the careful way; when the quick extent is beyond the limits, it is checked
+    again counting only cells that hold something (an empty formatted cell far away is no
+    reason to refuse a file)."""
+
+    def __init__(self) -> None:
+        self.tail = b""
+        self.cols: set[bytes] = set()
+        self.rows: set[int] = set()
+        self.row_tags: set[int] = set()
+        self.exact = False
+        self.refs = self.tags = self.prefixed = 0
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        buf = self.tail + data
+        self.tail = b""
+        if not final:
+            cut = buf.rfind(b"<")
+            if cut >= 0 and buf.find(b">", cut) < 0:
+                buf, self.tail = buf[:cut], buf[cut:]
+        self.refs += buf.count(b'<c r="')
+        self.tags += buf.count(b"<c ") + buf.count(b"<c>")
+        self.prefixed += buf.count(b":c ") + buf.count(b":c>")
+        if not self.exact and (_WIDE_OR_FAR.search(buf) is not None):
+            self.exact = True       # columns past Z or rows past 999,999: look at every cell
+        if self.exact:
+            cols = set(_REF_COL.findall(buf))
+            if cols:
+                self.cols.update((_by_number(cols), _by_number_min(cols)))
+                rows = set(map(int, _REF_ROW.findall(buf)))      # C-level, no per-cell Python
+                self.rows.update((max(rows), min(rows)))
+        else:
+            # one-letter columns and rows below a million: the row tags bound the rows, at
+            # most 26 columns (a cell can claim no more than that)
+            tags = _ROW_TAG.findall(buf)
+            if tags:
+                nums = list(map(int, tags))
+                self.row_tags.update((max(nums), min(nums)))
+            if self.refs:
+                self.cols.update((b"A", b"Z"))
+
+    @property
+    def plain(self) -> bool:
+        return self.refs == self.tags and not self.prefixed
+
+    def extent(self) -> tuple[int, int, int, int] | None:
+        """(first row, last row, first column, last column), 1-based rows, 0-based columns."""
+        if not self.exact and self.row_tags and self.cols:
+            self.rows = set(self.row_tags)
+        if not self.rows:
+            return None
+        r1, r2 = min(self.rows), max(self.rows)
+        c1, c2 = _col_index(_by_number_min(self.cols).decode()), \
+            _col_index(_by_number(self.cols).decode())
+        return r1, r2, c1, c2
+
+
+def _within_limits(ext: tuple[int, int, int, int] | None) -> bool:
+    if ext is None:
+        return True
+    r1, r2, c1, c2 = ext
+    return c2 + 1 <= MAX_COLUMNS and (r2 - r1 + 1) * (c2 - c1 + 1) <= MAX_SHEET_CELLS
+
+
+def _extent_by_parsing(zf: zipfile.ZipFile, member: str) -> tuple[int, int, int, int] | None:
+    """The careful way, for sheets whose cells do not all say where they are (no ``r``)."""
+    r_min = c_min = None
+    r_max = c_max = -1
+    row = 0
+    with zf.open(member) as fh:
+        for _event, el in ET.iterparse(fh, events=("end",)):
+            if _local(el.tag) != "row":
+                continue
+            ref = el.get("r")
+            row = int(ref) if ref and ref.isdigit() else row + 1
+            col = -1
+            for cell in el:
+                if _local(cell.tag) != "c":
+                    continue
+                m = _CELL_REF.match(cell.get("r") or "")
+                col = _col_index(m.group(1)) if m else col + 1
+                if len(cell) or (cell.text or "").strip():
+                    r = int(m.group(2)) if m else row
+                    r_min = r if r_min is None else min(r_min, r)
+                    c_min = col if c_min is None else min(c_min, col)
+                    r_max, c_max = max(r_max, r), max(c_max, col)
+            el.clear()
+    return None if r_min is None else (r_min, r_max, c_min, c_max)
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Part name -> sheet name (for messages); empty when the workbook part is unreadable."""
+    try:
+        wb_xml = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels_xml = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # noqa: BLE001 - only for naming sheets in messages
+        return {}
+    targets = {}
+    for rel in rels_xml:
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else \
+            posixpath.normpath(posixpath.join("xl", target))
+        targets[rel.get("Id")] = target
+    out = {}
+    for el in wb_xml.iter():
+        if _local(el.tag) == "sheet":
+            rid = el.get(f"{{{_REL_NS}}}id") or el.get(f"{{{_STRICT_REL_NS}}}id")
+            if rid in targets:
+                out[targets[rid]] = el.get("name") or targets[rid]
+    return out
+
+
+def _check_extent(path: Path, sheet: str, ext: tuple[int, int, int, int] | None) -> None:
+    if ext is None:
+        return
+    r1, r2, c1, c2 = ext
+    rows, cols = r2 - r1 + 1, c2 - c1 + 1
+    corner = f"{_excel_col(c2)}{r2:,}".replace(",", "")
+    if c2 + 1 > MAX_COLUMNS or cols > MAX_COLUMNS:
+        raise ImportFileError.for_file(
+            path, f"has a filled cell in column {_excel_col(c2)} of sheet '{sheet}' "
+                  f"({c2 + 1:,} columns; acctdesk reads at most {MAX_COLUMNS:,}, as many as "
+                  "Excel)",
+            "Delete the columns that are not part of the table and save the file again.")
+    if rows * cols > MAX_SHEET_CELLS:
+        raise ImportFileError.for_file(
+            path, f"sheet '{sheet}' has filled cells as far apart as {_excel_col(c1)}{r1} and "
+                  f"{corner}: reading it would mean {rows * cols:,} cells, more than the "
+                  f"{MAX_SHEET_CELLS:,} acctdesk reads in one sheet",
+            "In the spreadsheet program press Ctrl+End to find the last cell, delete the "
+            "empty rows and columns up to it (or the stray value there), and save again; or "
+            "export fewer rows.")
+
+
+def _ods_extent(zf: zipfile.ZipFile) -> tuple[str, tuple[int, int, int, int]] | None:
+    """The largest table of an ODS file by the span of its filled cells (repeats counted
+    the way the reader expands them)."""
+    ns_table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    ns_office = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    rep_rows, rep_cols = f"{{{ns_table}}}number-rows-repeated", f"{{{ns_table}}}number-columns-repeated"
+    vtype = f"{{{ns_office}}}value-type"
+    worst: tuple[int, str, tuple[int, int, int, int]] | None = None
+    name, row, last_row, width = "", 0, 0, 0
+    with zf.open("content.xml") as fh:
+        for event, el in ET.iterparse(fh, events=("start", "end")):
+            tag = _local(el.tag)
+            if event == "start":
+                if tag == "table":
+                    name, row, last_row, width = el.get(f"{{{ns_table}}}name") or "", 0, 0, 0
+                continue
+            if tag == "table-row":
+                n_rows = min(int(el.get(rep_rows, "1") or 1), 1 << 21)
+                pos = end = 0
+                for cell in el:
+                    if _local(cell.tag) not in ("table-cell", "covered-table-cell"):
+                        continue
+                    n = min(int(cell.get(rep_cols, "1") or 1), MAX_COLUMNS + 1)
+                    pos += n
+                    if cell.get(vtype) is not None or len(cell) or (cell.text or "").strip():
+                        end = pos
+                if end:
+                    width = max(width, end)
+                    last_row = row + n_rows
+                row += n_rows
+                el.clear()
+            elif tag == "table":
+                if last_row and (worst is None or last_row * width > worst[0]):
+                    worst = (last_row * width, name, (1, last_row, 0, max(width - 1, 0)))
+                el.clear()
+    return None if worst is None else (worst[1], worst[2])
+
+
+def _inflate_checked(path: Path, fh, info: zipfile.ZipInfo, feed=None) -> None:
+    """Inflate one ZIP part from its raw bytes, in pieces, never beyond its declared size;
+    refuse it when what comes out is not what the directory declares."""
+    damaged = ImportFileError.for_file(
+        path, f"is damaged or altered: its part '{info.filename}' does not match the ZIP "
+              "directory (declared size or checksum)", _FIX_EXPORT)
+    if info.flag_bits & 0x1:
+        raise ImportFileError.for_file(path, "is password-protected",
+                                       "Remove the password in the spreadsheet program and save "
+                                       "it again.")
+    fh.seek(info.header_offset)
+    header = fh.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise damaged
+    name_len, extra_len = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    left, out, crc = info.compress_size, 0, 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size != info.file_size:
+            raise damaged
+        while left:
+            chunk = fh.read(min(_INFLATE_CHUNK, left))
+            if not chunk:
+                raise damaged
+            left -= len(chunk)
+            out += len(chunk)
+            crc = zlib.crc32(chunk, crc)
+            if feed is not None:
+                feed(chunk)
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        d = zlib.decompressobj(-15)
+        while left and not d.eof:
+            chunk = fh.read(min(_INFLATE_CHUNK, left))
+            if not chunk:
+                raise damaged
+            left -= len(chunk)
+            while chunk and not d.eof:
+                try:
+                    data = d.decompress(chunk, 4 * _INFLATE_CHUNK)
+                except zlib.error as exc:
+                    raise damaged from exc
+                chunk = d.unconsumed_tail
+                out += len(data)
+                if out > info.file_size:   # more than declared: stop inflating now
+                    raise damaged
+                crc = zlib.crc32(data, crc)
+                if feed is not None and data:
+                    feed(data)
+        if not d.eof:
+            raise damaged
+    else:
+        raise ImportFileError.for_file(
+            path, f"uses a ZIP compression method spreadsheets do not use (part "
+                  f"'{info.filename}')", _FIX_EXPORT)
+    if out != info.file_size or (crc & 0xFFFFFFFF) != info.CRC:
+        raise damaged
+
+
+def _inspect_workbook(path: Path, kind: str) -> None:
+    """Check an xlsx/ods before the spreadsheet reader opens it (see the section comment)."""
+    st = os.stat(path)
+    memo = (str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, kind)
+    if memo in _INSPECTED:
+        return
+    with open_input(path) as raw, zipfile.ZipFile(raw) as zf:
+        _check_zip_size(path, zf)
+        names = _sheet_names(zf) if kind == "xlsx" else {}
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            extent = _CellExtent() if kind == "xlsx" and _SHEET_PART.match(info.filename) else None
+            _inflate_checked(path, raw, info, extent.feed if extent is not None else None)
+            if extent is None:
+                continue
+            extent.feed(b"", final=True)
+            sheet = names.get(info.filename, info.filename)
+            if not extent.plain or not _within_limits(extent.extent()):
+                # the careful way: every cell parsed, only those that hold something count
+                _check_extent(path, sheet, _extent_by_parsing(zf, info.filename))
+        if kind == "ods" and "content.xml" in zf.namelist():
+            found = _ods_extent(zf)
+            if found is not None:
+                _check_extent(path, found[0], found[1])
+    if len(_INSPECTED) > 256:
+        _INSPECTED.clear()
+    _INSPECTED[memo] = True
+
+
+def check_file(path) -> str:
+    """Everything acctdesk checks about a file before reading it, without reading it into
+    tables: an ordinary file of a size it reads, of a kind it reads (named when it is not),
+    and for workbooks, ZIP parts that inflate to what they declare and sheets within the
+    limits. Returns the kind (see :func:`sniff_kind`); raises ImportFileError."""
+    path = Path(path)
+
+    def run() -> str:
+        kind, _ = _kind_and_note(path, _head_bytes(path))
+        if kind in ("xlsx", "ods"):
+            _inspect_workbook(path, kind)
+        return kind
+
+    return _guard(path, run)
 
 
 def _zip_kind(path: Path) -> str:
@@ -209,14 +668,24 @@ def _zip_kind(path: Path) -> str:
 
 
 def _check_ole2(path: Path) -> None:
-    """An OLE2 container is an .xls unless it holds an encrypted OOXML package."""
-    with open(path, "rb") as fh:
+    """An OLE2 container is an .xls unless it holds an encrypted OOXML package, or is a Word,
+    PowerPoint, Outlook or Installer file."""
+    with open_input(path) as fh:
         data = fh.read(8 << 20)
     if "EncryptedPackage".encode("utf-16-le") in data:
         raise ImportFileError.for_file(
             path, "is password-protected",
             "Open it in Excel, remove the password (File > Info > Protect Workbook) and save "
             "it again, or export the data as .csv.")
+    has = lambda name: name.encode("utf-16-le") in data  # noqa: E731
+    if not (has("Workbook") or has("Book")):
+        for stream, what in (("WordDocument", "is a Word document"),
+                             ("PowerPoint Document", "is a PowerPoint file"),
+                             ("__substg1.0_", "is an Outlook message")):
+            if has(stream):
+                raise ImportFileError.for_file(
+                    path, f"{what}, not a spreadsheet",
+                    "Choose the .csv, .xlsx, .xls or .ods file exported from the source system.")
 
 
 def sniff_kind(path) -> str:
@@ -264,9 +733,17 @@ def _guard(path: Path, fn):
     except MemoryError as exc:
         raise ImportFileError.for_file(path, "is too large to read into memory",
                                        "Split it into smaller files.") from exc
-    except Exception as exc:  # noqa: BLE001 - the promise is: only ImportFileError escapes
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the promise is: only ImportFileError escapes
+        # BaseException too: a Rust panic inside the spreadsheet reader arrives as
+        # pyo3_runtime.PanicException, which is not an Exception
         log.warning("reading %s failed", path, exc_info=True)
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        if not isinstance(exc, Exception):
+            raise ImportFileError.for_file(
+                path, f"made the spreadsheet reader fail ({detail}); the file is damaged or "
+                      "not what its name says", _FIX_EXPORT) from exc
         raise ImportFileError.for_file(path, f"could not be read ({detail})", _FIX_EXPORT) from exc
 
 
@@ -842,8 +1319,26 @@ def _read_csv(path: Path, cancel, max_rows: int | None) -> Sheet:
         end = starts[k + 1] if k + 1 < len(starts) else len(text.head)
         rec = text.head[starts[k]:end]
         head_rows.append(next(csv.reader(io.StringIO(rec, newline=""), delimiter=delim), []))
+    if not head_rows and not text.whole:
+        fields = text.head.count(delim) + 1
+        if fields > MAX_COLUMNS:
+            raise ImportFileError.for_file(
+                path, f"has more than {MAX_COLUMNS:,} columns in its first line ({fields:,} "
+                      f"in its first {HEAD_BYTES // 1024} KB; acctdesk reads at most "
+                      f"{MAX_COLUMNS:,}, as many as Excel)",
+                "Check that it is the exported table; export it again with fewer columns.")
+        raise ImportFileError.for_file(
+            path, f"has a first line longer than {HEAD_BYTES // 1024} KB, so it is not a "
+                  "table with a header row", "Check that it is the exported table (a .csv, "
+                                             ".xlsx, .xls or .ods file) and export it again.")
     if not any(any(v.strip() for v in r) for r in head_rows):
         raise ImportFileError.for_file(path, "contains no data (only blank lines)", _FIX_EXPORT)
+    wide = max(len(r) for r in head_rows)
+    if wide > MAX_COLUMNS:
+        raise ImportFileError.for_file(
+            path, f"has {wide:,} columns (acctdesk reads at most {MAX_COLUMNS:,}, as many as "
+                  "Excel)", "Check that it is the exported table; export it again with fewer "
+                            "columns.")
     h, hnote = _find_header(head_rows)
     if hnote:
         notes.append(hnote)
@@ -890,8 +1385,7 @@ def _read_csv_arrow(path, text: _Text, delim, data_char, h, header_width, cancel
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    with open(path, "rb") as fh:
-        raw = fh.read()
+    raw = _read_all(path)
     prefix = text.head[:data_char].encode(text.encoding)
     start = text.bom + len(prefix)
     encoding = text.encoding
@@ -937,13 +1431,59 @@ def _read_csv_arrow(path, text: _Text, delim, data_char, h, header_width, cancel
     return frame, rows
 
 
+_ESCAPED = re.compile("[\udc80-\udcff]+")
+
+
+def _decode_utf8_lines(raw: bytes) -> tuple[str, list[int]]:
+    """Decode UTF-8 text in which some stretches are Windows-1252 (a file pasted together).
+
+    Valid UTF-8 stays as it is; each byte sequence that is not UTF-8 is read as
+    Windows-1252 (Latin-1 for the five bytes Windows-1252 leaves undefined). Returns the text
+    and the 1-based line numbers where that was done.
+    """
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    text = raw.decode("utf-8", "surrogateescape")
+    parts: list[str] = []
+    lines: list[int] = []
+    pos = line = 0
+    line_no = 1
+    for m in _ESCAPED.finditer(text):
+        parts.append(text[pos:m.start()])
+        line_no += text.count("\n", line, m.start())
+        line = m.start()
+        if not lines or lines[-1] != line_no:
+            lines.append(line_no)
+        data = bytes(ord(ch) - 0xDC00 for ch in m.group())
+        parts.append("".join(bytes([b]).decode("cp1252", "strict") if b not in
+                             (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("latin-1")
+                             for b in data))
+        pos = m.end()
+    parts.append(text[pos:])
+    return "".join(parts), lines
+
+
+def _mixed_note(lines: list[int]) -> str:
+    shown = ", ".join(str(n) for n in lines[:10])
+    more = f" and {len(lines) - 10:,} more" if len(lines) > 10 else ""
+    which = f"line {shown}" if len(lines) == 1 else f"lines {shown}{more}"
+    return (f"{which} of the file {'is' if len(lines) == 1 else 'are'} not valid UTF-8 like "
+            "the rest; read as Windows-1252 (Western European). Check the accented letters "
+            f"there; to avoid this, export the file again as UTF-8")
+
+
 def _read_csv_python(path, text: _Text, delim, h, header_width, cancel, max_rows):
     """Careful path: decode the whole file and parse with the csv module."""
     notes = []
-    with open(path, "rb") as fh:
-        raw = fh.read()[text.bom:]
+    raw = _read_all(path)[text.bom:]
     content = None
-    for enc in dict.fromkeys([text.encoding, "cp1252", "latin-1"]):
+    if text.encoding == "utf-8":
+        content, bad_lines = _decode_utf8_lines(raw)
+        if bad_lines:
+            notes.append(_mixed_note(bad_lines))
+    for enc in dict.fromkeys([text.encoding, "cp1252", "latin-1"]) if content is None else ():
         try:
             content = raw.decode(enc)
         except UnicodeDecodeError:
@@ -963,9 +1503,16 @@ def _read_csv_python(path, text: _Text, delim, h, header_width, cancel, max_rows
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delim)
     records: list[list[str]] = []
     numbers: list[int] = []
+    limit = max(header_width, MAX_COLUMNS)
     for recno, rec in enumerate(reader, start=1):
         if recno <= h + 1:
             continue
+        if len(rec) > limit:
+            raise ImportFileError.for_file(
+                path, f"has {len(rec):,} cells on row {recno} (acctdesk reads at most "
+                      f"{MAX_COLUMNS:,} columns, as many as Excel)",
+                "Check that the file is the exported table (a row that long is usually a "
+                "broken line), fix or remove that row, and import it again.")
         records.append(rec)
         numbers.append(recno)
         if len(records) % 50000 == 0:
@@ -974,6 +1521,12 @@ def _read_csv_python(path, text: _Text, delim, h, header_width, cancel, max_rows
             break
     _check_cancel(cancel)
     width = max([len(r) for r in records] + [header_width])
+    if width * len(records) > MAX_SHEET_CELLS:
+        raise ImportFileError.for_file(
+            path, f"would hold {width * len(records):,} cells ({len(records):,} rows x "
+                  f"{width:,} columns), more than the {MAX_SHEET_CELLS:,} acctdesk reads in "
+                  "one table", "Export fewer rows or columns and import the parts one after "
+                               "the other.")
     columns = [[] for _ in range(width)]
     for rec in records:
         for i in range(width):
@@ -986,7 +1539,79 @@ def _read_csv_python(path, text: _Text, delim, h, header_width, cancel, max_rows
 # Workbooks
 # ---------------------------------------------------------------------------------------------
 
+#: set in the helper process that reads a legacy .xls for the app (see _read_isolated)
+_CHILD_ENV = "ACCTDESK_READER_CHILD"
+#: seconds a legacy .xls may take to read in its helper process
+XLS_TIMEOUT_S = 300
+
+
+def _read_isolated(path: Path, sheet: str | None, cancel, max_rows) -> list[Sheet]:
+    """Read a legacy .xls in a helper process and bring its sheets back.
+
+    The .xls reader trusts the file's internal sizes: a damaged or crafted file can make it
+    ask for hundreds of gigabytes, and the process is aborted on the spot (no exception to
+    catch). In a helper process that only ends the helper; the file is refused with a message.
+    """
+    if getattr(sys, "frozen", False):
+        cmd = [sys.executable, "--read-workbook"]
+    else:
+        cmd = [sys.executable, "-m", "acctdesk", "--read-workbook"]
+    cmd += [str(path), sheet or "", "" if max_rows is None else str(int(max_rows))]
+    env = dict(os.environ)
+    env[_CHILD_ENV] = "1"
+    env.setdefault("RUST_BACKTRACE", "0")
+    if not getattr(sys, "frozen", False):
+        src = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    started = time.monotonic()
+    while True:
+        try:
+            out, err = proc.communicate(timeout=0.2)
+            break
+        except subprocess.TimeoutExpired:
+            if (cancel is not None and cancel()) or time.monotonic() - started > XLS_TIMEOUT_S:
+                proc.kill()
+                proc.communicate()
+                _check_cancel(cancel)
+                raise ImportFileError.for_file(
+                    path, f"took more than {XLS_TIMEOUT_S // 60} minutes to read and was given "
+                          "up", "Open it in Excel or LibreOffice and save it as .xlsx or .csv.")
+    try:
+        status, payload = pickle.loads(out) if proc.returncode == 0 and out else (None, None)
+    except Exception:  # noqa: BLE001 - the helper did not finish its answer
+        status, payload = None, None
+    if status == "ok":
+        return payload
+    if status == "error":
+        raise ImportFileError(payload, path=path)
+    log.info("reading %s in a helper process failed (exit %s): %s", path, proc.returncode,
+                err.decode("utf-8", "replace")[-2000:])
+    raise ImportFileError.for_file(
+        path, "made the Excel 97-2003 reader fail (the file is damaged, or its internal sizes "
+              "are impossible)", "Open it in Excel or LibreOffice and save it as .xlsx, or "
+                                 "export the data again as .csv.")
+
+
+def child_main(argv: list[str]) -> int:
+    """The helper process of :func:`_read_isolated`: read, answer on stdout, exit."""
+    path, sheet, max_rows = Path(argv[0]), argv[1] or None, argv[2] or None
+    os.environ[_CHILD_ENV] = "1"
+    try:
+        answer = ("ok", _guard(path, lambda: _read_workbook(
+            path, "xls", sheet, None, int(max_rows) if max_rows else None)))
+    except ImportFileError as exc:
+        answer = ("error", str(exc))
+    data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return 0
+
+
 def _read_workbook(path: Path, kind: str, sheet: str | None, cancel, max_rows) -> list[Sheet]:
+    if kind == "xls" and os.environ.get(_CHILD_ENV) != "1":
+        return _read_isolated(path, sheet, cancel, max_rows)
     import fastexcel
 
     try:
@@ -1225,6 +1850,8 @@ def read_file(path, *, sheet: str | None = None, cancel: Callable[[], bool] | No
     def run() -> list[Sheet]:
         head = _head_bytes(path)
         kind, _ = _kind_and_note(path, head)
+        if kind in ("xlsx", "ods"):
+            _inspect_workbook(path, kind)
         _check_cancel(cancel)
         structured = sniff_structured(head) if kind == "csv" else None
         if structured is not None:

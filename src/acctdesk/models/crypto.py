@@ -38,8 +38,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .workspace import (
-    NotAWorkspaceError, Workspace, WorkspaceBusyError, WorkspaceEncryptedError, WorkspaceError,
-    WorkspaceKeyError, _SQLITE_MAGIC, _is_locked_error, _sqlcipher, now_iso,
+    APPLICATION_ID, NotAWorkspaceError, Workspace, WorkspaceBusyError, WorkspaceEncryptedError,
+    WorkspaceError, WorkspaceKeyError, _SQLITE_MAGIC, _is_locked_error, _sqlcipher,
+    exclusive_lock, now_iso,
 )
 
 __all__ = [
@@ -408,28 +409,37 @@ class ConversionResult:
                 "counts": self.counts, "notes": self.notes}
 
 
-def _table_counts(ws: Workspace) -> dict[str, int]:
-    names = [r[0] for r in ws.conn.execute(
+def _table_counts(conn) -> dict[str, int]:
+    names = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
         "ORDER BY name")]
-    return {n: ws.count(n) for n in names}
+    return {n: conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
 
 
 def _make_exclusive(conn, ws_path: Path) -> None:
-    """Fold the WAL into the file and make sure no other window or command has it open."""
+    """Fold the WAL into the file and lock it against every other connection until ``conn``
+    closes (rollback journal, exclusive locking mode: nobody else can even read it)."""
+    busy = WorkspaceBusyError(
+        f"{ws_path.name} is open in another acctdesk window or command. Close it there "
+        "and try again; nothing was changed.")
     try:
         conn.execute("PRAGMA busy_timeout = 2000")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        if str(mode).lower() != "delete":
+            raise busy
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("COMMIT")
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    except WorkspaceBusyError:
+        raise
     except Exception as exc:
         if _is_locked_error(exc):
-            mode = "locked"
-        else:
-            raise
+            raise busy from exc
+        raise
     if str(mode).lower() != "delete":
-        raise WorkspaceBusyError(
-            f"{ws_path.name} is open in another acctdesk window or command. Close it there "
-            "and try again; nothing was changed.")
+        raise busy
 
 
 def _export(src_conn, target: Path, key_sql: str) -> None:
@@ -454,68 +464,68 @@ def _cleanup(*paths: Path) -> None:
                 q.unlink()
 
 
-def _convert(ws_path: Path, *, to_encrypted: bool, key: bytes | None, old_key: bytes | None,
-             audit_action: str, audit_detail: str) -> tuple[Path, dict[str, int], Path]:
-    """Back up, then write the converted copy next to the workspace and verify it.
+def _backup_path(ws_path: Path, tag: str) -> Path:
+    import datetime as dt
 
-    Returns (backup, counts, converted copy); the caller swaps the copy in. The original is
-    untouched until then.
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = ws_path.with_name(f"{ws_path.name}.bak-{tag}-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = ws_path.with_name(f"{ws_path.name}.bak-{tag}-{stamp}-{n}")
+    return target
+
+
+def _key_sql(key: bytes | None) -> str:
+    return f"\"x'{key.hex()}'\"" if key is not None else "''"
+
+
+@contextlib.contextmanager
+def _held(ws_path: Path, old_key: bytes | None):
+    """The workspace held exclusively, checked, with a connection to copy it from.
+
+    Yields ``(conn, counts)``. From here until the block ends no other acctdesk window or
+    command can open it (they wait, and then open whatever is at the path); one that already
+    has it open makes this refuse. Nothing is written before the checks pass.
     """
     sqlcipher = _sqlcipher()
-    with Workspace(ws_path, key=old_key) as ws:
-        problems = ws.integrity_check()
-        if problems:
-            raise WorkspaceError(
-                f"{ws_path.name} fails its integrity check ({problems[0]}); it was not "
-                "converted. Restore it from a backup first.")
-        counts = _table_counts(ws)
-        backup = ws.backup(f"pre-{audit_action}")
-    tmp = ws_path.with_name(f".{ws_path.name}.{audit_action}-{os.getpid()}")
-    _cleanup(tmp)
-    # The exclusivity check must use the library the file's other connections use: POSIX
-    # locks are per process, so a second SQLite library in this process would not see them.
-    if old_key is None:
-        check = sqlite3.connect(str(ws_path), isolation_level=None)
-    else:
-        check = sqlcipher.connect(str(ws_path), isolation_level=None)
-        check.execute("PRAGMA cipher_log_level = NONE")
-        check.execute(f"PRAGMA key = \"x'{old_key.hex()}'\"")
-    try:
-        _make_exclusive(check, ws_path)
-    finally:
-        check.close()
-    src = sqlcipher.connect(str(ws_path), isolation_level=None)
-    try:
-        src.execute("PRAGMA cipher_log_level = NONE")
-        if old_key is not None:
-            src.execute(f"PRAGMA key = \"x'{old_key.hex()}'\"")
+    with exclusive_lock(ws_path):
+        identity = (os.stat(ws_path).st_dev, os.stat(ws_path).st_ino)
+        conn = sqlcipher.connect(str(ws_path), isolation_level=None)
         try:
-            _export(src, tmp, f"\"x'{key.hex()}'\"" if to_encrypted else "''")
-        finally:
-            # the original goes back to WAL whatever happened
-            with contextlib.suppress(Exception):
-                src.execute("PRAGMA journal_mode = WAL")
-    except BaseException:
-        src.close()
-        _cleanup(tmp)
-        raise
-    src.close()
-    try:
-        with Workspace(tmp, key=key if to_encrypted else None) as new:
-            if new.integrity_check():
-                raise WorkspaceError(f"the converted copy of {ws_path.name} failed its check")
-            got = _table_counts(new)
-            expected = dict(counts)
-            if got != expected:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            if old_key is not None:
+                conn.execute(f"PRAGMA key = {_key_sql(old_key)}")
+            try:
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            except sqlcipher.DatabaseError as exc:
+                if old_key is not None and "not a database" in str(exc):
+                    raise WorkspaceKeyError(
+                        f"{ws_path.name}: the key does not open this workspace. Nothing was "
+                        "changed.") from exc
+                raise
+            if app_id != APPLICATION_ID:
+                raise NotAWorkspaceError(f"{ws_path}: not an acctdesk workspace.")
+            _make_exclusive(conn, ws_path)
+            problems = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
+            if old_key is not None:
+                problems += [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
+            problems = [] if problems == ["ok"] else problems
+            if problems:
                 raise WorkspaceError(
-                    f"the converted copy of {ws_path.name} differs ({got} != {expected})")
-            new.audit(audit_action, "workspace", detail=audit_detail)
-            new.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            new.conn.execute("PRAGMA journal_mode = DELETE")
-    except BaseException:
-        _cleanup(tmp)
-        raise
-    return backup, counts, tmp
+                    f"{ws_path.name} fails its integrity check ({problems[0]}); it was not "
+                    f"converted and nothing was changed. Restore it first ('acctdesk restore "
+                    f"{ws_path.name}').")
+            yield conn, _table_counts(conn)
+        finally:
+            # a failure left the original in place: it goes back to WAL. Once replaced, the old
+            # file is not touched again (WAL would create journal files beside the new one).
+            with contextlib.suppress(Exception):
+                st = os.stat(ws_path)
+                if (st.st_dev, st.st_ino) == identity:
+                    conn.execute("PRAGMA locking_mode = NORMAL")
+                    conn.execute("PRAGMA journal_mode = WAL")
+            conn.close()
 
 
 def _swap(tmp: Path, ws_path: Path) -> None:
@@ -534,6 +544,53 @@ def _swap(tmp: Path, ws_path: Path) -> None:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+
+def _convert(ws_path: Path, *, to_encrypted: bool, key: bytes | None, old_key: bytes | None,
+             audit_action: str, audit_detail: str, before_swap=None) -> tuple[Path, dict[str, int]]:
+    """Convert a workspace in place, holding it exclusively from the first read to the swap.
+
+    Order: hold the file (refused while another window or command has it open), check it,
+    back it up (the backup has the original's protection: plain, or encrypted with the old
+    key), write the converted copy beside it, verify that copy (integrity, every table's row
+    count), call ``before_swap()`` (the key file goes in place), rename the copy over the
+    original, release. On any failure the original is untouched and the backup and the copy
+    are removed: nothing is left behind.
+    """
+    tmp = ws_path.with_name(f".{ws_path.name}.{audit_action}-{os.getpid()}")
+    backup = _backup_path(ws_path, f"pre-{audit_action}")
+    backup_key = backup.with_name(backup.name + KEY_FILE_SUFFIX)
+    made: list[Path] = []
+    _cleanup(tmp)
+    try:
+        with _held(ws_path, old_key) as (src, counts):
+            made.append(backup)
+            _export(src, backup, _key_sql(old_key))
+            if old_key is not None and key_file_path(ws_path).exists():
+                made.append(backup_key)
+                _write_private(backup_key, key_file_path(ws_path).read_text(encoding="utf-8"))
+            made.append(tmp)
+            _export(src, tmp, _key_sql(key if to_encrypted else None))
+            with Workspace(tmp, key=key if to_encrypted else None) as new:
+                if new.integrity_check():
+                    raise WorkspaceError(
+                        f"the converted copy of {ws_path.name} failed its check; nothing was "
+                        "changed")
+                got = _table_counts(new.conn)
+                if got != counts:
+                    raise WorkspaceError(
+                        f"the converted copy of {ws_path.name} differs from it ({got} != "
+                        f"{counts}); nothing was changed")
+                new.audit(audit_action, "workspace", detail=audit_detail)
+                new.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                new.conn.execute("PRAGMA journal_mode = DELETE")
+            if before_swap is not None:
+                before_swap()
+            _swap(tmp, ws_path)
+    except BaseException:
+        _cleanup(*made)
+        raise
+    return backup, counts
 
 
 def encrypt_workspace(path: str | os.PathLike, *, passphrase: str | None = None,
@@ -559,23 +616,27 @@ def encrypt_workspace(path: str | os.PathLike, *, passphrase: str | None = None,
     location, notes = store_key(ws_path, key, passphrase=passphrase, key_store=key_store,
                                 interactive=interactive, key_file=staged_kf)
     detail = f"key in {location.store}"
+    placed = []
+
+    def place_key() -> None:
+        # key file first: a key file beside a plain workspace is harmless, the reverse is not
+        os.replace(staged_kf, kf)
+        placed.append(kf)
+
     try:
-        backup, counts, tmp = _convert(ws_path, to_encrypted=True, key=key, old_key=None,
-                                       audit_action="encrypt", audit_detail=detail)
+        backup, counts = _convert(ws_path, to_encrypted=True, key=key, old_key=None,
+                                  audit_action="encrypt", audit_detail=detail,
+                                  before_swap=place_key)
     except BaseException:
         with contextlib.suppress(OSError):
             staged_kf.unlink()
+        if placed:
+            if old_key_file is None:
+                with contextlib.suppress(OSError):
+                    kf.unlink()
+            else:
+                _write_private(kf, old_key_file.decode("utf-8"))
         delete_key(location)
-        raise
-    try:
-        # key file first: a key file beside a plain workspace is harmless, the reverse is not
-        os.replace(staged_kf, kf)
-        _swap(tmp, ws_path)
-    except BaseException:
-        _cleanup(tmp)
-        if old_key_file is None:
-            with contextlib.suppress(OSError):
-                kf.unlink()
         raise
     location = KeyLocation(store=location.store, key_file=kf, account=location.account,
                            keychain=location.keychain, workspace_id=location.workspace_id)
@@ -595,9 +656,8 @@ def decrypt_workspace(path: str | os.PathLike, *, passphrase: str | None = None,
     if not is_encrypted(ws_path):
         raise WorkspaceError(f"{ws_path.name} is not encrypted.")
     key, location = load_key(ws_path, passphrase=passphrase, interactive=interactive)
-    backup, counts, tmp = _convert(ws_path, to_encrypted=False, key=None, old_key=key,
-                                   audit_action="decrypt", audit_detail=f"key was in {location.store}")
-    _swap(tmp, ws_path)
+    backup, counts = _convert(ws_path, to_encrypted=False, key=None, old_key=key,
+                              audit_action="decrypt", audit_detail=f"key was in {location.store}")
     with contextlib.suppress(OSError):
         key_file_path(ws_path).unlink()
     notes = [f"the encrypted backup {backup.name} still needs the old key "

@@ -136,10 +136,18 @@ def upsert(conn, table: str, frame: pd.DataFrame, batch_id: int) -> np.ndarray:
     status[changed_rows] = "updated"
     key_json = "json_array(" + ", ".join(f"t.{k}" for k in keys) + ")"
     before_json = "json_object(" + ", ".join(f"'{c}', t.{c}" for c in all_cols) + ")"
+    # what the file brought for each row: undo replays it (acctdesk.importers.undo)
+    after_json = "json_object(" + ", ".join(f"'{v}', i.{v}" for v in values) + ")"
     conn.execute(
-        f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
-        f"SELECT ?, '{table}', {key_json}, 'update', {before_json} "
+        f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
+        f"SELECT ?, '{table}', {key_json}, 'update', {before_json}, {after_json} "
         f"FROM temp._in i JOIN {table} t ON {on} WHERE {changed}", (batch_id,))
+    # rows the file brought unchanged: undoing an earlier batch keeps them
+    conn.execute(
+        f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
+        f"SELECT ?, '{table}', {key_json}, 'touch', json_object('batch_id', t.batch_id), "
+        f"{after_json} FROM temp._in i JOIN {table} t ON {on} WHERE NOT ({changed})",
+        (batch_id,))
     if values and changed_rows:
         set_clause = ", ".join(f"{v} = {table}.{v}" if v in sticky else
                                f"{v} = COALESCE(i.{v}, {table}.{v})" for v in values)
@@ -199,13 +207,16 @@ def refresh_account_revenue(conn, account_ids: Sequence[str] | None, batch_id: i
             changes.append((arr, status, churn, batch_id, aid))
     if changes:
         cols = [r[1] for r in conn.execute("PRAGMA table_info(accounts)")]
-        before = "json_object(" + ", ".join(f"'{c}', {c}" for c in cols) + ")"
+        before = "json_object(" + ", ".join(f"'{c}', a.{c}" for c in cols) + ")"
         conn.execute("DROP TABLE IF EXISTS temp._chg")
-        conn.execute("CREATE TEMP TABLE _chg (account_id TEXT PRIMARY KEY)")
-        conn.executemany("INSERT INTO temp._chg VALUES (?)", [(c[-1],) for c in changes])
-        conn.execute(f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
-                     f"SELECT ?, 'accounts', json_array(account_id), 'update', {before} "
-                     f"FROM accounts WHERE account_id IN (SELECT account_id FROM temp._chg)",
+        conn.execute("CREATE TEMP TABLE _chg (account_id TEXT PRIMARY KEY, arr, status, churn)")
+        conn.executemany("INSERT INTO temp._chg VALUES (?, ?, ?, ?)",
+                         [(c[-1], c[0], c[1], c[2]) for c in changes])
+        # op 'set': values set outright (undo replays them as they were set)
+        conn.execute(f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
+                     f"SELECT ?, 'accounts', json_array(a.account_id), 'set', {before}, "
+                     f"json_object('arr', c.arr, 'status', c.status, 'churn_date', c.churn) "
+                     f"FROM accounts a JOIN temp._chg c ON c.account_id = a.account_id",
                      (batch_id,))
         conn.executemany("UPDATE accounts SET arr = ?, status = ?, churn_date = ?, "
                          "batch_id = ? WHERE account_id = ?", changes)

@@ -7,7 +7,16 @@ from typing import Any, Sequence
 from . import import_store
 from .workspace import Workspace
 
-__all__ = ["account_owners", "write_pack_edits"]
+__all__ = ["AlreadyApplied", "account_owners", "write_pack_edits"]
+
+
+class AlreadyApplied(Exception):
+    """The same pack (by digest) was applied meanwhile, by another window or command:
+    ``batches`` are its batches."""
+
+    def __init__(self, batches: list[int]):
+        super().__init__(f"already imported as batch {', '.join(map(str, batches))}")
+        self.batches = batches
 
 
 def account_owners(ws: Workspace) -> dict[str, str | None]:
@@ -22,22 +31,29 @@ def write_pack_edits(ws: Workspace, *, file_name: str, digest: str, profile: str
     """Write the edits of one pack as one applied import batch, in one transaction; returns
     the batch id.
 
-    ``owners``: (account id, new owner); each account's previous row goes to ``row_history``
-    (the import pipeline's undo convention) and the row gets the batch id. ``notes``: activity
+    ``owners``: (account id, new owner); each account's previous row and the owner set go to
+    ``row_history`` as a 'set' (the import pipeline's undo convention) and the row gets the
+    batch id. ``notes``: activity
     rows (activity_id, account_id, date, kind, text, author, custom) added with the batch id
     (an id already present is kept). ``rejected``: (row number, column, value, reason).
-    ``counts``: the batch's counts, stored and audited with it.
+    ``counts``: the batch's counts, stored and audited with it. Raises
+    :class:`AlreadyApplied` (nothing written) when the file was applied meanwhile: checked
+    inside the write transaction, so two processes cannot both apply one pack.
     """
     with ws.transaction() as conn:
+        done = import_store.applied_batches_for(conn, digest)
+        if done:
+            raise AlreadyApplied(done)
         batch_id = import_store.begin_batch(conn, file_name, digest, profile, "accounts",
                                             mapping)
         all_cols = [r[1] for r in conn.execute("PRAGMA table_info(accounts)")]
         before = "json_object(" + ", ".join(f"'{c}', {c}" for c in all_cols) + ")"
         for aid, owner in owners:
             conn.execute(
-                f"INSERT INTO row_history(batch_id, table_name, row_key, op, before) "
-                f"SELECT ?, 'accounts', json_array(account_id), 'update', {before} "
-                f"FROM accounts WHERE account_id = ?", (batch_id, aid))
+                f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "
+                f"SELECT ?, 'accounts', json_array(account_id), 'set', {before}, "
+                f"json_object('owner', ?) FROM accounts WHERE account_id = ?",
+                (batch_id, owner, aid))
             conn.execute("UPDATE accounts SET owner = ?, batch_id = ? WHERE account_id = ?",
                          (owner, batch_id, aid))
         conn.executemany(

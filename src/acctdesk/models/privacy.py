@@ -102,6 +102,28 @@ def _identity(ws: Workspace, account_id: str) -> tuple[list[str], str | None, li
     return emails, dom, terms
 
 
+def _file_terms(ws: Workspace, account_id: str, terms: list[str]) -> list[str]:
+    """What an import file's name may carry of the account: its terms, its name written
+    with any separator ("zyphora-analytics", "zyphora_analytics", "ZyphoraAnalytics") and its
+    domain's own label ("zyphora" of zyphora.io)."""
+    import re
+
+    row = ws.conn.execute("SELECT name, domain FROM accounts WHERE account_id = ?",
+                          (account_id,)).fetchone()
+    out = set(terms)
+    if row:
+        words = re.findall(r"[^\W_]+", str(row[0] or "").lower())
+        for n in range(len(words), 0, -1):      # "zyphora analytics", then "zyphora"
+            if len("".join(words[:n])) >= MIN_TERM + 2 or n == len(words):
+                for sep in ("", "-", "_", " ", "."):
+                    out.add(sep.join(words[:n]))
+        dom = re.sub(r"^[a-z]+://|^www\.", "", str(row[1] or "").strip().lower())
+        label = dom.split("/")[0].split(".")[0]
+        if "." in dom and label:
+            out.add(label)
+    return sorted(t for t in out if len(t) >= MIN_TERM)
+
+
 def _selectors(ws: Workspace, account_id: str) -> tuple[list[_Selector], list[str]]:
     emails, dom, terms = _identity(ws, account_id)
     emails_json = json.dumps(emails)
@@ -176,6 +198,9 @@ def held_about(ws: Workspace, account_id: str) -> dict[str, pd.DataFrame]:
     frame = ws.frame(f"SELECT * FROM audit_log WHERE {where} ORDER BY id", params)
     if len(frame):
         out["audit_log"] = frame
+    state = _worklist_state(ws, account_id)
+    if state is not None:
+        out["worklist_state"] = pd.DataFrame([{"account_id": account_id, **state}])
     if not any(sel.table in out for sel in sels):
         raise PrivacyError(f"there is no account {account_id!r} in {ws.path.name} "
                            "(see 'acctdesk info' or the Accounts view for ids)")
@@ -190,8 +215,11 @@ def erase_account(ws: Workspace, account_id: str, *, reason: str | None = None,
     personal data in it. ``compact`` runs VACUUM and truncates the WAL afterwards so the erased
     values do not survive in free pages.
     """
+    from .audit import rechain
+
     held = held_about(ws, account_id)  # raises when there is nothing to erase
     sels, terms = _selectors(ws, account_id)
+    file_terms = _file_terms(ws, account_id, terms)
     deleted: dict[str, int] = {}
     conn = ws.conn
     old_secure = conn.execute("PRAGMA secure_delete").fetchone()[0]
@@ -212,13 +240,37 @@ def erase_account(ws: Workspace, account_id: str, *, reason: str | None = None,
             where, params = _terms_clause(["value", "raw"], terms)
             deleted["rejected_rows"] = conn.execute(
                 f"DELETE FROM rejected_rows WHERE {where}", params).rowcount
-            where, params = _terms_clause(["file_name"], terms)
+            # import file names that carry the account's name: renamed everywhere they show
+            where, params = _terms_clause(["file_name"], file_terms)
+            names = [r[0] for r in conn.execute(
+                f"SELECT DISTINCT file_name FROM import_batches WHERE {where}", params)]
             renamed = conn.execute(f"UPDATE import_batches SET file_name = ? WHERE {where}",
                                    [REDACTED, *params]).rowcount
+            first_changed = None
+            for name in names:
+                quoted = json.dumps(name, ensure_ascii=False)[1:-1]
+                for row_id, in conn.execute(
+                        "SELECT id FROM audit_log WHERE instr(COALESCE(after, ''), ?) > 0 OR "
+                        "instr(COALESCE(detail, ''), ?) > 0 OR instr(COALESCE(before, ''), ?) > 0",
+                        (quoted, name, quoted)).fetchall():
+                    conn.execute(
+                        "UPDATE audit_log SET after = replace(after, ?, ?), detail = "
+                        "replace(detail, ?, ?), before = replace(before, ?, ?) WHERE id = ?",
+                        (quoted, REDACTED, name, REDACTED, quoted, REDACTED, row_id))
+                    first_changed = row_id if first_changed is None else min(first_changed, row_id)
             where, params = _audit_clause(account_id, terms)
+            ids = [r[0] for r in conn.execute(f"SELECT id FROM audit_log WHERE {where}", params)]
             redacted = conn.execute(
                 f"UPDATE audit_log SET entity_id = NULL, before = NULL, after = NULL, "
                 f"detail = ? WHERE {where}", [REDACTED, *params]).rowcount
+            if ids:
+                first_changed = min(ids) if first_changed is None else min(first_changed, *ids)
+            if first_changed is not None:
+                rechain(conn, first_changed)   # the app changed these entries: chain anew
+            states = _worklist_without(ws, account_id)
+            if states is not None:
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'worklist_state'",
+                             (states,))
             models = conn.execute("DELETE FROM meta WHERE key LIKE 'model:%'").rowcount
             deleted = {k: v for k, v in deleted.items() if v}
             ws.audit("erase", "accounts", account_id,
@@ -241,6 +293,32 @@ def erase_account(ws: Workspace, account_id: str, *, reason: str | None = None,
                          backups=ws.list_backups())
 
 
+def _worklist_state(ws: Workspace, account_id: str) -> dict | None:
+    row = ws.conn.execute("SELECT value FROM meta WHERE key = 'worklist_state'").fetchone()
+    try:
+        states = json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        return None
+    entry = states.get(account_id) if isinstance(states, dict) else None
+    return {k: entry.get(k) for k in ("state", "until", "as_of", "at", "by")} \
+        if isinstance(entry, dict) else None
+
+
+def _worklist_without(ws: Workspace, account_id: str) -> str | None:
+    """The worklist states (meta JSON) without the account's entry; None when it had none."""
+    row = ws.conn.execute("SELECT value FROM meta WHERE key = 'worklist_state'").fetchone()
+    if not row or not row[0]:
+        return None
+    try:
+        states = json.loads(row[0])
+    except ValueError:
+        return None
+    if not isinstance(states, dict) or account_id not in states:
+        return None
+    states.pop(account_id)
+    return json.dumps(states, sort_keys=True)
+
+
 def _column_kind(series: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(series):
         return "text"
@@ -257,6 +335,7 @@ _SHEET_TITLES = {
     "activities": "Activities", "score_history": "Health scores",
     "external_ids": "External ids", "row_history": "Earlier values",
     "rejected_rows": "Rejected import rows", "audit_log": "Audit trail",
+    "worklist_state": "Worklist state",
 }
 
 

@@ -337,6 +337,40 @@ def _m002_identity_and_opportunities(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m003_usage_custom_and_audit_chain(conn: sqlite3.Connection) -> None:
+    """Extra columns kept on usage rows; exact undo of overlapping batches; a hash-chained
+    audit trail; a random per-workspace salt for the ids of accounts first seen in an import.
+
+    * ``usage.custom``: columns an import kept that have no canonical field (as on the other
+      entities).
+    * ``row_history.after``: the values a batch brought for a row (``op = 'update'``, and
+      ``op = 'touch'`` for a row it brought unchanged; ``op = 'set'`` for values set outright,
+      such as ARR a billing import computed). ``before`` of a touch holds only the row's ``batch_id`` then.
+      An index on (table_name, row_key) finds every batch that brought a row.
+    * ``audit_log.prev_hash`` / ``hash`` (see :mod:`acctdesk.models.audit`), computed here
+      for the entries already there; ``meta.audit_head`` marks the end of the chain.
+    * ``meta.id_salt``: 128 random bits mixed into new account ids, so an id does not
+      confirm a guessed company name.
+    """
+    import secrets
+
+    from .audit import rechain
+
+    run_script(
+        conn,
+        """
+        ALTER TABLE usage ADD COLUMN custom TEXT;
+        ALTER TABLE row_history ADD COLUMN after TEXT;
+        CREATE INDEX idx_row_history_row ON row_history(table_name, row_key);
+        ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+        ALTER TABLE audit_log ADD COLUMN hash TEXT;
+        """
+    )
+    rechain(conn, 0)
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('id_salt', ?)",
+                 (secrets.token_hex(16),))
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -347,6 +381,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("001_initial", _m001_initial),
     Migration("002_identity_and_opportunities", _m002_identity_and_opportunities),
+    Migration("003_usage_custom_and_audit_chain", _m003_usage_custom_and_audit_chain),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

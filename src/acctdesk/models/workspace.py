@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from glob import escape as glob_escape
 from pathlib import Path
@@ -32,6 +33,8 @@ SUFFIX = ".acctdesk"
 APPLICATION_ID = 0x4143444B
 BUSY_TIMEOUT_MS = 10_000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+#: the first bytes of every plain SQLite file
+SQLITE_MAGIC = _SQLITE_MAGIC
 
 
 class WorkspaceError(Exception):
@@ -63,6 +66,20 @@ class WorkspaceBusyError(WorkspaceError, sqlite3.OperationalError):
     """Another window or command held the write lock for longer than the busy timeout."""
 
 
+class WorkspaceReadOnlyError(WorkspaceError, sqlite3.OperationalError):
+    """The workspace file, or the folder it is in, cannot be written."""
+
+
+class WorkspaceStorageError(WorkspaceError, sqlite3.OperationalError):
+    """The disk refused a write (full, or an input/output error); the message says what was
+    kept and what to do."""
+
+
+class WorkspaceCheckpointError(WorkspaceStorageError):
+    """The changes are safe in the write-ahead log (``NAME-wal``) but could not be copied
+    into the workspace file when it was closed (usually: the disk is full)."""
+
+
 def _sqlcipher():
     """The ``sqlcipher3`` module (SQLCipher with OpenSSL built in), or a clear error."""
     try:
@@ -72,6 +89,11 @@ def _sqlcipher():
             "encrypted workspaces need the sqlcipher3 package (pip install sqlcipher3)."
         ) from exc
     return sqlcipher3
+
+
+def sqlcipher_module():
+    """The ``sqlcipher3`` module (for callers outside this module)."""
+    return _sqlcipher()
 
 
 def _db_errors() -> tuple[type[BaseException], ...]:
@@ -98,10 +120,200 @@ def _busy_message(path: Path, what: str = "write to") -> str:
 
 
 def current_user() -> str:
+    """The operating-system account running acctdesk (what the audit trail records).
+
+    Taken from the system, not from environment variables such as ``$USER`` (which anyone can
+    set): the password database entry of the effective user id on POSIX, ``GetUserNameW`` on
+    Windows. A user id with no entry (some containers) is recorded as ``uid <n>``.
+    """
+    try:
+        import pwd
+    except ImportError:
+        pwd = None
+    if pwd is not None:
+        uid = os.geteuid()
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return f"uid {uid}"
+    try:  # Windows
+        import ctypes
+
+        size = ctypes.c_ulong(257)
+        buf = ctypes.create_unicode_buffer(size.value)
+        if ctypes.windll.advapi32.GetUserNameW(buf, ctypes.byref(size)):  # type: ignore[attr-defined]
+            return buf.value
+    except Exception:  # noqa: BLE001 - fall back to what the standard library knows
+        pass
     try:
         return getpass.getuser()
-    except Exception:  # no login name (some containers): still attribute the change
-        return os.environ.get("USER") or "unknown"
+    except Exception:  # noqa: BLE001
+        return "unknown"
+
+
+# ---------------------------------------------------------------------------------- file locks
+# Every open Workspace holds a shared advisory lock (flock) on its file; converting or
+# restoring a workspace (encrypt, decrypt, restore) holds an exclusive one from its first
+# read to the moment the new file is in place. A window or command opening the workspace
+# meanwhile waits (up to its busy timeout) and then opens the new file, or stops with a
+# message; the converter refuses while any window or command has the file open.
+#
+# One descriptor per file and process, shared by every Workspace of that process and closed
+# when the last one closes: closing any descriptor of a SQLite file drops the POSIX locks the
+# process's SQLite connections hold on it, so descriptors of the file are never opened and
+# closed while connections are live.
+try:
+    import fcntl as _fcntl
+except ImportError:  # Windows: no flock; the SQLite checks alone apply
+    _fcntl = None
+
+_LOCKS: dict[tuple[int, int], list[int]] = {}   # (dev, inode) -> [fd, users]
+_LOCKS_GUARD = threading.Lock()
+_LOCK_POLL_S = 0.05
+
+
+def _file_key(st: os.stat_result) -> tuple[int, int]:
+    return (st.st_dev, st.st_ino)
+
+
+def _try_flock(fd: int, how: int) -> bool:
+    try:
+        _fcntl.flock(fd, how | _fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    except OSError:  # the file system has no flock (some network shares): do without
+        return True
+
+
+def _acquire_shared(path: Path, timeout_s: float) -> tuple[int, int] | None:
+    """Take (or join) this process's shared lock on ``path``; returns its key."""
+    if _fcntl is None:
+        return None
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with _LOCKS_GUARD:
+            try:
+                key = _file_key(os.stat(path))
+            except FileNotFoundError:
+                return None
+            entry = _LOCKS.get(key)
+            if entry is not None:
+                entry[1] += 1
+                return key
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+                         | getattr(os, "O_NONBLOCK", 0))
+            key = _file_key(os.fstat(fd))
+            if _try_flock(fd, _fcntl.LOCK_SH):
+                try:
+                    same = _file_key(os.stat(path)) == key
+                except FileNotFoundError:
+                    same = False
+                if same:
+                    _LOCKS[key] = [fd, 1]
+                    return key
+            os.close(fd)   # busy, or the file was replaced while we waited: try again
+        if time.monotonic() >= deadline:
+            raise WorkspaceBusyError(
+                f"{path.name} is being encrypted, decrypted or restored by another acctdesk "
+                f"command, so it could not be opened (waited {timeout_s:.0f} s). Nothing was "
+                "changed; try again when that command has finished.")
+        time.sleep(_LOCK_POLL_S)
+
+
+def _release_shared(key: tuple[int, int] | None) -> None:
+    if key is None:
+        return
+    with _LOCKS_GUARD:
+        entry = _LOCKS.get(key)
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] <= 0:
+            del _LOCKS[key]
+            with contextlib.suppress(OSError):
+                os.close(entry[0])
+
+
+def _lock_fd(key: tuple[int, int] | None) -> int | None:
+    with _LOCKS_GUARD:
+        entry = _LOCKS.get(key) if key is not None else None
+        return entry[0] if entry else None
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike, timeout_s: float = 2.0) -> Iterator[None]:
+    """Hold ``path`` exclusively: no acctdesk window or command has it open meanwhile, and
+    none can open it until the block ends (they wait, then see the file as it is then).
+
+    Raises :class:`WorkspaceBusyError` when a window or command (this process included) has
+    it open for longer than ``timeout_s``.
+    """
+    path = Path(path)
+    if _fcntl is None or not path.exists():
+        yield
+        return
+    busy = WorkspaceBusyError(
+        f"{path.name} is open in another acctdesk window or command. Close it there and try "
+        "again; nothing was changed.")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with _LOCKS_GUARD:
+            if _file_key(os.stat(path)) in _LOCKS:
+                raise WorkspaceBusyError(
+                    f"{path.name} is still open in this acctdesk window. Close it first; "
+                    "nothing was changed.")
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        if _try_flock(fd, _fcntl.LOCK_EX):
+            if _file_key(os.fstat(fd)) == _file_key(os.stat(path)):
+                break
+        os.close(fd)
+        if time.monotonic() >= deadline:
+            raise busy
+        time.sleep(_LOCK_POLL_S)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _readonly_problem(path: Path, new: bool) -> str | None:
+    """Plain words when the workspace or its folder cannot be written, else None."""
+    folder = path.parent
+    if new or not os.access(folder, os.W_OK):
+        if not os.access(folder, os.W_OK):
+            return (f"the folder {folder} is read-only, so acctdesk cannot "
+                    f"{'create' if new else 'open'} {path.name} there (it writes a journal "
+                    "file beside the workspace while it works). Copy the workspace to a "
+                    "folder you can write to, or ask for write permission on this one.")
+        return None
+    if not os.access(path, os.W_OK):
+        return (f"{path} is read-only (its file permissions do not let you change it), so "
+                "acctdesk cannot open it for work. Make it writable (in the file's properties, "
+                "or 'chmod u+w' on it), or copy it to a file you can write.")
+    return None
+
+
+def _storage_error(path: Path, exc: BaseException) -> WorkspaceError | None:
+    """A plain-words error for a write the disk or the permissions refused, else None."""
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        problem = _readonly_problem(path, False) or (
+            f"{path.name} cannot be written (the file or its folder became read-only).")
+        return WorkspaceReadOnlyError(f"{problem[0].upper()}{problem[1:]} Nothing was changed.")
+    if "disk is full" in text or "disk i/o error" in text:
+        return WorkspaceStorageError(
+            f"{path.name}: the disk refused the write ({'it is full' if 'full' in text else 'an input/output error'}). "
+            "Nothing of this change was saved; the workspace is as it was. Free some disk "
+            "space (or check the drive) and try again.")
+    return None
+
+
+def damaged_message(path: Path, problem: str) -> str:
+    """What the user reads when a workspace is refused as damaged."""
+    return (f"{path}: the file is damaged ({problem}). Restore the newest good backup with "
+            f"'acctdesk restore {path.name}' (it checks the backups, named {path.name}.bak-*, "
+            "and keeps the damaged file beside it), or re-import the exports.")
 
 
 def now_iso() -> str:
@@ -137,19 +349,38 @@ class Workspace:
         self._key: bytes | None = key
         #: where the key lives (a crypto.KeyLocation) when the key was looked up here
         self.key_location = None
+        #: this object committed a write (its close then folds the log into the file)
+        self._wrote = False
+        #: set by :meth:`close` when the write-ahead log could not be folded back
+        self.close_problem: str | None = None
+        self._lock_key: tuple[int, int] | None = None
         existed = self.path.exists()
         if not existed and not create:
             raise WorkspaceError(
-                f"{self.path}: no such workspace. Check the path, or create one with "
-                f"'acctdesk demo {self.path.name}'."
+                f"{self.path}: no such workspace. Check the path, or create an empty one "
+                f"with 'acctdesk new {self.path.name}'."
             )
-        if existed:
-            self._check_file()
-        else:
+        if existed and not self.path.is_file():
+            raise NotAWorkspaceError(
+                f"{self.path}: not a workspace file (it is a folder or a device). Open a "
+                ".acctdesk file.")
+        if not existed:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        problem = _readonly_problem(self.path, new=not existed)
+        if problem is not None:
+            raise WorkspaceReadOnlyError(problem[0].upper() + problem[1:])
+        if existed:
+            self._lock_key = _acquire_shared(self.path, self.busy_timeout_ms / 1000)
+            try:
+                self._check_file()
+            except BaseException:
+                self._release_lock()
+                raise
+        else:
             # Create the file private to the user before SQLite writes anything into it.
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
+            self._lock_key = _acquire_shared(self.path, self.busy_timeout_ms / 1000)
         try:
             self._migrate(new=not existed)
         except WorkspaceError:
@@ -165,10 +396,10 @@ class Workspace:
                     "passphrase, or the file is not an encrypted acctdesk workspace). "
                     "Nothing was changed."
                 ) from exc
-            raise WorkspaceDamagedError(
-                f"{self.path}: the file is damaged ({exc}). Restore it from a backup "
-                f"(files named {self.path.name}.bak-*) or re-import the exports."
-            ) from exc
+            storage = _storage_error(self.path, exc)
+            if storage is not None:
+                raise storage from exc
+            raise WorkspaceDamagedError(damaged_message(self.path, str(exc))) from exc
 
     # ------------------------------------------------------------------ connections
     @property
@@ -233,19 +464,52 @@ class Workspace:
                 conn.interrupt()
 
     def close(self) -> None:
-        """Close every connection (all threads'): no other thread may be using one."""
+        """Close every connection (all threads'): no other thread may be using one.
+
+        After this object wrote, the write-ahead log is first folded back into the file; when
+        that fails (a full disk, say) the changes stay safe in ``NAME-wal`` and
+        :attr:`close_problem` says so (``with Workspace(...)`` raises
+        :class:`WorkspaceCheckpointError` with it).
+        """
         with self._conns_lock:
             conns, self._all_conns = self._all_conns, []
+        if self._wrote and conns and self.close_problem is None:
+            self.close_problem = self._fold_log(conns)
         for conn in conns:
             with contextlib.suppress(Exception):
                 conn.close()
         self._local = threading.local()
+        self._release_lock()
+
+    def _fold_log(self, conns) -> str | None:
+        """Checkpoint the write-ahead log into the file; a message when it could not."""
+        conn = next((c for c in conns if not c.in_transaction), None)
+        if conn is None:
+            return None
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except _db_errors() as exc:
+            if _is_locked_error(exc):
+                return None     # another window is reading: it folds the log in later
+            why = "the disk is full" if "full" in str(exc).lower() else f"the disk refused ({exc})"
+            return (f"{self.path.name}: the changes were saved, but could not be copied from "
+                    f"its journal {self.path.name}-wal into the workspace file: {why}. They are "
+                    f"safe in {self.path.name}-wal: keep that file beside the workspace (copy "
+                    "both together), free some disk space, then open the workspace again to "
+                    "finish.")
+        return None
+
+    def _release_lock(self) -> None:
+        key, self._lock_key = self._lock_key, None
+        _release_shared(key)
 
     def __enter__(self) -> "Workspace":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
         self.close()
+        if exc_type is None and self.close_problem:
+            raise WorkspaceCheckpointError(self.close_problem)
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
@@ -253,8 +517,12 @@ class Workspace:
     # ------------------------------------------------------------------ opening
     def _check_file(self) -> None:
         try:
-            with open(self.path, "rb") as fh:
-                head = fh.read(100)
+            fd = _lock_fd(self._lock_key)
+            if fd is not None:   # read through the lock's descriptor (see the file locks)
+                head = os.pread(fd, 100, 0)
+            else:
+                with open(self.path, "rb") as fh:
+                    head = fh.read(100)
         except OSError as exc:
             raise WorkspaceError(f"{self.path}: cannot be read ({exc.strerror}).") from exc
         if len(head) == 0:
@@ -302,10 +570,7 @@ class Workspace:
         if not new and (self._check_on_open or version != SCHEMA_VERSION):
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
-                raise WorkspaceDamagedError(
-                    f"{self.path}: the file is damaged ({check}). Restore it from a backup "
-                    f"(files named {self.path.name}.bak-*) or re-import the exports."
-                )
+                raise WorkspaceDamagedError(damaged_message(self.path, check))
         if version == SCHEMA_VERSION:
             return
         if not new:
@@ -454,10 +719,25 @@ class Workspace:
             yield conn
             if not derived and conn.total_changes != changes:
                 _bump_data_version(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            with contextlib.suppress(*_db_errors()):
+                conn.execute("ROLLBACK")
+            storage = _storage_error(self.path, exc) if isinstance(exc, _db_errors()) else None
+            if storage is not None:
+                raise storage from exc
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except _db_errors() as exc:
+            with contextlib.suppress(*_db_errors()):
+                conn.execute("ROLLBACK")
+            if _is_locked_error(exc):
+                raise WorkspaceBusyError(_busy_message(self.path)) from exc
+            storage = _storage_error(self.path, exc)
+            if storage is not None:
+                raise storage from exc
+            raise
+        self._wrote = True
 
     def data_version(self) -> int:
         """A number that every committed change of the data moves (an import, an undo, an
@@ -465,6 +745,16 @@ class Workspace:
         version stay valid while it is unchanged, also across processes and reopenings."""
         value = self.get_meta(DATA_VERSION_KEY)
         return int(value) if value and value.isdigit() else 0
+
+    def data_key(self) -> tuple[int, str]:
+        """(:meth:`data_version`, the random stamp written with it): equal exactly when the
+        data is the same, also after a backup is put back (the counter then goes back, and
+        the next change gets a new stamp, never the one of the change it replaces)."""
+        rows = dict(self.conn.execute(
+            "SELECT key, value FROM meta WHERE key IN (?, ?)",
+            (DATA_VERSION_KEY, DATA_STAMP_KEY)).fetchall())
+        value = rows.get(DATA_VERSION_KEY)
+        return (int(value) if value and value.isdigit() else 0, rows.get(DATA_STAMP_KEY) or "")
 
     def identity(self) -> str:
         """Who this workspace is, for caches: its file and the id written when it was created
@@ -478,6 +768,9 @@ class Workspace:
         except _db_errors() as exc:
             if _is_locked_error(exc):
                 raise WorkspaceBusyError(_busy_message(self.path)) from exc
+            storage = _storage_error(self.path, exc)
+            if storage is not None:
+                raise storage from exc
             raise
 
     def insert_rows(
@@ -516,15 +809,14 @@ class Workspace:
         self, action: str, entity: str | None = None, entity_id: str | None = None,
         before: Any = None, after: Any = None, detail: str | None = None,
     ) -> None:
-        """Append one entry to the audit log (inside the caller's transaction, if any)."""
+        """Append one entry to the audit log (inside the caller's transaction, if any),
+        chained to the entry before it (:mod:`acctdesk.models.audit`)."""
+        from .audit import append_entry
+
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO audit_log(at, user, action, entity, entity_id, before, after, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (now_iso(), current_user(), action, entity, entity_id,
-                 None if before is None else json.dumps(before, default=str),
-                 None if after is None else json.dumps(after, default=str), detail),
-            )
+            append_entry(conn, now_iso(), current_user(), action, entity, entity_id,
+                         None if before is None else json.dumps(before, default=str),
+                         None if after is None else json.dumps(after, default=str), detail)
 
     # ------------------------------------------------------------------ reading
     def frame(self, sql: str, params: Sequence[Any] = (), *, objects: bool = False
@@ -618,10 +910,18 @@ class Workspace:
         return self._entity("activities", "account_id = ?", (account_id,), "date")
 
     def opportunities(self, account_id: str | None = None) -> pd.DataFrame:
-        """CRM deals (pipeline, never revenue), by close date."""
+        """CRM deals: pipeline (stage, amount, close date, won/lost/open), never revenue."""
         if account_id is None:
             return self._entity("opportunities", order="close_date")
         return self._entity("opportunities", "account_id = ?", (account_id,), "close_date")
+
+    def account_links(self, account_id: str) -> pd.DataFrame:
+        """Every id other systems use for the account (its links in the identity graph):
+        ``system``, ``kind``, ``external_id``, ``confirmed``; names confirmed by hand too."""
+        return self.frame(
+            "SELECT source AS system, COALESCE(kind, '') AS kind, external_id, confirmed "
+            "FROM external_ids WHERE account_id = ? ORDER BY source, kind, external_id",
+            (account_id,))
 
     def import_batches(self) -> pd.DataFrame:
         return self.frame("SELECT * FROM import_batches ORDER BY batch_id")
@@ -669,6 +969,14 @@ class Workspace:
         """True for accounts that are customers on ``as_of``
         (:func:`acctdesk.domain.accounts.active_mask`, the one rule)."""
         return active_mask(accounts, as_of)
+
+    @staticmethod
+    def churned_mask(accounts: pd.DataFrame, as_of: str | None) -> pd.Series:
+        """True for accounts churned on ``as_of``: a churn date on or before it, or marked
+        churned without a date (the count :meth:`account_summary` gives, the rows the
+        Accounts view leaves out by default; :func:`acctdesk.domain.accounts.churned_mask`,
+        the one rule)."""
+        return churned_mask(accounts, as_of or "")
 
     def account_summary(self, accounts: pd.DataFrame | None = None) -> dict[str, Any]:
         """Name, currency, data date and the account counts of the workspace.
@@ -742,14 +1050,18 @@ def _records_frame(cur: sqlite3.Cursor, cols: list[str]) -> pd.DataFrame:
 
 
 DATA_VERSION_KEY = "data_version"
+DATA_STAMP_KEY = "data_stamp"
 WORKSPACE_ID_KEY = "workspace_id"
 
 
 def _bump_data_version(conn) -> None:
-    """Move the data version by one (inside the caller's transaction)."""
+    """Move the data version by one and give it a new stamp (inside the caller's
+    transaction)."""
     conn.execute(
         "INSERT INTO meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET "
         "value = CAST(value AS INTEGER) + 1", (DATA_VERSION_KEY,))
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                 (DATA_STAMP_KEY, uuid.uuid4().hex[:16]))
     conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
                  (WORKSPACE_ID_KEY, uuid.uuid4().hex))
 

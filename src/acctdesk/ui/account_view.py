@@ -75,8 +75,11 @@ ACTIVITY_COLUMNS = [
 WS_COLUMNS = [
     Column("product", "Product", width=140), Column("kind_text", "Kind", width=80),
     Column("expected_mrr", "Expected MRR", "currency",
-           tooltip="Propensity x typical MRR, per month", width=96),
-    Column("propensity", "Propensity", "percent", width=76),
+           tooltip="Chance the account buys x what its peers typically pay, per month",
+           width=96),
+    Column("propensity", "Chance to buy", "percent",
+           tooltip="How likely the account is to buy it, from what similar accounts own",
+           width=90),
     Column("reason", "Why", width=420),
 ]
 KIND_TEXT = {"qbr": "QBR", "ebr": "EBR", "call": "Call", "email": "Email", "note": "Note",
@@ -84,6 +87,10 @@ KIND_TEXT = {"qbr": "QBR", "ebr": "EBR", "call": "Call", "email": "Email", "note
 EMPTY_NO_ACCOUNTS = ("<b>No accounts yet.</b><br>Import your CRM and billing exports to see "
                      "an account's health, usage, revenue, tickets, contacts and timeline "
                      "here.")
+EMPTY_UNDATED = ("<b>{name}: nothing dated yet.</b><br>Its health, usage, revenue and timeline "
+                 "need something dated about your accounts: billing subscriptions, support "
+                 "tickets, product usage or survey responses. Import them (File › Import, or "
+                 "drop the files on this window).")
 
 
 def _scoring_data_for(card, data, account_id: str):
@@ -138,6 +145,9 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
         return {"missing": True, "account_id": account_id, "count": ws.count("accounts"),
                 "currency": currency}
     acc = hit.iloc[0].to_dict()
+    if not ws.data_date():       # accounts imported, nothing dated yet: a normal first step
+        return {"missing": True, "undated": True, "account_id": account_id,
+                "name": acc.get("name"), "count": ws.count("accounts"), "currency": currency}
     a = Engine(ws).analysis()
     a.prepare(progress=lambda f, t: state.progress(0.05 + 0.45 * f, t), check=state.check)
     as_of = a.as_of
@@ -551,7 +561,9 @@ class AccountView(QWidget):
         self._currency = r.get("currency") or "USD"
         if r.get("missing"):
             self.result = None
-            self._show_empty(EMPTY_NO_ACCOUNTS if not r.get("count") else
+            self._show_empty(EMPTY_UNDATED.format(name=html.escape(str(r.get("name") or "")))
+                             if r.get("undated") else
+                             EMPTY_NO_ACCOUNTS if not r.get("count") else
                              f"Account {html.escape(str(r['account_id']))} is not in this "
                              "workspace (it may have been removed by an undone import).")
             self.loaded.emit()

@@ -10,7 +10,7 @@ from typing import Mapping
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..domain.money import format_money
 from .table_model import Column, PreparedFrame, prepare_frame
@@ -27,7 +27,8 @@ ACCOUNT_COLUMNS = [
            tooltip="Health score, 0-100, on the account's assigned scorecard", width=66),
     Column("health_band", "Band", "band", tooltip="Health band", width=74),
     Column("health_trend", "Trend", "trend",
-           tooltip="Change of the health score since the previous score (points)", width=70),
+           tooltip="Change of the health score since the previous snapshot, in points "
+                   "(\"new\": no earlier score)", width=70),
     Column("churn_risk", "Churn risk", "percent",
            tooltip="Chance the account churns within the model's horizon", width=84),
     Column("priority", "Priority", "int",
@@ -54,8 +55,9 @@ SCORE_COLUMNS = {
 }
 DEFAULT_BAND_COLOURS = {"Red": "#d64545", "Yellow": "#e0b000", "Green": "#2e9d5b",
                         "Poor": "#d64545", "Average": "#e0b000", "Good": "#2e9d5b"}
-EMPTY_TEXT = ("<b>This workspace has no accounts yet.</b><br>Drop CSV or Excel exports from "
-              "your CRM or billing system here to import them.")
+EMPTY_TEXT = ("<b>This workspace has no accounts yet.</b><br>Drop CSV or Excel exports here: "
+              "accounts from your CRM or your own spreadsheet, subscriptions from your "
+              "billing system (Help › What to Export From Which System).")
 
 
 @dataclass
@@ -80,8 +82,16 @@ def prepare_accounts(accounts, sort) -> PreparedAccounts:
     return PreparedAccounts(accounts, ids, prepare_frame(ACCOUNT_COLUMNS, columns, sort, n))
 
 
+#: where the "Show churned accounts" choice is remembered
+SHOW_CHURNED_KEY = "accounts/show_churned"
+
+
 class AccountsView(QWidget):
-    """The accounts table. ``account_activated(account_id)`` on double-click or Enter."""
+    """The accounts table. ``account_activated(account_id)`` on double-click or Enter.
+
+    Churned accounts (a churn date on or before the data date) are left out until "Show
+    churned accounts" is ticked; the choice is remembered.
+    """
 
     account_activated = Signal(str)
 
@@ -89,6 +99,15 @@ class AccountsView(QWidget):
         super().__init__(parent)
         self.summary = QLabel("")
         self.summary.setObjectName("viewSummary")
+        self.summary.setWordWrap(True)
+        from . import settings as app_settings
+
+        self.show_churned = QCheckBox("Show churned accounts")
+        self.show_churned.setObjectName("showChurned")
+        self.show_churned.setChecked(
+            str(app_settings.settings().value(SHOW_CHURNED_KEY, "false")).lower() == "true")
+        self.show_churned.toggled.connect(self._show_churned_toggled)
+        self._churned = np.zeros(0, dtype=bool)
         self.grid = DataTableView(ACCOUNT_COLUMNS, "accounts", self, noun="accounts",
                                   noun_one="account", empty_text=EMPTY_TEXT)
         self.model = self.grid.model
@@ -105,7 +124,10 @@ class AccountsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(8)
-        layout.addWidget(self.summary)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.show_churned)
+        layout.addLayout(top)
         layout.addWidget(self.grid, 1)
 
     # ------------------------------------------------------------------ data
@@ -121,6 +143,14 @@ class AccountsView(QWidget):
         self._ids = accounts.ids
         currency = summary.get("currency") or "USD"
         self.grid.set_frame(accounts.table)   # made for another sort: the model redoes it
+        from ..domain.accounts import churned_mask
+
+        frame = accounts.frame
+        self._churned = (churned_mask(frame, summary.get("data_date") or "")
+                         .to_numpy(dtype=bool)
+                         if {"churn_date", "status"} <= set(getattr(frame, "columns", ()))
+                         else np.zeros(len(self._ids), dtype=bool))
+        self._apply_churned()
         arr = format_money(summary["arr_active"], currency)
         self.summary.setText(
             f"<b>{summary['accounts']:,}</b> accounts · <b>{summary['active_accounts']:,}</b> "
@@ -128,7 +158,8 @@ class AccountsView(QWidget):
             f"<b>{arr}</b> · data as of <b>{summary['data_date'] or '—'}</b>"
         )
 
-    def set_scores(self, scores, band_colours: Mapping[str, str] | None = None) -> None:
+    def set_scores(self, scores, band_colours: Mapping[str, str] | None = None, *,
+                   trend_basis: str | None = None) -> None:
         """Fill the health, trend, churn-risk and whitespace columns.
 
         ``scores`` is indexed by ``account_id`` (or has an ``account_id`` column) and holds any
@@ -136,6 +167,7 @@ class AccountsView(QWidget):
         change), ``churn_risk`` (0-1) and ``whitespace_value`` (currency); the names in
         :data:`SCORE_COLUMNS` are accepted too. Accounts without a score stay blank.
         ``band_colours`` maps band labels to ``#rrggbb`` (default: red/yellow/green).
+        ``trend_basis`` says what the trend is measured against (the Trend header's tip).
         """
         import pandas as pd
 
@@ -154,8 +186,32 @@ class AccountsView(QWidget):
                 update[key] = column.to_numpy()
         if band_colours:
             self.grid.set_band_colours("health_band", band_colours)
+        if trend_basis:
+            import dataclasses
+
+            i = self.model.column_index("health_trend")
+            self.model.columns[i] = dataclasses.replace(
+                self.model.columns[i], tooltip=f"Change of the health score since the "
+                f"{trend_basis}, in points (\"new\": no score then)")
         if update:
             self.model.update_columns(pd.DataFrame(update))
+
+    # ------------------------------------------------------------------ churned accounts
+    def _show_churned_toggled(self, on: bool) -> None:
+        from . import settings as app_settings
+
+        app_settings.settings().setValue(SHOW_CHURNED_KEY, "true" if on else "false")
+        self._apply_churned()
+
+    def _apply_churned(self) -> None:
+        n = int(self._churned.sum())
+        self.show_churned.setText(f"Show churned accounts ({n:,})")
+        self.show_churned.setEnabled(n > 0)
+        self.grid.left_out_text = (
+            f"All {n:,} accounts of this workspace have churned. Tick “Show churned "
+            "accounts” to see them.")
+        self.model.set_row_mask(None if self.show_churned.isChecked() or not n
+                                else ~self._churned)
 
     def _row_activated(self, frame_row: int) -> None:
         account_id = self._ids[frame_row]

@@ -7,6 +7,8 @@ dialog only shows results. It calls ``importers.pipeline``, never SQL or parsing
 """
 from __future__ import annotations
 
+import html
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,11 @@ from PySide6.QtWidgets import (
     QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from ..field_labels import field_label
 from .table_model import Column, FrameTableModel
 from .tasks import TaskRunner, TaskState
 
-UNMAPPED = "(keep as custom field)"
+UNMAPPED = "(not a field: kept as an extra column)"
 DECISIONS = ("Link to suggested account", "Create a new account", "Skip these rows")
 
 
@@ -55,6 +58,7 @@ def _targets(entity: str) -> list[str]:
 
 
 class ImportDialog(QDialog):
+    UNMAPPED_TEXT = UNMAPPED
     preview_ready = Signal(str)          # file path
     import_finished = Signal(object)     # list[FileResult]
     import_cancelled = Signal()
@@ -257,6 +261,7 @@ class ImportDialog(QDialog):
         import pandas as pd
 
         frame = p.rows
+        entity = p.plan.profile.entity if p.plan is not None and p.plan.profile else None
         cols = []
         for key in frame.columns:
             values = frame[key].dropna()
@@ -264,8 +269,7 @@ class ImportDialog(QDialog):
                 lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()
             if numeric:
                 frame = frame.assign(**{key: pd.to_numeric(frame[key], errors="coerce")})
-            title = "Will link to account" if key == "account" else str(key)
-            cols.append(Column(key, title, "number" if numeric else "text"))
+            cols.append(Column(key, field_label(key, entity), "number" if numeric else "text"))
         self.preview_model.columns = cols
         from .table_model import make_formatter
 
@@ -286,10 +290,10 @@ class ImportDialog(QDialog):
             combo = QComboBox()
             combo.addItem(UNMAPPED, None)
             for t in targets:
-                combo.addItem(t, t)
+                combo.addItem(field_label(t, entity), t)
             current = plan.mapping.get(h)
             if current is not None and combo.findData(current) < 0:
-                combo.addItem(current, current)
+                combo.addItem(field_label(current, entity), current)
             combo.setCurrentIndex(max(combo.findData(current), 0))
             self.mapping.setCellWidget(row, 1, combo)
         self._mapping_entity = entity
@@ -298,7 +302,10 @@ class ImportDialog(QDialog):
         self.review.setRowCount(len(p.review))
         for row, item in enumerate(p.review):
             label = item["name"] or item["domain"] or item["external_id"]
-            self.review.setItem(row, 0, QTableWidgetItem(str(label)))
+            cell = QTableWidgetItem(str(label))
+            rows = ", ".join(map(str, item.get("rows", [])[:10]))
+            cell.setToolTip(f"{item['reason']}" + (f" (file rows {rows})" if rows else ""))
+            self.review.setItem(row, 0, cell)
             self.review.setItem(row, 1, QTableWidgetItem(item["candidate_name"] or ""))
             self.review.setItem(row, 2, QTableWidgetItem(f"{item['score']:.0f}%"))
             combo = QComboBox()
@@ -434,14 +441,19 @@ class ImportDialog(QDialog):
             elif r.skipped:
                 lines.append(f"<b>{name}</b>: already imported; nothing changed")
             else:
-                lines.append(f"<b>{name}</b>: {r.inserted:,} added, {r.updated:,} updated, "
-                             f"{r.unchanged:,} unchanged, {r.rejected:,} rejected"
-                             + (f", {r.accounts_created} new accounts" if r.accounts_created else ""))
+                from html import escape
+
+                lines.append(f"<b>{name}</b>: {escape(r.summary())}")
+                lines.extend(f"&nbsp;&nbsp;{escape(line)}" for line in r.reasons(6)
+                             if " unchanged: " not in line)
+            # lines of another encoding inside a UTF-8 file: read, but worth a look
+            lines.extend(f"&nbsp;&nbsp;{html.escape(n)}" for n in r.notes if "not valid UTF-8" in n)
         self.status.setText("<br>".join(lines))
         self.export_rejected_button.setVisible(any(r.rejected for r in results))
-        self.import_button.setText("Done")
-        self.import_button.setEnabled(True)
+        # one way out once the import is done: Close (not "Done" beside "Close")
+        self.import_button.hide()
         self.cancel_button.setText("Close")
+        self.cancel_button.setDefault(True)
         self.import_finished.emit(results)
 
     def _import_cancelled(self, kind: str) -> None:

@@ -176,6 +176,15 @@ class ImportsView(QWidget):
             "it changed gets its previous value back.")
         return answer == QMessageBox.StandardButton.Yes
 
+    def confirm_undo_anyway(self, batch: int, text: str) -> bool:
+        """Later data depends on accounts the batch brought: ask again, naming it (tests
+        replace this method)."""
+        answer = QMessageBox.question(
+            self, "Undo import anyway?", f"{text}\n\nUndo batch {batch} anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def _undo_clicked(self) -> None:
         batch = self.selected_batch()
         if batch is None:

@@ -65,12 +65,17 @@ def _load_workspace(path: Path, state: TaskState, sort=None) -> dict[str, Any]:
     """Worker: open the workspace and read what the views show (pandas loads here)."""
     from ..models.crypto import open_workspace
 
+    from ..models.workspace import WorkspaceDamagedError
+
     state.progress(0.1, f"Opening {path.name}…")
     # integrity checked on open; rotating backups kept (an encrypted workspace asks for its
     # passphrase through the dialog installed by the app, unless its key is in the keychain)
     # the full integrity check and the daily backup run in the background after the first
     # paint (MainWindow._check_workspace): a 100k-account file takes seconds to read through
-    ws = open_workspace(path, check=False)
+    try:
+        ws = open_workspace(path, check=False)
+    except WorkspaceDamagedError as exc:
+        return _damaged(path, str(exc), state)
     try:
         state.check()
         state.progress(0.5, "Reading accounts…")
@@ -79,6 +84,25 @@ def _load_workspace(path: Path, state: TaskState, sort=None) -> dict[str, Any]:
         ws.close()
         raise
     return {"workspace": ws, "accounts": accounts, "summary": summary}
+
+
+def _damaged(path: Path, message: str, state: TaskState) -> dict[str, Any]:
+    """Worker: a workspace refused as damaged; find its newest good backup to offer."""
+    from ..models.restore import newest_good_backup
+
+    state.progress(0.5, "Checking the backups…")
+    good, checked = newest_good_backup(path)
+    return {"damaged": path, "message": message, "backup": good, "checked": checked}
+
+
+def _restore(path: Path, backup: Path, state: TaskState, sort=None) -> dict[str, Any]:
+    from ..models.restore import restore_backup
+
+    state.progress(0.1, f"Restoring {backup.name}…")
+    result = restore_backup(path, backup)
+    loaded = _load_workspace(path, state, sort)
+    loaded["restored"] = result
+    return loaded
 
 
 def _make_demo(path: Path, state: TaskState) -> dict[str, Any]:
@@ -100,6 +124,20 @@ def _new_workspace(path: Path, state: TaskState) -> dict[str, Any]:
         raise FileExistsError(f"{path} already exists; choose another name")
     Workspace(path, create=True).close()
     return _load_workspace(path, state)
+
+
+def health_trend(figures):
+    """Points of health change per account since the baseline the worklist uses too (so
+    Today's "health down N points" and the Accounts table's Trend agree), rounded to 0.1;
+    +inf ("new") where the account has a score now and none before."""
+    import numpy as np
+
+    from .table_model import NEW_TREND
+
+    now = figures["health_score"].to_numpy(dtype=float)
+    old = figures["health_before"].to_numpy(dtype=float)
+    return np.where(np.isnan(old) & ~np.isnan(now), NEW_TREND,
+                    np.round(figures["health_delta"].to_numpy(dtype=float), 1))
 
 
 class MainWindow(QMainWindow):
@@ -170,8 +208,13 @@ class MainWindow(QMainWindow):
         }
         #: views that have not been shown the current workspace yet (loaded when first shown)
         self._stale: set[str] = set()
+        from .first_run import FirstRunGuide
+
+        self.first_run = FirstRunGuide()
+        self.first_run.import_requested.connect(self.choose_import_files)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.first_run)
         for key, _title in self.VIEWS:
             self.stack.addWidget(self.views[key])
         for view in (self.today_view, self.accounts_view, self.portfolio_view,
@@ -211,6 +254,7 @@ class MainWindow(QMainWindow):
         self.welcome.open_requested.connect(self.choose_workspace)
         self.welcome.new_requested.connect(self.choose_new_workspace)
         self.welcome.demo_requested.connect(self.open_demo)
+        self.welcome.create_requested.connect(self.create_workspace)
         self._build_menus()
         from .table_view import DataTableView
 
@@ -275,6 +319,9 @@ class MainWindow(QMainWindow):
             view_menu.addAction(QAction(title, self, shortcut=QKeySequence(f"Ctrl+{n + 1}"),
                                         triggered=lambda _=False, r=n: self.sidebar.setCurrentRow(r)))
         help_menu = self.menuBar().addMenu("&Help")
+        self.action_guide = QAction("&What to Export From Which System", self,
+                                    triggered=self.show_first_run_guide)
+        help_menu.addAction(self.action_guide)
         help_menu.addAction(QAction("&About acctdesk", self, triggered=self.show_about))
 
     def _fill_recent(self) -> None:
@@ -324,9 +371,27 @@ class MainWindow(QMainWindow):
         self._about.open()
 
     # ------------------------------------------------------------------ views
+    def show_first_run_guide(self) -> None:
+        """What to export from which system, with a button to import: where an empty
+        workspace opens, and Help > What to Export any time a workspace is open."""
+        if self.workspace is None:
+            return
+        name = self.workspace.get_meta("name") or self.workspace.path.stem
+        self.first_run.set_workspace_name(name)
+        # the page that had focus goes away: focus would fall to the sidebar, which then
+        # selects its first row (and shows Today instead of the guide)
+        self.sidebar.blockSignals(True)
+        try:
+            self.stack.setCurrentWidget(self.first_run)
+            self.first_run.import_button.setFocus()
+            self.sidebar.setCurrentRow(-1)
+        finally:
+            self.sidebar.blockSignals(False)
+
     def _show_welcome(self) -> None:
         self.sidebar.hide()
         self.stack.setCurrentWidget(self.welcome)
+        self.action_guide.setEnabled(False)
         self.action_close.setEnabled(False)
         self.action_import.setEnabled(False)
         self.action_undo.setEnabled(False)
@@ -395,11 +460,25 @@ class MainWindow(QMainWindow):
             return
         if not path.endswith(".acctdesk"):
             path += ".acctdesk"
+        self.create_workspace(path)
+
+    def create_workspace(self, path: str | os.PathLike) -> None:
+        """Create an empty workspace at ``path`` and open it (on the first-run guide)."""
+        path = Path(path)
         self.runner.start("open", "Creating workspace",
-                          lambda st: _new_workspace(Path(path), st), self._loaded)
+                          lambda st: _new_workspace(path, st), self._loaded)
 
     def open_workspace(self, path: str | os.PathLike) -> None:
         path = Path(path)
+        if not path.exists():
+            # a typo, a moved file, or `acctdesk new-name.acctdesk`: offer an empty one there
+            message = f"There is no workspace at {path}."
+            self.status_label.setText(message)
+            if self.workspace is None:
+                self._show_welcome()
+                self.welcome.offer_create(path)
+            self.load_failed.emit(message)
+            return
         sort = self.accounts_view.model.sort_state()
         self.runner.start("open", f"Opening {path.name}",
                           lambda st: _load_workspace(path, st, sort), self._loaded)
@@ -425,6 +504,9 @@ class MainWindow(QMainWindow):
         self._show_welcome()
 
     def _loaded(self, result: dict[str, Any]) -> None:
+        if "damaged" in result:
+            self._offer_restore(result)
+            return
         if self.workspace is not None and self.workspace is not result["workspace"]:
             self.runner.cancel()        # the old workspace's tasks: their results are stale
             self._retire(self.workspace)
@@ -435,18 +517,70 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name} — {APP_NAME}")
         self.sidebar.show()
         self._stale = {k for k in self.views if k not in ("accounts", "imports")}
-        self.show_view(self.start_view())
+        if result["summary"]["accounts"]:
+            self.show_view(self.start_view())
+        else:       # a new, empty workspace: how to get your data in, not empty tables
+            self.show_first_run_guide()
         # the first paint comes before the background work that would compete with it
         QTimer.singleShot(START_DELAY_MS, self._start_background_work)
         self.action_close.setEnabled(True)
         self.action_import.setEnabled(True)
         self.action_undo.setEnabled(True)
         self.action_prefs.setEnabled(True)
+        self.action_guide.setEnabled(True)
         app_settings.remember_workspace(str(ws.path))
+        if result.get("restored") is not None:
+            r = result["restored"]
+            self.status_label.setText(
+                f"Restored {ws.path.name} from {r.backup.path.name}"
+                + (f"; the damaged file is kept as {r.kept_as.name}" if r.kept_as else ""))
         self.workspace_loaded.emit(str(ws.path))
         if self._pending_imports:
             files, self._pending_imports = self._pending_imports, []
             self.open_import_dialog(files)
+
+    def _offer_restore(self, found: dict[str, Any]) -> None:
+        """A workspace was refused as damaged: offer its newest good backup."""
+        path, message, good = found["damaged"], found["message"], found["backup"]
+        if self.workspace is None:
+            self._show_welcome()
+        self.status_label.setText(message)
+        if good is None:
+            text = (f"{message}\n\nNo good backup was found beside it ("
+                    f"{len(found['checked'])} checked). Re-import the exports into a new "
+                    "workspace.")
+            self.welcome.show_message(text)
+            self.load_failed.emit(text)
+            if os.environ.get("ACCTDESK_NO_DIALOGS") != "1":
+                QMessageBox(QMessageBox.Icon.Critical, "acctdesk", text,
+                            QMessageBox.StandardButton.Ok, self).open()
+            return
+        if not self.confirm_restore(Path(path), message, good, found["checked"]):
+            self.welcome.show_message(message)
+            self.load_failed.emit(message)
+            return
+        sort = self.accounts_view.model.sort_state()
+        self.runner.start("open", f"Restoring {Path(path).name}",
+                          lambda st: _restore(Path(path), good.path, st, sort), self._loaded)
+
+    def confirm_restore(self, path: Path, message: str, good, checked) -> bool:
+        """Ask whether to restore the newest good backup (tests replace this method)."""
+        if os.environ.get("ACCTDESK_NO_DIALOGS") == "1":
+            return False
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("Workspace damaged")
+        box.setText(f"{path.name} is damaged and cannot be opened.")
+        box.setInformativeText(
+            f"The newest good backup is {good.path.name}, made "
+            f"{good.made:%Y-%m-%d %H:%M} (checked: sound). Restore it? The damaged file is "
+            "kept beside it; changes made after the backup are not in it.")
+        box.setDetailedText(message + "\n\nBackups checked:\n"
+                            + "\n".join(b.describe() for b in checked))
+        restore = box.addButton("Restore Backup", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is restore
 
     def _retire(self, ws) -> None:
         """Close ``ws`` once no background task can still be reading it.
@@ -472,6 +606,8 @@ class MainWindow(QMainWindow):
         retiring, self._retiring = self._retiring, []
         for ws in retiring:
             ws.close()
+            if ws.close_problem:            # e.g. a full disk: the changes wait in the -wal
+                self.status_label.setText(ws.close_problem)
 
     def _show_data(self, result: dict[str, Any]) -> None:
         ws = self.workspace
@@ -511,7 +647,9 @@ class MainWindow(QMainWindow):
             self._show_data(result)
             current = self.current_view_key()
             self._stale = {k for k in self.views if k not in ("accounts", "imports")}
-            if current in self._stale:
+            if self.stack.currentWidget() is self.first_run and result["summary"]["accounts"]:
+                self.show_view(self.start_view())      # the first accounts are in
+            elif current in self._stale:
                 self._stale.discard(current)
                 self.views[current].set_workspace(ws)
             self._score_accounts()
@@ -536,9 +674,9 @@ class MainWindow(QMainWindow):
 
         def done(problems):
             if problems:
-                message = (f"{ws.path.name} is damaged ({problems[0]}). Restore it from a "
-                           f"backup (files named {ws.path.name}.bak-*) or re-import the "
-                           "exports; avoid changing it until then.")
+                message = (f"{ws.path.name} is damaged ({problems[0]}). Close it and open it "
+                           "again to restore its newest good backup (or run 'acctdesk "
+                           f"restore {ws.path.name}'); avoid changing it until then.")
                 self.status_label.setText(message)
                 if os.environ.get("ACCTDESK_NO_DIALOGS") != "1":
                     QMessageBox(QMessageBox.Icon.Critical, "acctdesk", message,
@@ -554,6 +692,8 @@ class MainWindow(QMainWindow):
             return
 
         ids = self.accounts_view._ids
+        if not len(ids):
+            return      # nothing to score: an empty workspace is a normal state
 
         def work(state: TaskState):
             import pandas as pd
@@ -562,20 +702,22 @@ class MainWindow(QMainWindow):
 
             a = Engine(ws).analysis()
             a.prepare(progress=state.progress, check=state.check)
-            if a.empty:
-                return pd.DataFrame(index=pd.Index(ids, dtype=object)), {}
+            if a.empty:      # accounts without any date yet: nothing to score on
+                return None
             f = a.figures.set_index(a.figures["account_id"].astype(str))
             frame = pd.DataFrame({"health_score": f["health_score"], "health_band": f["band"],
-                                  "health_trend": f["health_delta"],
+                                  "health_trend": health_trend(f),
                                   "churn_risk": f["churn_probability"],
                                   "priority": f["priority"],
                                   "whitespace_value": f["whitespace_arr"]}, index=f.index)
             colours = {label: colour for label, _, colour in a.health.bands()}
             # in the table's row order here, so the UI thread only swaps the columns in
-            return frame.reindex(pd.Index(ids, dtype=object).astype(str)), colours
+            return (frame.reindex(pd.Index(ids, dtype=object).astype(str)), colours,
+                    a.health.baseline)
 
         self.runner.start("accounts:scores", "Scoring accounts", work,
-                          lambda r: self.accounts_view.set_scores(r[0], r[1]))
+                          lambda r: r is not None and self.accounts_view.set_scores(
+                              r[0], r[1], trend_basis=r[2]))
 
     # ------------------------------------------------------------------ importing
     def choose_import_files(self) -> None:
@@ -621,18 +763,33 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         self.open_import_dialog(files)
 
-    def undo_batch(self, batch_id: int) -> None:
+    def undo_batch(self, batch_id: int, force: bool = False) -> None:
         ws = self.workspace
         if ws is None:
             return
 
         def work(state: TaskState):
-            from ..importers.pipeline import undo_batch
+            from ..importers.undo import UndoNeedsConfirmation, undo_batch
 
-            return undo_batch(ws, batch_id)
+            try:
+                return undo_batch(ws, batch_id, force=force)
+            except UndoNeedsConfirmation as exc:   # nothing changed: ask, then undo anyway
+                return exc
 
-        self.runner.start("undo", f"Undoing batch {batch_id}", work,
-                          lambda _counts: self.reload())
+        def done(result) -> None:
+            from ..importers.undo import UndoNeedsConfirmation
+
+            if isinstance(result, UndoNeedsConfirmation):
+                text = str(result).split(" To go ahead:")[0]
+                if self.imports_view.confirm_undo_anyway(batch_id, text):
+                    self.undo_batch(batch_id, force=True)
+                else:
+                    self.status_label.setText(f"Batch {batch_id} was not undone; nothing "
+                                              "changed.")
+                return
+            self.reload()
+
+        self.runner.start("undo", f"Undoing batch {batch_id}", work, done)
 
     def undo_last_import(self) -> None:
         if self.workspace is None:
@@ -666,13 +823,15 @@ class MainWindow(QMainWindow):
     def _task_failed(self, kind: str, message: str, details: str) -> None:
         if kind in ("undo", "reload", "import"):
             self.status_label.setText(message)
+        on_welcome = False
         if kind == "open":
             if self.workspace is None:
                 self._show_welcome()
                 self.welcome.show_message(message)
+                on_welcome = True      # the message is on the screen, in full: no dialog
             self.status_label.setText(message)
         self.load_failed.emit(message)
-        if os.environ.get("ACCTDESK_NO_DIALOGS") != "1":
+        if not on_welcome and os.environ.get("ACCTDESK_NO_DIALOGS") != "1":
             box = QMessageBox(QMessageBox.Icon.Warning, "acctdesk", message,
                               QMessageBox.StandardButton.Ok, self)
             box.setDetailedText(details)

@@ -27,7 +27,8 @@ from .tasks import TaskRunner
 
 SLICER_TITLES = {"owner": "All owners", "segment": "All segments",
                  "industry": "All industries", "region": "All regions"}
-EMPTY_TEXT = ("<h3>No portfolio to show yet</h3>Import your CRM and billing exports to see "
+EMPTY_TEXT = ("<h3>No portfolio to show yet</h3>The portfolio needs your accounts (CRM or your "
+              "own spreadsheet) and what they pay (billing subscriptions). Import them to see "
               "your ARR, retention, health bands, ARR at risk, whitespace and renewals here "
               "(File › Import, or drop the files on this window).")
 NO_WORKSPACE_TEXT = ("<h3>No workspace open</h3>Open a workspace (or the demo) to see your "
@@ -41,7 +42,7 @@ def table_columns(cols: Sequence[tuple[str, str, str]], widths: dict[str, int] |
     default = {"text": 120, "currency": 104, "percent": 84, "int": 64, "date": 96,
                "band": 76, "number": 80}
     widths = {"expected_renewed_arr": 132, "whitespace_arr": 124, "segment": 100,
-              "name": 210, "product": 150, "kind": 84, **(widths or {})}
+              "name": 210, "product": 150, "kind": 84, "propensity": 104, **(widths or {})}
     out = []
     for key, title, kind in cols:
         w = widths.get(key) or (420 if key in ("drivers", "reason") else

@@ -24,9 +24,10 @@ from .portfolio_view import choose_export_path, make_grid, sheet_for, table_colu
 from .analysis_view import AnalysisView
 from .tasks import TaskRunner
 
-EMPTY_TEXT = ("<h3>No renewals to show yet</h3>Import your CRM and billing exports to see "
-              "which contracts renew in the next 12 months, their ARR, health and churn risk, "
-              "and the renewal forecast.")
+EMPTY_TEXT = ("<h3>No renewals to show yet</h3>Renewals need accounts with a renewal or "
+              "contract end date (CRM or your own spreadsheet) and what they pay (billing "
+              "subscriptions). Import them to see which contracts renew in the next 12 months, "
+              "their ARR, health and churn risk, and the renewal forecast.")
 NO_WORKSPACE_TEXT = "<h3>No workspace open</h3>Open a workspace (or the demo) to see renewals."
 FILTERS = {"owner": "All owners", "segment": "All segments"}
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ..domain.money import affixes, format_money
+from ..domain.money import affixes, format_money, money_formatter
 from .table_model import Column, FrameTableModel, band_tint
 from .tasks import TaskRunner, TaskState
 
@@ -229,7 +229,8 @@ class SimulatorView(QWidget):
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         self.plot.setLabel("bottom", "Year of the horizon")
         self.plot.setTitle("Revenue per year")
-        self.legend = self.plot.addLegend(offset=(-10, 5))
+        self.legend = self.plot.addLegend(offset=(10, 5))     # top left, above the bars
+        self.legend.setLabelTextColor(self.palette().windowText().color())
         self.plot.setMinimumHeight(240)
 
         top = QSplitter(Qt.Orientation.Horizontal)
@@ -320,7 +321,7 @@ class SimulatorView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([470, 780])
+        split.setSizes([380, 870])     # the owners' table needs its eight columns in view
         cl.addWidget(split, 0, 0)
 
         outer = QSplitter(Qt.Orientation.Vertical)
@@ -451,32 +452,48 @@ class SimulatorView(QWidget):
                             rates.period, self.years_spin.value())
 
     def _draw_chart(self) -> None:
+        """Each run on its own scale: revenue per year as a share of the book's starting
+        revenue (accounts x ACV a year = 100), with the amounts written on the bars; a
+        70-account example and a $50M workspace then stand side by side, both readable."""
         import pyqtgraph as pg
 
         self.plot.clear()
         self.legend.clear()
         runs = [(s, name, colour) for s, name, colour in (
             (self._sim, "Your inputs", INPUTS_COLOUR),
-            (self._measured, "Measured rates", MEASURED_COLOUR)) if s is not None]
+            (self._measured, "Measured rates", MEASURED_COLOUR))
+            if s is not None and float(s.accounts) * float(s.acv) > 0]
+        self.chart_values = {}
         if not runs:
             return
-        peak = max(float(yearly(s).max()) for s, _, _ in runs)
-        scale, unit = (1e6, "millions") if peak >= 1e6 else (1e3, "thousands") \
-            if peak >= 1e3 else (1.0, "")
-        cur = self.currency or "USD"
-        self.plot.setLabel("left", f"Revenue per year ({cur}{' ' + unit if unit else ''})")
+        self.plot.setLabel("left", "Revenue per year, % of the starting book")
         width = 0.8 / len(runs)
-        years = []
+        years, peak = [], 100.0
+        text_colour = self.palette().windowText().color()
         for k, (s, name, colour) in enumerate(runs):
+            start = float(s.accounts) * float(s.acv)
             y = yearly(s)
+            index = (y / start * 100).to_numpy()
             years = list(y.index)
+            peak = max(peak, float(index.max()))
             x = [v - 0.4 + width * (k + 0.5) for v in years]
-            bars = pg.BarGraphItem(x=x, height=(y.to_numpy() / scale).tolist(), width=width * 0.9,
-                                   brush=colour, pen=None, name=name)
-            self.plot.addItem(bars)     # named items join the legend by themselves
+            short = money_formatter(self.currency, compact=True, digits=1)
+            label = f"{name} (starting book {short(start)} a year)"
+            self.plot.addItem(pg.BarGraphItem(x=x, height=index.tolist(), width=width * 0.9,
+                                              brush=colour, pen=None, name=label))
+            for xi, yi, amount in zip(x, index.tolist(), y.tolist()):
+                text = pg.TextItem(short(amount), anchor=(0.5, 1.0),
+                                   color=text_colour)
+                text.setPos(xi, yi)
+                self.plot.addItem(text)
+            self.chart_values[name] = {"index": index.tolist(), "revenue": y.tolist(),
+                                       "start": start}
+        start_line = pg.InfiniteLine(pos=100, angle=0, pen=pg.mkPen("#888888", width=1,
+                                                                    style=Qt.PenStyle.DashLine))
+        self.plot.addItem(start_line)
         self.plot.getAxis("bottom").setTicks([[(v, f"Year {v}") for v in years]])
         self.plot.setXRange(0.4, max(years) + 0.6, padding=0)
-        self.plot.setYRange(0, peak / scale * 1.15, padding=0)
+        self.plot.setYRange(0, peak * 1.5, padding=0)     # room for the legend above the bars
 
     # ------------------------------------------------------------------ capacity
     def _load_plan(self, name: str) -> None:

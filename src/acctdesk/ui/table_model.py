@@ -48,7 +48,7 @@ class Column:
 
     kind: text | int | number | currency | percent | date | datetime | status | band | trend
     | url. ``percent`` values are fractions (0.25 shows 25%); ``trend`` is a signed change
-    shown with an arrow; ``band`` is a health-band label shown on its colour. ``width`` is the
+    shown with an arrow (:data:`NEW_TREND` shows "new": nothing earlier to compare with); ``band`` is a health-band label shown on its colour. ``width`` is the
     default width in pixels (0: the view decides).
     """
 
@@ -84,8 +84,8 @@ def make_formatter(kind: str, currency: str = "USD") -> Callable[[Any], str]:
         return lambda v: "" if _is_missing(v) else f"{v:,.2f}"
     if kind == "percent":
         return lambda v: "" if _is_missing(v) else f"{v * 100:.0f}%"
-    if kind == "trend":
-        return lambda v: "" if _is_missing(v) else (
+    if kind == "trend":      # +inf: no earlier value to compare with
+        return lambda v: "" if _is_missing(v) else "new" if v == NEW_TREND else (
             f"▲ {v:.1f}" if v >= 0.05 else f"▼ {-v:.1f}" if v <= -0.05 else "▬ 0.0")
     if kind == "status":
         return lambda v: "" if _is_missing(v) else str(v).replace("_", " ").capitalize()
@@ -114,6 +114,8 @@ STATUS_COLOURS = {
     "non_renewing": QColor("#b06000"),
 }
 TREND_UP, TREND_DOWN = QColor("#1e7b45"), QColor("#b3261e")
+#: the value of a ``trend`` cell with nothing earlier to compare with (shown as "new")
+NEW_TREND = float("inf")
 #: how strongly a band colour tints its cell (alpha over the base colour: legible in light
 #: and dark palettes alike).
 BAND_ALPHA = 90
@@ -430,6 +432,7 @@ class FrameTableModel(QAbstractTableModel):
         self._filters: dict[str, Filter] = {}
         self._search = ""
         self._search_keys: list[str] | None = None
+        self._row_mask: np.ndarray | None = None      # rows the view leaves out by choice
 
     # ------------------------------------------------------------------ columns
     def _prepare_columns(self) -> None:
@@ -618,7 +621,8 @@ class FrameTableModel(QAbstractTableModel):
                 v = self._column_list(col)[self._order_list[index.row()]]
                 if self._kinds[col] == "status":
                     return STATUS_COLOURS.get(v)
-                return None if v != v or abs(v) < 0.05 else TREND_UP if v > 0 else TREND_DOWN
+                return None if v != v or abs(v) < 0.05 or v == NEW_TREND else \
+                    TREND_UP if v > 0 else TREND_DOWN
             return None
         if role == 8:                                   # BackgroundRole
             col = index.column()
@@ -706,6 +710,20 @@ class FrameTableModel(QAbstractTableModel):
     def filters(self) -> dict[str, Filter]:
         return dict(self._filters)
 
+    def set_row_mask(self, mask) -> None:
+        """Show only the frame rows where ``mask`` is True, before any filter (None: all
+        rows); e.g. the Accounts view leaving churned accounts out. A mask of another
+        length than the frame (new rows came) is ignored until it is set again."""
+        self._row_mask = None if mask is None else np.asarray(mask, dtype=bool)
+        self.beginResetModel()
+        self._recompute_order()
+        self.endResetModel()
+
+    def rows_left_out(self) -> int:
+        """Rows the row mask leaves out (not counting the filters)."""
+        m = self._row_mask
+        return int((~m).sum()) if m is not None and len(m) == self._n else 0
+
     def search_text(self) -> str:
         return self._search
 
@@ -735,9 +753,11 @@ class FrameTableModel(QAbstractTableModel):
         return np.fromiter((f.needle in s for s in shown), dtype=bool, count=self._n)
 
     def _compute_mask(self) -> np.ndarray | None:
+        base = self._row_mask if self._row_mask is not None and \
+            len(self._row_mask) == self._n else None
         if not self._filters and not self._search:
-            return None
-        mask = np.ones(self._n, dtype=bool)
+            return None if base is None else base.copy()
+        mask = np.ones(self._n, dtype=bool) if base is None else base.copy()
         for key, f in self._filters.items():
             try:
                 i = self.column_index(key)

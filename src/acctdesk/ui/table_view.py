@@ -403,6 +403,9 @@ class DataTableView(QWidget):
         self.noun = noun
         self.noun_one = noun_one or (noun[:-1] if noun.endswith("s") else noun)
         self.empty_text = empty_text
+        #: shown when the view leaves every row out (the model's row mask), e.g. "All 12
+        #: accounts are churned: tick Show churned"
+        self.left_out_text: str | None = None
         self.currency = currency
         self._band_hex: dict[str, dict[str, str]] = {}
         self._restoring = False
@@ -564,13 +567,15 @@ class DataTableView(QWidget):
     def _rows_changed(self) -> None:
         shown, total = self.model.row_count(), self.model.total_rows()
         noun = self.noun_one if total == 1 else self.noun
-        if self.model.is_filtered():
+        if self.model.is_filtered() or shown != total:
             self.count_label.setText(f"{shown:,} of {total:,} {noun}")
         else:
             self.count_label.setText(f"{total:,} {noun}")
         self.clear_button.setVisible(self.model.is_filtered())
         if total == 0:
             self.empty_label.setText(self.empty_text)
+        elif shown == 0 and not self.model.is_filtered():     # the view left every row out
+            self.empty_label.setText(self.left_out_text or f"No {self.noun} to show.")
         elif shown == 0:
             self.empty_label.setText(f"No {self.noun} match the filters. "
                                      "<a href='clear'>Clear filters</a>")
@@ -792,6 +797,9 @@ class DataTableView(QWidget):
             c = self.model.columns[i]
             if c.kind == "status":
                 data[c.key] = self.model.display_values(i, rows)
+            elif c.kind == "trend":         # "new" (no earlier value) is a blank cell there
+                values = self.model.column_values(i, rows).astype(float)
+                data[c.key] = np.where(np.isinf(values), np.nan, values)
             else:
                 data[c.key] = self.model.column_values(i, rows)
             kind = EXPORT_KINDS.get(c.kind, "text")

@@ -60,7 +60,10 @@ class _Job(QRunnable):
             result = self.fn(self.state)
         except TaskCancelled:
             self.signals.cancelled.emit()
-        except Exception as exc:  # reported to the UI as a readable message
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # reported to the UI as a readable message (a Rust
+            # panic in a reader arrives as a BaseException: it must not end the app either)
             self.signals.failed.emit(str(exc) or type(exc).__name__, traceback.format_exc())
         else:
             if self.state.cancelled:

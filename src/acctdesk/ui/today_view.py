@@ -57,9 +57,11 @@ TODAY_COLUMNS = [
     Column("state_text", "State", tooltip="Done or snoozed items (shown with 'Show done and "
                                           "snoozed')", width=140),
 ]
-EMPTY_NO_DATA = ("<b>Nothing to rank yet.</b><br>Import your CRM and billing exports to see "
-                 "which accounts need you today: renewals, risk, drops in health, urgent "
-                 "tickets and expansion.")
+EMPTY_NO_DATA = ("<b>Nothing to rank yet.</b><br>Today needs your accounts (CRM or your own "
+                 "spreadsheet) and something dated about them: billing subscriptions, support "
+                 "tickets, product usage or survey responses. Import them (File › Import, or "
+                 "drop the files here) to see which accounts need you today: renewals, risk, "
+                 "drops in health, urgent tickets and expansion.")
 
 
 class ElidedTextTooltips(QStyledItemDelegate):

@@ -14,6 +14,7 @@ runner as ``whitespace:load``; filters and sorting reuse the loaded inputs.
 """
 from __future__ import annotations
 
+import html
 import math
 from pathlib import Path
 from typing import Any
@@ -27,15 +28,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from ..analytics.plain import suggestions_bought
 from ..domain.money import format_money
 from . import charts
 from .portfolio_view import choose_export_path, make_grid, sheet_for, table_columns
 from .analysis_view import AnalysisView
 from .tasks import TaskRunner
 
-EMPTY_TEXT = ("<h3>No whitespace to show yet</h3>Import your CRM and billing exports "
-              "(with subscriptions per product) to see which accounts lack which products, "
-              "what the gaps are worth and why.")
+EMPTY_TEXT = ("<h3>No whitespace to show yet</h3>Whitespace needs your accounts and their "
+              "billing subscriptions, product by product (Stripe, Chargebee, Recurly or your "
+              "own sheet). Import them to see which accounts lack which products, what the "
+              "gaps are worth and why.")
 NO_WORKSPACE_TEXT = ("<h3>No workspace open</h3>Open a workspace (or the demo) to see its "
                      "whitespace.")
 OWNED = QColor("#5b6b7f")
@@ -152,7 +155,7 @@ class WhitespaceView(AnalysisView):
 
         # backtest
         self.backtest_plot = charts.make_plot(
-            "Backtest: share bought", left="Precision (% bought)",
+            "Suggestions bought", left="Share of suggestions bought",
             bottom="Suggestions per CSM book", left_axis="percent")
         self.backtest_plot.setMinimumWidth(260)
         self.backtest_text = QLabel("")
@@ -278,8 +281,8 @@ class WhitespaceView(AnalysisView):
             f"({what}) of {len(totals):,} with any; total "
             f"<b>{format_money(float(totals['whitespace_arr'].sum()), cur, compact=True)}</b> "
             "a year")
-        self.subtitle.setText(f"as of <b>{inp.as_of}</b> · expected value = propensity × "
-                              "typical MRR × 12")
+        self.subtitle.setText(f"as of <b>{inp.as_of}</b> · expected value = chance the "
+                              "account buys × what its peers typically pay a month × 12")
         self.pages.setCurrentWidget(self.split)
         self._enable(True)
         self.loaded.emit()
@@ -351,18 +354,19 @@ class WhitespaceView(AnalysisView):
         charts.bars(p, base_v, "#9a9a9a", x=x + 0.19, width=0.36)
         charts.set_categories(p, [f"Top {k}" for k in ks])
         hi = max(float(ours_v.max()), float(base_v.max()), 0.05)
-        p.getPlotItem().setYRange(0, hi * 1.35, padding=0)
-        charts.add_legend(p, [("Our ranking", "#5e3c99"), ("Popularity baseline", "#9a9a9a")],
+        p.getPlotItem().setYRange(0, hi * 1.6, padding=0)     # the legend above the bars
+        charts.add_legend(p, [("Our suggestions", "#5e3c99"), ("Most popular product", "#9a9a9a")],
                           columns=2)
         self._bt_hover = charts.HoverTips(p, [
-            f"Top {k} per CSM book: ours {o:.1%} bought, popularity {b:.1%}"
+            f"Top {k} per CSM book: {o:.1%} of our suggestions were bought, {b:.1%} of "
+            "'the most popular product'"
             for k, o, b in zip(ks, ours_v, base_v)])
         self.backtest_text.setText(
-            f"Purchases of {bt.get('cutoff')} to {bt.get('as_of')} hidden, predicted from the "
-            f"data before: <b>{bt.get('purchases', 0):,}</b> of {bt.get('candidates', 0):,} "
-            f"gaps were bought (base rate {float(bt.get('base_rate') or 0):.1%}) across "
-            f"{bt.get('account_sets', 0)} CSM books. Precision@10: ours "
-            f"<b>{float(ours_v[1]):.1%}</b>, popularity <b>{float(base_v[1]):.1%}</b>.")
+            f"<b>{html.escape(suggestions_bought(bt, 10), quote=False)}</b> That is "
+            f"{float(ours_v[1]):.1%} of ours and {float(base_v[1]):.1%} of the most popular. "
+            f"Checked by hiding the purchases of {bt.get('cutoff')} to {bt.get('as_of')} and "
+            f"suggesting from the data before: in that time {bt.get('purchases', 0):,} of "
+            f"the {bt.get('candidates', 0):,} products accounts lacked were bought.")
         self.backtest_text.setToolTip(str(bt.get("definition", "")))
 
     # ------------------------------------------------------------------ interaction
@@ -421,10 +425,11 @@ class WhitespaceView(AnalysisView):
                      "baseline": bt.get(f"baseline_precision_at_{k}"),
                      "rules": bt.get(f"rules_precision_at_{k}")} for k in (5, 10, 20)]
             sheets.append(sheet_for("Backtest", pd.DataFrame(rows), [
-                ("k", "Suggestions per book", "int"), ("ours", "Ours", "percent"),
-                ("baseline", "Popularity baseline", "percent"),
-                ("rules", "Association rules", "percent")],
-                title="Backtest: precision at k", subtitle=str(bt.get("definition", ""))))
+                ("k", "Top suggestions per CSM book", "int"), ("ours", "Ours", "percent"),
+                ("baseline", "Most popular product", "percent"),
+                ("rules", "'Bought together' rules", "percent")],
+                title="Checked on the past: share of suggestions bought",
+                subtitle=suggestions_bought(bt, 10)))
         return write_xlsx(Path(path), sheets, currency=cur)
 
     def choose_export(self) -> None:

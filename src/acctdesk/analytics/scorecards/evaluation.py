@@ -41,14 +41,14 @@ def _verdict(auc: float, churned: int, outcome: str = "churn",
                 "score predicts them.")
     side = "above" if polarity == "risk" else "below"
     other = "a renewer" if outcome == "churn" else "an account that did not"
-    pct = f"{one} scored {side} {other} {100 * auc:.0f}% of the time (AUC {auc:.2f})"
+    pct = f"{one} scored {side} {other} {100 * auc:.0f} times in 100"
     if auc >= 0.75:
         return f"The score separates {pos} from {neg} well: {pct}."
     if auc >= 0.65:
         return f"The score separates {pos} from {neg} somewhat: {pct}."
     if auc > 0.55:
         return f"The score is a weak predictor of {pos}: {pct}."
-    return f"The score does not predict {pos}: {pct}; 0.5 is chance."
+    return f"The score does not predict {pos}: {pct}; a coin toss would do it 50 times."
 
 
 def backtest_dates(data_date: str, horizon_days: int = 90, count: int = 4,
@@ -223,11 +223,12 @@ class SuggestedWeights:
             return f"No suggested weights: {self.reason}"
         when = ", ".join(self.evaluated_on)
         if self.better:
-            return (f"Weights fitted on past outcomes raise the AUC on {when} from "
-                    f"{self.auc_current:.2f} to {self.auc_fitted:.2f}; you can accept them.")
+            return (f"Weights fitted on past outcomes rank churners worse than renewers more "
+                    f"often on {when}: {100 * self.auc_fitted:.0f} times in 100 instead of "
+                    f"{100 * self.auc_current:.0f}; you can accept them.")
         return (f"Weights fitted on past outcomes do not beat the current ones on {when} "
-                f"(AUC {self.auc_fitted:.2f} vs {self.auc_current:.2f}); keep the current "
-                "weights.")
+                f"({100 * self.auc_fitted:.0f} times in 100 against "
+                f"{100 * self.auc_current:.0f}); keep the current weights.")
 
     def to_dict(self) -> dict[str, Any]:
         def num(x):

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget,
 )
 
+from ...analytics.plain import times_in_100
 from .helpers import NO_SCORE, NO_SCORE_COLOUR, band_ranges, escape_text, is_number
 from .tasks import preview_card
 
@@ -43,15 +44,16 @@ class PreviewMixin:
         bt_title.setWordWrap(True)
         self.auc_label = QLabel("—")
         self.auc_label.setObjectName("backtestAuc")
-        self.auc_label.setToolTip("Chance that an account that churned within 90 days scored "
-                                  "worse than one that renewed (0.5 is chance, 1 is perfect)")
+        self.auc_label.setToolTip("How often an account that churned within 90 days had "
+                                  "scored worse than one that renewed (50 in 100 is a coin "
+                                  "toss; ROC AUC in statistics)")
         self.lift_label = QLabel("—")
         self.lift_label.setObjectName("backtestLift")
-        self.lift_label.setToolTip("Churn rate among the 10% lowest scores divided by the "
-                                   "overall churn rate")
+        self.lift_label.setToolTip("How much more often the 10% lowest scores churned than "
+                                   "the book as a whole (top-decile lift in statistics)")
         grid = QFormLayout()
-        grid.addRow("AUC", self.auc_label)
-        grid.addRow("Top-decile lift", self.lift_label)
+        grid.addRow("Churners scored lower", self.auc_label)
+        grid.addRow("Lowest tenth churned", self.lift_label)
         self.verdict_label = QLabel("")
         self.verdict_label.setWordWrap(True)
         self.band_churn_label = QLabel("")
@@ -153,8 +155,10 @@ class PreviewMixin:
             bt = result["backtest"]
             if bt:
                 auc, lift = bt["auc"], bt["top_decile_lift"]
-                self.auc_label.setText("—" if not is_number(auc) else f"{auc:.2f}")
-                self.lift_label.setText("—" if not is_number(lift) else f"{lift:.1f}×")
+                self.auc_label.setText("—" if not is_number(auc) else
+                                       f"{times_in_100(auc)} times in 100")
+                self.lift_label.setText("—" if not is_number(lift) else
+                                        f"{lift:.1f}× as often as the book")
                 self.verdict_label.setText(
                     f"{bt['verdict']} ({bt['n']:,} observations on {len(bt['as_of_dates'])} "
                     f"dates, {bt['churned']:,} churned within {bt['horizon_days']} days.)")
