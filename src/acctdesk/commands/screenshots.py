@@ -108,19 +108,50 @@ def run(args) -> int:
 
 def _render(path: Path, out: Path, timeout: float, tmp: Path,
             size: tuple[int, int] = (WIDTH, HEIGHT)) -> list[Path]:
-    from PySide6.QtCore import QEventLoop, QTimer, Qt
-    from PySide6.QtGui import QColor, QPainter
-
     from ..ui.app import make_app
-    from ..ui.main_window import MainWindow
 
     app = make_app([])
-    ms = int(timeout * 1000)
-    width, height = size
+    shooter = _Shooter(out, timeout, size)
+    try:
+        shooter.open(path)
+        keys = shooter.sidebar_views()
+        shooter.account_view()
+        shooter.extra_views(keys)
+        shooter.import_dialog(tmp)
+    finally:
+        shooter.close()
+    del app
+    return shooter.written
 
-    def wait(signal, what: str, condition=None) -> None:
+
+class _Shooter:
+    """The main window offscreen, and the PNG files grabbed from it."""
+
+    def __init__(self, out: Path, timeout: float, size: tuple[int, int]):
+        from ..ui.main_window import MainWindow
+
+        self.out, self.timeout = out, timeout
+        self.width, self.height = size
+        self.written: list[Path] = []
+        self.window = window = MainWindow()
+        window.resize(self.width, self.height)
+        window.show()
+        self.failures: list[str] = []
+        window.runner.failed.connect(
+            lambda kind, msg, _d: self.failures.append(f"{kind}: {msg}"))
+        window.load_failed.connect(self.failures.append)
+        # every view with a `loaded` signal: remember when it fires, before anything loads
+        self.done: set[int] = set()
+        for w in (window.stack.widget(i) for i in range(window.stack.count())):
+            if hasattr(w, "loaded"):
+                w.loaded.connect(lambda w=w: self.done.add(id(w)))
+
+    # ------------------------------------------------------------------ waiting
+    def wait(self, signal, what: str, condition=None) -> None:
         """Run the event loop until ``signal`` (one or a list) fires and ``condition()``
         holds."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
         signals = signal if isinstance(signal, (list, tuple)) else [signal]
         if condition is not None and condition():
             return
@@ -135,7 +166,7 @@ def _render(path: Path, out: Path, timeout: float, tmp: Path,
                 loop.quit()
         for sig in signals:
             sig.connect(fired)
-        timer.start(ms)
+        timer.start(int(self.timeout * 1000))
         loop.exec()
         timer.stop()
         for sig in signals:
@@ -144,114 +175,121 @@ def _render(path: Path, out: Path, timeout: float, tmp: Path,
             except (RuntimeError, TypeError):
                 pass
         if timed_out:
-            raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+            raise TimeoutError(f"timed out after {self.timeout:g} s waiting for {what}")
 
+    @staticmethod
     def settle(msecs: int = 250) -> None:
         """Let queued paints and layout run (a short timed event loop)."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
         loop = QEventLoop()
         QTimer.singleShot(msecs, loop.quit)
         loop.exec()
 
-    window = MainWindow()
-    window.resize(width, height)
-    window.show()
-    failures: list[str] = []
-    window.runner.failed.connect(lambda kind, msg, _d: failures.append(f"{kind}: {msg}"))
-    window.load_failed.connect(lambda msg: failures.append(msg))
+    def wait_shown(self, view, what: str) -> None:
+        """Wait for ``view`` to have loaded (views load when they are first shown)."""
+        if hasattr(view, "loaded") and id(view) not in self.done:
+            self.wait(view.loaded, what, lambda: id(view) in self.done)
 
-    # every view with a `loaded` signal: remember when it fires, before anything loads
-    done: set[int] = set()
-    views = [window.stack.widget(i) for i in range(window.stack.count())]
-    waiting = [w for w in views if hasattr(w, "loaded")]
-    for w in waiting:
-        w.loaded.connect(lambda w=w: done.add(id(w)))
-
-    window.open_workspace(path)
-    wait([window.workspace_loaded, window.load_failed], "the workspace")
-    if window.workspace is None:
-        raise RuntimeError(f"could not open {path}: {failures[0]}")
-    window.resize(width, height)
-    # views load when they are first shown: each is waited for below, when selected
-
-    written: list[Path] = []
-
-    def save(widget_pixmap, name: str) -> None:
-        target = out / f"{name}.png"
-        if not widget_pixmap.save(str(target), "PNG"):
+    def save(self, pixmap, name: str) -> None:
+        target = self.out / f"{name}.png"
+        if not pixmap.save(str(target), "PNG"):
             raise OSError(f"could not write {target}")
-        written.append(target)
+        self.written.append(target)
 
-    # ---- each sidebar item
-    sidebar = window.sidebar
-    keys = []
-    for row in range(sidebar.count()):
-        item = sidebar.item(row)
-        key = item.data(Qt.ItemDataRole.UserRole) or item.text()
-        keys.append(key)
-        sidebar.setCurrentRow(row)
-        current = window.stack.currentWidget()
-        if key == "account":
-            continue   # shown below on a real account (empty until one is picked)
-        if hasattr(current, "loaded") and id(current) not in done:
-            wait(current.loaded, f"the {item.text()} view", lambda c=current: id(c) in done)
-        settle()
-        save(window.grab(), slug(key))
+    # ------------------------------------------------------------------ the shots
+    def open(self, path: Path) -> None:
+        window = self.window
+        window.open_workspace(path)
+        self.wait([window.workspace_loaded, window.load_failed], "the workspace")
+        if window.workspace is None:
+            raise RuntimeError(f"could not open {path}: {self.failures[0]}")
+        window.resize(self.width, self.height)
 
-    # ---- an account's 360 view, when the window has one
-    opener = getattr(window, "open_account", None)
-    if callable(opener) and window.workspace is not None:
-        ids = window.workspace.accounts()["account_id"]
-        if len(ids):
-            opener(str(ids.iloc[0]))
-            current = window.stack.currentWidget()
-            if hasattr(current, "loaded") and id(current) not in done:
-                try:
-                    wait(current.loaded, "the account view", lambda c=current: id(c) in done)
-                except TimeoutError:
-                    pass
-            settle()
-            save(window.grab(), "account")
+    def sidebar_views(self) -> list[str]:
+        """Each sidebar item; returns their keys."""
+        from PySide6.QtCore import Qt
 
-    # ---- views of this part not in the sidebar yet, shown inside the window
-    import importlib
-
-    for name, key, module, cls in EXTRA_VIEWS:
-        if key in keys or (name == "scorecard-editor" and "scorecards" in keys):
-            continue
-        view_cls = getattr(importlib.import_module(module), cls)
-        view = view_cls(window.runner)
-        window.stack.addWidget(view)
-        sidebar.setCurrentRow(-1)
-        window.stack.setCurrentWidget(view)
-        view.set_workspace(window.workspace)
-        flag: list[bool] = []
-        view.loaded.connect(lambda flag=flag: flag.append(True))
-        wait(view.loaded, f"the {cls}", lambda flag=flag: bool(flag))
-        settle()
-        save(window.grab(), name)
-    if "scorecards" in keys:   # the editor under its own name as well
+        sidebar = self.window.sidebar
+        keys = []
         for row in range(sidebar.count()):
-            if sidebar.item(row).data(Qt.ItemDataRole.UserRole) == "scorecards":
-                sidebar.setCurrentRow(row)
-                settle()
-                save(window.grab(), "scorecard-editor")
+            item = sidebar.item(row)
+            key = item.data(Qt.ItemDataRole.UserRole) or item.text()
+            keys.append(key)
+            sidebar.setCurrentRow(row)
+            if key == "account":
+                continue   # shown on a real account (empty until one is picked)
+            self.wait_shown(self.window.stack.currentWidget(), f"the {item.text()} view")
+            self.settle()
+            self.save(self.window.grab(), slug(key))
+        return keys
 
-    # ---- the import dialog over the window
-    if sidebar.count():
-        sidebar.setCurrentRow(0)
-    settle()
-    source = _golden_import_file() or _generated_csv(tmp, window.workspace)
-    dialogs: list = []
-    window.import_dialog_opened.connect(dialogs.append)
-    window.open_import_dialog([source])
-    if dialogs:
-        dialog = dialogs[0]
-        dialog.resize(min(1200, width - 80), min(760, height - 80))
+    def account_view(self) -> None:
+        """An account's 360 view, when the window has one."""
+        window = self.window
+        opener = getattr(window, "open_account", None)
+        if not callable(opener) or window.workspace is None:
+            return
+        ids = window.workspace.accounts()["account_id"]
+        if not len(ids):
+            return
+        opener(str(ids.iloc[0]))
         try:
-            wait(dialog.preview_ready, "the import preview")
+            self.wait_shown(window.stack.currentWidget(), "the account view")
         except TimeoutError:
             pass
-        settle(400)
+        self.settle()
+        self.save(window.grab(), "account")
+
+    def extra_views(self, keys: list[str]) -> None:
+        """Views not in the sidebar yet, shown inside the window; the scorecard editor
+        under its own name as well."""
+        import importlib
+
+        from PySide6.QtCore import Qt
+
+        window, sidebar = self.window, self.window.sidebar
+        for name, key, module, cls in EXTRA_VIEWS:
+            if key in keys or (name == "scorecard-editor" and "scorecards" in keys):
+                continue
+            view = getattr(importlib.import_module(module), cls)(window.runner)
+            window.stack.addWidget(view)
+            sidebar.setCurrentRow(-1)
+            window.stack.setCurrentWidget(view)
+            view.set_workspace(window.workspace)
+            flag: list[bool] = []
+            view.loaded.connect(lambda flag=flag: flag.append(True))
+            self.wait(view.loaded, f"the {cls}", lambda flag=flag: bool(flag))
+            self.settle()
+            self.save(window.grab(), name)
+        if "scorecards" in keys:
+            for row in range(sidebar.count()):
+                if sidebar.item(row).data(Qt.ItemDataRole.UserRole) == "scorecards":
+                    sidebar.setCurrentRow(row)
+                    self.settle()
+                    self.save(window.grab(), "scorecard-editor")
+
+    def import_dialog(self, tmp: Path) -> None:
+        """The import dialog over the window, dimmed behind it."""
+        from PySide6.QtGui import QColor, QPainter
+
+        window = self.window
+        if window.sidebar.count():
+            window.sidebar.setCurrentRow(0)
+        self.settle()
+        source = _golden_import_file() or _generated_csv(tmp, window.workspace)
+        dialogs: list = []
+        window.import_dialog_opened.connect(dialogs.append)
+        window.open_import_dialog([source])
+        if not dialogs:
+            return
+        dialog = dialogs[0]
+        dialog.resize(min(1200, self.width - 80), min(760, self.height - 80))
+        try:
+            self.wait(dialog.preview_ready, "the import preview")
+        except TimeoutError:
+            pass
+        self.settle(400)
         shot = window.grab()
         painter = QPainter(shot)
         painter.fillRect(shot.rect(), QColor(0, 0, 0, 70))
@@ -259,11 +297,10 @@ def _render(path: Path, out: Path, timeout: float, tmp: Path,
         painter.drawPixmap((shot.width() - pix.width()) // 2,
                            (shot.height() - pix.height()) // 2, pix)
         painter.end()
-        save(shot, "import-dialog")
+        self.save(shot, "import-dialog")
         dialog.reject()
 
-    window.runner.cancel()
-    window.runner.wait(30_000)
-    window.close()
-    del app
-    return written
+    def close(self) -> None:
+        self.window.runner.cancel()
+        self.window.runner.wait(30_000)
+        self.window.close()
