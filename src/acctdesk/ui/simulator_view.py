@@ -143,14 +143,44 @@ class SimulatorView(QWidget):
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        import pyqtgraph as pg
-
         title = QLabel("<b>Simulator and capacity</b>: what a book of accounts is worth over "
                        "time as upsell and churn compound, and how many accounts a CSM can "
                        "serve.")
         title.setWordWrap(True)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self._build_inputs())
+        top.addWidget(self._build_measured())
+        top.addWidget(self._build_chart())
+        top.setSizes([330, 300, 620])
 
-        # ---- simulator inputs
+        cap = QGroupBox("CSM capacity")
+        cl = QGridLayout(cap)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self._build_capacity_inputs())
+        split.addWidget(self._build_owner_table())
+        split.setSizes([380, 870])     # the owners' table needs its eight columns in view
+        cl.addWidget(split, 0, 0)
+
+        outer = QSplitter(Qt.Orientation.Vertical)
+        outer.addWidget(top)
+        outer.addWidget(cap)
+        outer.setSizes([420, 420])
+        self.export_button = QPushButton("Export to Excel…")
+        self.export_button.setToolTip("Write both runs per year and the owners' capacity to "
+                                      "an xlsx workbook")
+        self.export_button.clicked.connect(self.choose_export)
+        head = QHBoxLayout()
+        head.addWidget(title, 1)
+        head.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(head)
+        layout.addWidget(outer, 1)
+
+        self.set_inputs(70, 36_000, 0.04, 0.02, "month", 3)
+
+    def _build_inputs(self) -> QGroupBox:
+        """The simulator's inputs and the total they give."""
         self.accounts_spin = QSpinBox()
         self.accounts_spin.setObjectName("simAccounts")
         self.accounts_spin.setRange(0, 10_000_000)
@@ -204,7 +234,10 @@ class SimulatorView(QWidget):
         il.addWidget(self.total_label)
         il.addStretch(1)
 
-        # ---- measured run
+        return inputs
+
+    def _build_measured(self) -> QGroupBox:
+        """The run on the rates measured in the workspace."""
         measured = QGroupBox("Measured in this workspace")
         ml = QVBoxLayout(measured)
         self.measured_label = QLabel("")
@@ -219,7 +252,12 @@ class SimulatorView(QWidget):
         ml.addWidget(self.measured_label, 1)
         ml.addWidget(self.use_measured_button)
 
-        # ---- chart
+        return measured
+
+    def _build_chart(self):
+        """Revenue per year of both runs."""
+        import pyqtgraph as pg
+
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("simChart")
         self.plot.setBackground(None)
@@ -233,15 +271,10 @@ class SimulatorView(QWidget):
         self.legend.setLabelTextColor(self.palette().windowText().color())
         self.plot.setMinimumHeight(240)
 
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(inputs)
-        top.addWidget(measured)
-        top.addWidget(self.plot)
-        top.setSizes([330, 300, 620])
+        return self.plot
 
-        # ---- capacity
-        cap = QGroupBox("CSM capacity")
-        cl = QGridLayout(cap)
+    def _build_capacity_inputs(self) -> QWidget:
+        """The meeting plan, working hours and productivity of a CSM."""
         self.plan_combo = QComboBox()
         self.plan_combo.addItem("Mid-market plan (about $36k ACV)", "mid_market")
         self.plan_combo.addItem("Enterprise plan (about $100k ACV)", "enterprise")
@@ -291,6 +324,10 @@ class SimulatorView(QWidget):
         lv.addWidget(self.meetings, 1)
         lv.addWidget(self.capacity_label)
 
+        return left
+
+    def _build_owner_table(self) -> QWidget:
+        """Each owner's book against one CSM's capacity."""
         self.owner_model = UtilisationTableModel(CAPACITY_COLUMNS, self)
         self.owner_model.set_band_colours("status", {k.capitalize(): v for k, v in
                                                      STATUS_COLOURS.items()})
@@ -318,29 +355,7 @@ class SimulatorView(QWidget):
         rv.addWidget(self.owner_caption)
         rv.addWidget(self.owner_table, 1)
         rv.addWidget(self.owner_empty, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([380, 870])     # the owners' table needs its eight columns in view
-        cl.addWidget(split, 0, 0)
-
-        outer = QSplitter(Qt.Orientation.Vertical)
-        outer.addWidget(top)
-        outer.addWidget(cap)
-        outer.setSizes([420, 420])
-        self.export_button = QPushButton("Export to Excel…")
-        self.export_button.setToolTip("Write both runs per year and the owners' capacity to "
-                                      "an xlsx workbook")
-        self.export_button.clicked.connect(self.choose_export)
-        head = QHBoxLayout()
-        head.addWidget(title, 1)
-        head.addWidget(self.export_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addLayout(head)
-        layout.addWidget(outer, 1)
-
-        self.set_inputs(70, 36_000, 0.04, 0.02, "month", 3)
+        return right
 
     # ------------------------------------------------------------------ simulator
     def set_inputs(self, accounts: int, acv: float, upsell: float, churn: float,
