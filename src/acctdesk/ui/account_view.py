@@ -133,10 +133,8 @@ def _fmt_value(v: Any, unit: str) -> str:
 def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
     """Worker: everything the 360 view shows for one account (its figures are the engine's,
     its health on the scorecard it is assigned)."""
-    from ..analytics.scorecards import contributions, explain_change, score_accounts
-    from ..analytics.metrics import mrr_by_month
+    from ..analytics.scorecards import explain_change, score_accounts
     from ..engine import Engine
-    from ..models.scores import score_history
 
     state.progress(0.02, "Reading the account…")
     currency = ws.get_meta("currency") or "USD"
@@ -164,67 +162,17 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
         # computed once per day and card, then every account's 360 view reuses it
         return a.scores_on(card, day)
 
-    hist = score_history(ws, card.id, account_id)
-    if len(hist) >= 2:
-        points = hist.sort_values("as_of").reset_index(drop=True)
-        source = "stored score snapshots"
-    else:
-        rows = []
-        for d in _month_ends(as_of, HISTORY_MONTHS):
-            state.check()
-            s = scores_on(d)
-            r = s[s["account_id"].astype(str) == str(account_id)]
-            if len(r):
-                rows.append(r.assign(as_of=d))
-        points = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-            columns=["as_of", "score"])
-        source = f"recomputed as of the last {HISTORY_MONTHS} month ends"
+    points, source = _health_history(ws, card, account_id, as_of, scores_on, state)
     current = h.detail.loc[h.detail["account_id"] == str(account_id)]
     cur = current.iloc[0] if len(current) else None
     prev = points[points["as_of"] < as_of].iloc[-1] if len(points) and \
         (points["as_of"] < as_of).any() else None
     moved = [c.text for c in explain_change(prev, cur, card, top=4)] if cur is not None else []
-    # measure breakdown
-    measures = []
-    if cur is not None:
-        contrib = contributions(card, current).iloc[0]
-        eff = card.effective_weights()
-        for g in card.groups:
-            for m in g.measures:
-                measures.append({
-                    "group": g.name, "name": m.name,
-                    "value_text": _fmt_value(cur.get(f"val:{m.id}"), m.unit),
-                    "points": cur.get(f"pts:{m.id}"), "weight": eff[m.id],
-                    "contribution": float(contrib[m.id])})
+    measures = _measure_rows(card, current) if cur is not None else []
     state.progress(0.8, "Usage, revenue and timeline…")
-    usage = ws.usage(account_id)
-    by_month = pd.DataFrame()
-    if len(usage):
-        u = usage.assign(month=usage["date"].astype(str).str[:7],
-                         value=pd.to_numeric(usage["value"], errors="coerce"))
-        agg = {"active_users": "mean", "logins": "sum", "features_adopted": "max"}
-        parts = {m: u[u["metric"] == m].groupby("month")["value"].agg(how)
-                 for m, how in agg.items() if (u["metric"] == m).any()}
-        by_month = pd.DataFrame(parts).sort_index()
+    by_month = _usage_by_month(ws.usage(account_id))
     subs = ws.subscriptions(account_id)
-    seats_by_month = None
-    mrr = pd.Series(dtype=float)
-    if len(subs):
-        m = mrr_by_month(subs, as_of=as_of)
-        if len(m):
-            mrr = m.groupby("month")["mrr"].sum().sort_index().tail(24)
-        if len(by_month):
-            q = pd.to_numeric(subs["quantity"], errors="coerce")
-            seats = []
-            for month in by_month.index:
-                end = (pd.Period(month, "M").end_time.date()).isoformat()
-                active = (subs["start_date"].astype(str) <= end) & (
-                    subs["end_date"].isna() | (subs["end_date"].astype(str) >= end))
-                seats.append(float(q[active].max()) if active.any() and
-                             q[active].notna().any() else np.nan)
-            seats_by_month = pd.Series(seats, index=by_month.index)
-    if seats_by_month is not None and seats_by_month.isna().all() and acc.get("seats"):
-        seats_by_month = pd.Series(float(acc["seats"]), index=by_month.index)
+    mrr, seats_by_month = _revenue_by_month(subs, by_month, acc.get("seats"), as_of)
     wsx = a.whitespace
     wsx = wsx[wsx["account_id"].astype(str) == str(account_id)].copy() if len(wsx) else wsx
 
@@ -252,6 +200,78 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
         "surveys": ws.surveys(account_id), "contacts": ws.contacts(account_id),
         "activities": ws.activities(account_id),
     }
+
+
+def _health_history(ws, card, account_id: str, as_of: str, scores_on, state: TaskState):
+    """(the account's scores over time, where they come from): its stored snapshots, else
+    its score recomputed at the last :data:`HISTORY_MONTHS` month ends."""
+    from ..models.scores import score_history
+
+    hist = score_history(ws, card.id, account_id)
+    if len(hist) >= 2:
+        return hist.sort_values("as_of").reset_index(drop=True), "stored score snapshots"
+    rows = []
+    for d in _month_ends(as_of, HISTORY_MONTHS):
+        state.check()
+        s = scores_on(d)
+        r = s[s["account_id"].astype(str) == str(account_id)]
+        if len(r):
+            rows.append(r.assign(as_of=d))
+    points = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["as_of", "score"])
+    return points, f"recomputed as of the last {HISTORY_MONTHS} month ends"
+
+
+def _measure_rows(card, current: pd.DataFrame) -> list[dict[str, Any]]:
+    """The measures of the account's score: value, points, weight and what each adds."""
+    from ..analytics.scorecards import contributions
+
+    cur = current.iloc[0]
+    contrib = contributions(card, current).iloc[0]
+    eff = card.effective_weights()
+    return [{"group": g.name, "name": m.name,
+             "value_text": _fmt_value(cur.get(f"val:{m.id}"), m.unit),
+             "points": cur.get(f"pts:{m.id}"), "weight": eff[m.id],
+             "contribution": float(contrib[m.id])}
+            for g in card.groups for m in g.measures]
+
+
+def _usage_by_month(usage: pd.DataFrame) -> pd.DataFrame:
+    """Active users (monthly mean), logins (sum) and features adopted (max) by month."""
+    if not len(usage):
+        return pd.DataFrame()
+    u = usage.assign(month=usage["date"].astype(str).str[:7],
+                     value=pd.to_numeric(usage["value"], errors="coerce"))
+    agg = {"active_users": "mean", "logins": "sum", "features_adopted": "max"}
+    parts = {m: u[u["metric"] == m].groupby("month")["value"].agg(how)
+             for m, how in agg.items() if (u["metric"] == m).any()}
+    return pd.DataFrame(parts).sort_index()
+
+
+def _revenue_by_month(subs: pd.DataFrame, by_month: pd.DataFrame, seats: Any, as_of: str):
+    """(MRR by month, the last 24; seats by month of ``by_month``, from the subscriptions'
+    quantities, else the account's seats, or None)."""
+    from ..analytics.metrics import mrr_by_month
+
+    seats_by_month = None
+    mrr = pd.Series(dtype=float)
+    if len(subs):
+        m = mrr_by_month(subs, as_of=as_of)
+        if len(m):
+            mrr = m.groupby("month")["mrr"].sum().sort_index().tail(24)
+        if len(by_month):
+            q = pd.to_numeric(subs["quantity"], errors="coerce")
+            values = []
+            for month in by_month.index:
+                end = (pd.Period(month, "M").end_time.date()).isoformat()
+                active = (subs["start_date"].astype(str) <= end) & (
+                    subs["end_date"].isna() | (subs["end_date"].astype(str) >= end))
+                values.append(float(q[active].max()) if active.any() and
+                              q[active].notna().any() else np.nan)
+            seats_by_month = pd.Series(values, index=by_month.index)
+    if seats_by_month is not None and seats_by_month.isna().all() and seats:
+        seats_by_month = pd.Series(float(seats), index=by_month.index)
+    return mrr, seats_by_month
 
 
 # ====================================================================== small widgets
@@ -363,7 +383,40 @@ class AccountView(QWidget):
         self.result: dict[str, Any] | None = None
         self._currency = "USD"
 
-        # ---- header
+        self._build_header()
+        overview = self._build_overview()
+        usage = self._build_usage()
+        revenue = self._build_revenue()
+        support = self._build_support()
+        self._build_contacts()
+        timeline = self._build_timeline()
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(overview, "Overview")
+        self.tabs.addTab(usage, "Usage")
+        self.tabs.addTab(revenue, "Revenue")
+        self.tabs.addTab(support, "Support and NPS")
+        self.tabs.addTab(self.contacts, "Contacts")
+        self.tabs.addTab(timeline, "Timeline")
+        self.content = QWidget()
+        cl = QVBoxLayout(self.content)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.header)
+        cl.addWidget(self.tabs, 1)
+        self.empty = QLabel("")
+        self.empty.setObjectName("emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addWidget(self.content, 1)
+        layout.addWidget(self.empty, 1)
+        self._show_empty("Open a workspace, then pick an account in Today or Accounts to see "
+                         "its 360 view.")
+
+    def _build_header(self):
+        """The name, the tiles and the export button."""
         self.name_label = QLabel("")
         self.name_label.setObjectName("accountName")
         self.name_label.setStyleSheet("font-size: 18pt; font-weight: 600;")
@@ -401,7 +454,8 @@ class AccountView(QWidget):
         hl.addLayout(top)
         hl.addLayout(tiles)
 
-        # ---- overview
+    def _build_overview(self):
+        """Health over time, what moved it, the measures, the churn drivers and the whitespace."""
         self.health_plot = _plot("Health score", "Score", None)
         self.moved_label = QLabel("")
         self.moved_label.setWordWrap(True)
@@ -430,8 +484,10 @@ class AccountView(QWidget):
         right.addWidget(self.ws_table, 2)
         og.addLayout(left, 1)
         og.addLayout(right, 1)
+        return overview
 
-        # ---- usage
+    def _build_usage(self):
+        """Active users against seats and logins by month."""
         self.users_plot = _plot("Active users vs seats", "Users (monthly mean)", None)
         self.logins_plot = _plot("Logins per month", "Logins per month", None)
         usage = QWidget()
@@ -439,8 +495,10 @@ class AccountView(QWidget):
         ul.addWidget(self.users_plot, 1)
         ul.addWidget(self.logins_plot, 1)
         self.usage_empty = QLabel("")
+        return usage
 
-        # ---- revenue
+    def _build_revenue(self):
+        """MRR by month and the subscriptions."""
         self.mrr_plot = _plot("MRR by month", "MRR", None, prefix="$")
         self.subs = _table(SUB_COLUMNS, "account_subscriptions", "subscriptions",
                            "No subscriptions.")
@@ -448,8 +506,10 @@ class AccountView(QWidget):
         rl = QVBoxLayout(revenue)
         rl.addWidget(self.mrr_plot, 2)
         rl.addWidget(self.subs, 3)
+        return revenue
 
-        # ---- support
+    def _build_support(self):
+        """Tickets and survey responses."""
         self.tickets = _table(TICKET_COLUMNS, "account_tickets", "tickets", "No tickets.")
         self.nps = _table(NPS_COLUMNS, "account_nps", "responses", "No survey responses.")
         support = QSplitter(Qt.Orientation.Vertical)
@@ -461,11 +521,14 @@ class AccountView(QWidget):
             bl.addWidget(QLabel(label))
             bl.addWidget(w, 1)
             support.addWidget(box)
+        return support
 
-        # ---- contacts
+    def _build_contacts(self):
+        """The contacts table."""
         self.contacts = _table(CONTACT_COLUMNS, "account_contacts", "contacts", "No contacts.")
 
-        # ---- timeline
+    def _build_timeline(self):
+        """Activities, and the form to add a note or log a meeting."""
         self.activities = _table(ACTIVITY_COLUMNS, "account_activities", "activities",
                                  "No activities yet: log a call or add a note above.")
         self.note_kind = QComboBox()
@@ -493,30 +556,7 @@ class AccountView(QWidget):
         tl.addLayout(form)
         tl.addWidget(self.message)
         tl.addWidget(self.activities, 1)
-
-        self.tabs = QTabWidget()
-        self.tabs.addTab(overview, "Overview")
-        self.tabs.addTab(usage, "Usage")
-        self.tabs.addTab(revenue, "Revenue")
-        self.tabs.addTab(support, "Support and NPS")
-        self.tabs.addTab(self.contacts, "Contacts")
-        self.tabs.addTab(timeline, "Timeline")
-        self.content = QWidget()
-        cl = QVBoxLayout(self.content)
-        cl.setContentsMargins(0, 0, 0, 0)
-        cl.addWidget(self.header)
-        cl.addWidget(self.tabs, 1)
-        self.empty = QLabel("")
-        self.empty.setObjectName("emptyState")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setTextFormat(Qt.TextFormat.RichText)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addWidget(self.content, 1)
-        layout.addWidget(self.empty, 1)
-        self._show_empty("Open a workspace, then pick an account in Today or Accounts to see "
-                         "its 360 view.")
+        return timeline
 
     # ------------------------------------------------------------------ loading
     def _show_empty(self, text: str) -> None:
