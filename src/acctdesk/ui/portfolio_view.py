@@ -126,7 +126,38 @@ class PortfolioView(AnalysisView):
         self._hover: list[charts.HoverTips] = []
         self._export_dialog = None
 
-        # --- header: title, slicers, export
+        bar = self._build_bar()
+        tiles_box = self._build_tiles()
+        charts_page = self._build_charts_page()
+        drill_page = self._build_drill_page()
+
+        self.lower = QStackedWidget()
+        self.lower.addWidget(charts_page)
+        self.lower.addWidget(drill_page)
+
+        content = QWidget()
+        c = QVBoxLayout(content)
+        c.setContentsMargins(0, 0, 0, 0)
+        c.setSpacing(8)
+        c.addWidget(tiles_box)
+        c.addWidget(self.lower, 1)
+        self.content = content
+
+        self.empty, self.pages = charts.empty_state_pages(NO_WORKSPACE_TEXT, content)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(6)
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.subtitle, 1)
+        layout.addLayout(head)
+        layout.addLayout(bar)
+        layout.addWidget(self.pages, 1)
+        self._enable(False)
+
+    def _build_bar(self):
+        """Title, slicers, status and export."""
         self.title = QLabel("<b>Portfolio</b>")
         self.title.setObjectName("viewTitle")
         self.subtitle = QLabel("")
@@ -157,8 +188,10 @@ class PortfolioView(AnalysisView):
         self.export_button.setToolTip("Save the figures, chart data and the rows shown to Excel")
         self.export_button.clicked.connect(self.choose_export)
         bar.addWidget(self.export_button)
+        return bar
 
-        # --- tiles
+    def _build_tiles(self):
+        """The figure tiles; a click opens their rows."""
         self.tiles: dict[str, charts.KpiTile] = {}
         tiles_box = QWidget()
         tiles_grid = QGridLayout(tiles_box)
@@ -174,8 +207,10 @@ class PortfolioView(AnalysisView):
             self.tiles[key] = tile
             tiles_grid.addWidget(tile, i // 5, i % 5)
         self.tiles_box = tiles_box
+        return tiles_box
 
-        # --- charts page
+    def _build_charts_page(self):
+        """Health distribution, ARR by band, retention trend, MRR movements, cohorts."""
         self.health_plot = charts.make_plot("Health distribution", left="Accounts",
                                             bottom="Health score (0-100)", left_axis="count")
         self.band_plot = charts.make_plot("ARR by health band", left="ARR ($ per year)",
@@ -210,8 +245,10 @@ class PortfolioView(AnalysisView):
         for c in range(3):
             g.setColumnStretch(c, 1)
         self.charts_page = charts_page
+        return charts_page
 
-        # --- drill-down page
+    def _build_drill_page(self):
+        """The rows behind a tile."""
         self.drill_title = QLabel("")
         self.drill_title.setWordWrap(True)
         self.back_button = QPushButton("← Back to charts")
@@ -226,31 +263,7 @@ class PortfolioView(AnalysisView):
         self.drill_stack = QStackedWidget()
         dl.addWidget(self.drill_stack, 1)
         self.drill_page = drill_page
-
-        self.lower = QStackedWidget()
-        self.lower.addWidget(charts_page)
-        self.lower.addWidget(drill_page)
-
-        content = QWidget()
-        c = QVBoxLayout(content)
-        c.setContentsMargins(0, 0, 0, 0)
-        c.setSpacing(8)
-        c.addWidget(tiles_box)
-        c.addWidget(self.lower, 1)
-        self.content = content
-
-        self.empty, self.pages = charts.empty_state_pages(NO_WORKSPACE_TEXT, content)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.setSpacing(6)
-        head = QHBoxLayout()
-        head.addWidget(self.title)
-        head.addWidget(self.subtitle, 1)
-        layout.addLayout(head)
-        layout.addLayout(bar)
-        layout.addWidget(self.pages, 1)
-        self._enable(False)
+        return drill_page
 
     # ------------------------------------------------------------------ the analysis
     def choice(self) -> dict[str, str]:

@@ -57,41 +57,8 @@ class RenewalsView(AnalysisView):
         self._export_dialog = None
         self._hover = None
 
-        self.title = QLabel("<b>Renewals</b>")
-        self.subtitle = QLabel("")
-        self.subtitle.setWordWrap(True)
-        self.filters: dict[str, QComboBox] = {}
-        bar = QHBoxLayout()
-        for key, title in FILTERS.items():
-            box = QComboBox()
-            box.setObjectName(f"filter_{key}")
-            box.addItem(title, None)
-            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-            box.setMinimumWidth(130)
-            box.currentIndexChanged.connect(self.refresh)
-            self.filters[key] = box
-            bar.addWidget(box)
-        bar.addStretch(1)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save the forecast, the months and the renewal list to "
-                                      "Excel")
-        self.export_button.clicked.connect(self.choose_export)
-        bar.addWidget(self.export_button)
-
-        # forecast tiles
-        self.tiles = {
-            "arr": charts.KpiTile("arr", "ARR renewing, next 12 months"),
-            "expected": charts.KpiTile("expected", "Forecast: expected renewed ARR"),
-            "at_risk": charts.KpiTile("at_risk", "ARR at risk"),
-            "soon": charts.KpiTile("soon", "Renewing in the next 90 days"),
-        }
-        tiles = QHBoxLayout()
-        tiles.setSpacing(8)
-        for t in self.tiles.values():
-            t.clicked.connect(self._tile_clicked)
-            tiles.addWidget(t)
-        self.tiles["expected"].set_accent("#2e9d5b")
-        self.tiles["at_risk"].set_accent("#d64545")
+        bar = self._build_bar()
+        tiles = self._build_tiles()
 
         self.plot = charts.make_plot("Renewals by month: ARR by health band",
                                      left="ARR renewing ($ per year)",
@@ -128,6 +95,47 @@ class RenewalsView(AnalysisView):
         layout.addLayout(bar)
         layout.addWidget(self.pages, 1)
         self._enable(False)
+
+    def _build_bar(self):
+        """Title, the owner and segment filters, export."""
+        self.title = QLabel("<b>Renewals</b>")
+        self.subtitle = QLabel("")
+        self.subtitle.setWordWrap(True)
+        self.filters: dict[str, QComboBox] = {}
+        bar = QHBoxLayout()
+        for key, title in FILTERS.items():
+            box = QComboBox()
+            box.setObjectName(f"filter_{key}")
+            box.addItem(title, None)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            box.setMinimumWidth(130)
+            box.currentIndexChanged.connect(self.refresh)
+            self.filters[key] = box
+            bar.addWidget(box)
+        bar.addStretch(1)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the forecast, the months and the renewal list to "
+                                      "Excel")
+        self.export_button.clicked.connect(self.choose_export)
+        bar.addWidget(self.export_button)
+        return bar
+
+    def _build_tiles(self):
+        """The forecast tiles."""
+        self.tiles = {
+            "arr": charts.KpiTile("arr", "ARR renewing, next 12 months"),
+            "expected": charts.KpiTile("expected", "Forecast: expected renewed ARR"),
+            "at_risk": charts.KpiTile("at_risk", "ARR at risk"),
+            "soon": charts.KpiTile("soon", "Renewing in the next 90 days"),
+        }
+        tiles = QHBoxLayout()
+        tiles.setSpacing(8)
+        for t in self.tiles.values():
+            t.clicked.connect(self._tile_clicked)
+            tiles.addWidget(t)
+        self.tiles["expected"].set_accent("#2e9d5b")
+        self.tiles["at_risk"].set_accent("#d64545")
+        return tiles
 
     # ------------------------------------------------------------------ the analysis
     def choice(self) -> tuple[dict[str, str], tuple]:

@@ -179,6 +179,31 @@ class TodayView(QWidget):
         self._shown = None                          # the frame on screen
         self._currency = "USD"
 
+        bar = self._build_bar()
+        self._build_list()
+        self._build_detail()
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.grid)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setSizes([10_000, 300])     # the panel at its minimum: the table first
+        self.split = split
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(8)
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.summary, 1)
+        layout.addLayout(head)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+        self._set_enabled(False)
+        self._show_detail()
+
+    def _build_bar(self):
+        """Title, summary, the owner and segment filters, done and snoozed, export."""
         self.title = QLabel("<b>Today</b>")
         self.title.setObjectName("viewTitle")
         self.summary = QLabel("Open a workspace to see which accounts need you today.")
@@ -214,7 +239,10 @@ class TodayView(QWidget):
         bar.addWidget(self.show_done)
         bar.addStretch(1)
         bar.addWidget(self.export_button)
+        return bar
 
+    def _build_list(self):
+        """The ranked list."""
         self.grid = DataTableView(TODAY_COLUMNS, "today", self, noun="items", noun_one="item",
                                   empty_text=EMPTY_NO_DATA)
         self.model = self.grid.model
@@ -225,7 +253,8 @@ class TodayView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
         self.model.modelReset.connect(self._show_detail)
 
-        # ---- the detail panel: why, next step, actions
+    def _build_detail(self):
+        """The detail panel: why, next step, actions."""
         self.detail = QFrame()
         self.detail.setObjectName("todayDetail")
         self.detail.setFrameShape(QFrame.Shape.StyledPanel)
@@ -287,25 +316,6 @@ class TodayView(QWidget):
         dl.addWidget(QLabel("<b>Log a touch</b>"))
         dl.addLayout(touch)
         dl.addWidget(self.message)
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.grid)
-        split.addWidget(self.detail)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 0)
-        split.setSizes([10_000, 300])     # the panel at its minimum: the table first
-        self.split = split
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.setSpacing(8)
-        head = QHBoxLayout()
-        head.addWidget(self.title)
-        head.addWidget(self.summary, 1)
-        layout.addLayout(head)
-        layout.addLayout(bar)
-        layout.addWidget(split, 1)
-        self._set_enabled(False)
-        self._show_detail()
 
     # ------------------------------------------------------------------ loading
     def set_workspace(self, ws) -> None:

@@ -68,14 +68,46 @@ class WhitespaceView(AnalysisView):
 
     def __init__(self, runner: TaskRunner, parent=None):
         super().__init__(runner, parent)
-        from ..analytics.portfolio import SUGGESTION_COLUMNS
-
         self.states = pd.DataFrame()
         self.values = pd.DataFrame()
         self.totals = pd.DataFrame()
         self.suggestions = pd.DataFrame()
         self._export_dialog = None
 
+        bar = self._build_bar()
+        map_box = self._build_map()
+        list_box = self._build_list()
+        bt_box = self._build_backtest()
+
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(list_box)
+        lower.addWidget(bt_box)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 1)
+        lower.setSizes([800, 420])
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(map_box)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([420, 380])
+        self.split = split
+
+        self.empty, self.pages = charts.empty_state_pages(NO_WORKSPACE_TEXT, split)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.subtitle, 1)
+        layout.addLayout(top)
+        layout.addLayout(bar)
+        layout.addWidget(self.pages, 1)
+        self._account: str | None = None
+        self._fill_filters(None)
+        self._enable(False)
+
+    def _build_bar(self):
+        """Title, filters, sort and export."""
         self.title = QLabel("<b>Whitespace</b>")
         self.subtitle = QLabel("")
         self.subtitle.setWordWrap(True)
@@ -104,8 +136,10 @@ class WhitespaceView(AnalysisView):
                                       "Excel")
         self.export_button.clicked.connect(self.choose_export)
         bar.addWidget(self.export_button)
+        return bar
 
-        # heat map
+    def _build_map(self):
+        """The account x product heat map and its legend."""
         self.map_title = QLabel("")
         self.map_title.setWordWrap(True)
         self.heatmap = charts.HeatMapWidget(label_width=260, min_cell_width=70,
@@ -134,8 +168,12 @@ class WhitespaceView(AnalysisView):
         head.addWidget(self.legend)
         ml.addLayout(head)
         ml.addWidget(scroll, 1)
+        return map_box
 
-        # suggestions
+    def _build_list(self):
+        """The suggestions and their reasons."""
+        from ..analytics.portfolio import SUGGESTION_COLUMNS
+
         self.list_title = QLabel("")
         self.clear_account_button = QPushButton("Show all accounts")
         self.clear_account_button.hide()
@@ -152,8 +190,10 @@ class WhitespaceView(AnalysisView):
         lh.addWidget(self.clear_account_button)
         ll.addLayout(lh)
         ll.addWidget(self.grid, 1)
+        return list_box
 
-        # backtest
+    def _build_backtest(self):
+        """The backtest chart and its words."""
         self.backtest_plot = charts.make_plot(
             "Suggestions bought", left="Share of suggestions bought",
             bottom="Suggestions per CSM book", left_axis="percent")
@@ -166,33 +206,7 @@ class WhitespaceView(AnalysisView):
         bl.setContentsMargins(0, 0, 0, 0)
         bl.addWidget(self.backtest_plot, 1)
         bl.addWidget(self.backtest_text)
-
-        lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(list_box)
-        lower.addWidget(bt_box)
-        lower.setStretchFactor(0, 3)
-        lower.setStretchFactor(1, 1)
-        lower.setSizes([800, 420])
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(map_box)
-        split.addWidget(lower)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 1)
-        split.setSizes([420, 380])
-        self.split = split
-
-        self.empty, self.pages = charts.empty_state_pages(NO_WORKSPACE_TEXT, split)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        top = QHBoxLayout()
-        top.addWidget(self.title)
-        top.addWidget(self.subtitle, 1)
-        layout.addLayout(top)
-        layout.addLayout(bar)
-        layout.addWidget(self.pages, 1)
-        self._account: str | None = None
-        self._fill_filters(None)
-        self._enable(False)
+        return bt_box
 
     # ------------------------------------------------------------------ the analysis
     def choice(self) -> dict[str, Any]:
