@@ -364,10 +364,16 @@ class PortfolioView(AnalysisView):
 
     def _draw_charts(self, ch: dict[str, Any], currency: str) -> None:
         self._hover = []
-        # health distribution
+        self._draw_health(ch["health_hist"])
+        self._draw_bands(ch["arr_by_band"], currency)
+        self._draw_movements(ch["movements"], currency)
+        self._draw_trend(ch["trend"])
+        self._draw_cohorts(ch["cohorts"], ch.get("cohort_sizes"))
+
+    def _draw_health(self, h: pd.DataFrame) -> None:
+        """Accounts per health-score bin, coloured by band."""
         p = self.health_plot
         charts.reset_plot(p)
-        h = ch["health_hist"]
         if h["accounts"].sum() > 0:
             charts.bars(p, h["accounts"], list(h["colour"]), width=0.85)
             labels = [f"{int(a)} to {'below ' if b < 100 else ''}{int(b)}"
@@ -378,10 +384,11 @@ class PortfolioView(AnalysisView):
                 for lab, band, n in zip(labels, h["band"], h["accounts"])]))
         else:
             charts.no_data(p, "No health scores for these accounts")
-        # ARR by band
+
+    def _draw_bands(self, b: pd.DataFrame, currency: str) -> None:
+        """ARR per health band."""
         p = self.band_plot
         charts.reset_plot(p)
-        b = ch["arr_by_band"]
         if len(b) and b["accounts"].sum() > 0:
             charts.bars(p, b["arr"], list(b["colour"]), width=0.6)
             charts.set_categories(p, [f"{lab} ({n:,})" for lab, n in
@@ -392,10 +399,11 @@ class PortfolioView(AnalysisView):
                 for lab, a, n in zip(b["band"], b["arr"], b["accounts"])]))
         else:
             charts.no_data(p, "No active accounts")
-        # movements
+
+    def _draw_movements(self, mv: pd.DataFrame, currency: str) -> None:
+        """MRR movements by month, gains above the axis and losses below."""
         p = self.movements_plot
         charts.reset_plot(p)
-        mv = ch["movements"]
         if len(mv):
             C = charts.MOVEMENT_COLOURS
             charts.stacked_bars(
@@ -417,10 +425,11 @@ class PortfolioView(AnalysisView):
                 for r in mv.itertuples()]))
         else:
             charts.no_data(p, "No subscription history")
-        # trend
+
+    def _draw_trend(self, tr: pd.DataFrame) -> None:
+        """Trailing-12-month NRR and GRR."""
         p = self.trend_plot
         charts.reset_plot(p)
-        tr = ch["trend"]
         if len(tr) and tr[["nrr", "grr"]].notna().any().any():
             p.addItem(charts.pg.InfiniteLine(1.0, angle=0,
                                              pen=charts.pg.mkPen("#999", style=Qt.PenStyle.DashLine)))
@@ -435,10 +444,10 @@ class PortfolioView(AnalysisView):
                 f"GRR {r.grr:.1%}" for r in tr.itertuples()]))
         else:
             charts.no_data(p, "Needs 13 months of MRR history")
-        # cohorts
-        m = ch["cohorts"]
+
+    def _draw_cohorts(self, m: pd.DataFrame, sizes) -> None:
+        """Net revenue retention by sign-up quarter and age."""
         if len(m):
-            sizes = ch.get("cohort_sizes")
             n_acc = [int(sizes.get(c, 0)) if sizes is not None else 0 for c in m.index]
             rows = [f"{c} ({n})" for c, n in zip(m.index, n_acc)]
             cols = ["Start" if a == 0 else f"+{a}q" for a in m.columns]
