@@ -411,8 +411,31 @@ class DataTableView(QWidget):
         self._restoring = False
         self.model = FrameTableModel(columns, self, currency=currency)
 
+        hh = self._build_grid()
+        top = self._build_top()
+        self._build_filters()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.table, 1)
+
+        self._connect_timers()
+
+        self.model.modelReset.connect(self._rows_changed)
+        self.model.layoutChanged.connect(self._rows_changed)
+        self.restore_state()
+        hh.sectionResized.connect(lambda *a: self._state_changed(immediate=False))
+        hh.sectionMoved.connect(lambda *a: self._state_changed())
+        hh.sortIndicatorChanged.connect(lambda *a: self._state_changed())
+        self._rows_changed()
+
+    def _build_grid(self):
+        """The grid with its frozen first column, header and cell menus; returns its header."""
         self.table = _GridView(self)
-        self.table.setObjectName(f"{view_id}Table")
+        self.table.setObjectName(f"{self.view_id}Table")
         self.table.setModel(self.model)
         self.frozen_view = self.table.frozen
         hh = self.table.horizontalHeader()
@@ -421,7 +444,7 @@ class DataTableView(QWidget):
         hh.setStretchLastSection(True)
         hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        for i, c in enumerate(columns):
+        for i, c in enumerate(self.model.columns):
             self.table.setColumnWidth(i, c.width or DEFAULT_WIDTH)
         for header in (hh, self.frozen_view.horizontalHeader()):
             header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -436,10 +459,13 @@ class DataTableView(QWidget):
         self.table.copy_requested.connect(self.copy_selection)
         self.table.activated.connect(self._activated)
         self.frozen_view.activated.connect(self._activated)
+        return hh
 
+    def _build_top(self):
+        """Quick search, row count, clear filters, columns."""
         self.search_box = QLineEdit()
         self.search_box.setObjectName("quickSearch")
-        self.search_box.setPlaceholderText(f"Search {noun}…  (Ctrl+F)")
+        self.search_box.setPlaceholderText(f"Search {self.noun}…  (Ctrl+F)")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.setMaximumWidth(340)
         self.search_box.setToolTip("Shows rows where any text column contains what you type")
@@ -462,7 +488,10 @@ class DataTableView(QWidget):
         top.addWidget(self.count_label)
         top.addWidget(self.clear_button)
         top.addWidget(self.columns_button)
+        return top
 
+    def _build_filters(self):
+        """The filter bar and the empty-state label over the grid."""
         self.filter_bar = _FilterBar(self.table, self.model, self.band_labels, self)
         self.filter_bar.setObjectName("filterBar")
         self.empty_label = QLabel(self.table)
@@ -478,13 +507,8 @@ class DataTableView(QWidget):
         self._empty_timer.timeout.connect(self._place_empty_label)
         self.table.installEventFilter(self)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addLayout(top)
-        layout.addWidget(self.filter_bar)
-        layout.addWidget(self.table, 1)
-
+    def _connect_timers(self):
+        """Filters applied after a pause in typing (at once on Enter or a pick), state saved after a pause, Ctrl+F."""
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
@@ -504,14 +528,6 @@ class DataTableView(QWidget):
         self.find_shortcut = QShortcut(QKeySequence.StandardKey.Find, self,
                                        context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.find_shortcut.activated.connect(self.focus_search)
-
-        self.model.modelReset.connect(self._rows_changed)
-        self.model.layoutChanged.connect(self._rows_changed)
-        self.restore_state()
-        hh.sectionResized.connect(lambda *a: self._state_changed(immediate=False))
-        hh.sectionMoved.connect(lambda *a: self._state_changed())
-        hh.sortIndicatorChanged.connect(lambda *a: self._state_changed())
-        self._rows_changed()
 
     # ------------------------------------------------------------------ data
     def set_frame(self, frame) -> None:
