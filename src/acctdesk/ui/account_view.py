@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
+    QTabWidget, QVBoxLayout, QWidget,
 )
 
 from .table_model import Column
@@ -904,11 +903,7 @@ class AccountView(QWidget):
         if self.result is None:
             return
         name = str(self.header_values()["name"] or "account").replace("/", "-")
-        dialog = QFileDialog(self, "Export the account", str(Path.home() / f"{name}.xlsx"),
-                             "Excel workbook (*.xlsx)")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("xlsx")
-        dialog.fileSelected.connect(lambda p: self.export_to(p))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.export_dialog = dialog
-        dialog.open()
+        from .analysis_view import choose_export_path
+
+        self.export_dialog = choose_export_path(self, f"{name}.xlsx", self.export_to,
+                                                "Export the account")

@@ -7,15 +7,23 @@ the user picked (:meth:`choice`), how to compute what it shows from the inputs a
 choice on a worker thread (:meth:`compute`), and how to show it (:meth:`show_result`). The
 base runs the work in the task runner (one load and one refresh at a time, a newer one
 cancelling the older), shows the empty states, and fills the filters.
+
+Also the pieces the analysis views (and the Today and Account views) share: their tables'
+columns (:func:`table_columns`, :func:`make_grid`), an Excel sheet of a frame
+(:func:`sheet_for`) and the save dialog of an export (:func:`choose_export_path`).
 """
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Sequence
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+import pandas as pd
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from . import charts
+from .table_model import Column
+from .table_view import DataTableView
 from .tasks import TaskRunner, TaskState
 
 
@@ -129,3 +137,69 @@ class AnalysisView(charts.EmptyStateView, QWidget):
     def _refreshed(self, result, choice) -> None:
         if result is not None:
             self.show_result(result, choice)
+
+
+def table_columns(cols: Sequence[tuple[str, str, str]], widths: dict[str, int] | None = None
+                  ) -> list[Column]:
+    """(key, title, kind) -> table columns with sensible widths."""
+    default = {"text": 120, "currency": 104, "percent": 84, "int": 64, "date": 96,
+               "band": 76, "number": 80}
+    widths = {"expected_renewed_arr": 132, "whitespace_arr": 124, "segment": 100,
+              "name": 210, "product": 150, "kind": 84, "propensity": 104, **(widths or {})}
+    out = []
+    for key, title, kind in cols:
+        w = widths.get(key) or (420 if key in ("drivers", "reason") else
+                                default.get(kind, 110))
+        out.append(Column(key, title, kind, width=w))
+    return out
+
+
+def sheet_for(name: str, frame: pd.DataFrame, cols: Sequence[tuple[str, str, str]], *,
+              title: str | None = None, subtitle: str | None = None,
+              band_colours: dict[str, str] | None = None):
+    """A SheetSpec of ``frame`` with the columns (key, title, kind) that exist in it."""
+    from ..export.tables import ColumnSpec, SheetSpec
+    from .table_model import EXPORT_KINDS, tint_hex
+
+    specs = []
+    for key, t, kind in cols:
+        if key not in frame.columns:
+            continue
+        k = EXPORT_KINDS.get(kind, "text")
+        colours = {b: tint_hex(c) for b, c in band_colours.items()} \
+            if k == "band" and band_colours else None
+        specs.append(ColumnSpec(key, t, k, band_colours=colours))
+    data = frame[[s.key for s in specs]].copy()
+    for s in specs:     # lists (e.g. drivers) as text
+        if s.kind == "text":
+            data[s.key] = data[s.key].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    return SheetSpec(name=name, frame=data.reset_index(drop=True), columns=specs,
+                     title=title, subtitle=subtitle)
+
+
+def choose_export_path(parent: QWidget, default_name: str, on_path,
+                       title: str = "Export") -> QFileDialog:
+    """A non-modal save dialog for an Excel workbook (``.open()``, deleted when closed);
+    ``on_path(path)`` when the user picks a file."""
+    dialog = QFileDialog(parent, title, str(Path.home() / default_name),
+                         "Excel workbook (*.xlsx)")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setDefaultSuffix("xlsx")
+    dialog.fileSelected.connect(lambda p: on_path(p) if p else None)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def make_grid(columns: list[Column], view_id: str, parent, *, noun: str, empty: str,
+              currency: str = "USD", band_colours: dict[str, str] | None = None
+              ) -> DataTableView:
+    grid = DataTableView(columns, view_id, parent, noun=noun, empty_text=empty,
+                         currency=currency)
+    charts.install_full_text_tooltips(grid)
+    if band_colours and any(c.kind == "band" for c in columns):
+        for c in columns:
+            if c.kind == "band":
+                grid.set_band_colours(c.key, band_colours)
+    return grid

@@ -9,20 +9,21 @@ slicer changes (reusing the loaded inputs). Figures come from
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QStackedWidget,
-    QVBoxLayout, QWidget,
+    QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout,
+    QWidget,
 )
 
 from . import charts
-from .table_model import Column
 from .table_view import DataTableView
-from .analysis_view import AnalysisView
+from .analysis_view import (
+    AnalysisView, choose_export_path, make_grid, sheet_for, table_columns,
+)
 from .tasks import TaskRunner
 
 SLICER_TITLES = {"owner": "All owners", "segment": "All segments",
@@ -33,70 +34,6 @@ EMPTY_TEXT = ("<h3>No portfolio to show yet</h3>The portfolio needs your account
               "(File › Import, or drop the files on this window).")
 NO_WORKSPACE_TEXT = ("<h3>No workspace open</h3>Open a workspace (or the demo) to see your "
                      "portfolio.")
-
-
-# ====================================================================== shared helpers
-def table_columns(cols: Sequence[tuple[str, str, str]], widths: dict[str, int] | None = None
-                  ) -> list[Column]:
-    """(key, title, kind) -> table columns with sensible widths."""
-    default = {"text": 120, "currency": 104, "percent": 84, "int": 64, "date": 96,
-               "band": 76, "number": 80}
-    widths = {"expected_renewed_arr": 132, "whitespace_arr": 124, "segment": 100,
-              "name": 210, "product": 150, "kind": 84, "propensity": 104, **(widths or {})}
-    out = []
-    for key, title, kind in cols:
-        w = widths.get(key) or (420 if key in ("drivers", "reason") else
-                                default.get(kind, 110))
-        out.append(Column(key, title, kind, width=w))
-    return out
-
-
-def sheet_for(name: str, frame: pd.DataFrame, cols: Sequence[tuple[str, str, str]], *,
-              title: str | None = None, subtitle: str | None = None,
-              band_colours: dict[str, str] | None = None):
-    """A SheetSpec of ``frame`` with the columns (key, title, kind) that exist in it."""
-    from ..export.tables import ColumnSpec, SheetSpec
-    from .table_model import EXPORT_KINDS, tint_hex
-
-    specs = []
-    for key, t, kind in cols:
-        if key not in frame.columns:
-            continue
-        k = EXPORT_KINDS.get(kind, "text")
-        colours = {b: tint_hex(c) for b, c in band_colours.items()} \
-            if k == "band" and band_colours else None
-        specs.append(ColumnSpec(key, t, k, band_colours=colours))
-    data = frame[[s.key for s in specs]].copy()
-    for s in specs:     # lists (e.g. drivers) as text
-        if s.kind == "text":
-            data[s.key] = data[s.key].map(
-                lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-    return SheetSpec(name=name, frame=data.reset_index(drop=True), columns=specs,
-                     title=title, subtitle=subtitle)
-
-
-def choose_export_path(parent: QWidget, default_name: str, on_path) -> QFileDialog:
-    """A non-modal save dialog (``.open()``); ``on_path(path)`` when the user picks a file."""
-    dialog = QFileDialog(parent, "Export", str(Path.home() / default_name),
-                         "Excel workbook (*.xlsx)")
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setDefaultSuffix("xlsx")
-    dialog.fileSelected.connect(lambda p: on_path(p) if p else None)
-    dialog.open()
-    return dialog
-
-
-def make_grid(columns: list[Column], view_id: str, parent, *, noun: str, empty: str,
-              currency: str = "USD", band_colours: dict[str, str] | None = None
-              ) -> DataTableView:
-    grid = DataTableView(columns, view_id, parent, noun=noun, empty_text=empty,
-                         currency=currency)
-    charts.install_full_text_tooltips(grid)
-    if band_colours and any(c.kind == "band" for c in columns):
-        for c in columns:
-            if c.kind == "band":
-                grid.set_band_colours(c.key, band_colours)
-    return grid
 
 
 # ====================================================================== the view
@@ -594,5 +531,5 @@ class PortfolioView(AnalysisView):
         self._export_dialog = choose_export_path(self, "portfolio.xlsx", self.export_to)
 
 
-__all__ = ["PortfolioView", "table_columns", "sheet_for", "make_grid", "choose_export_path"]
+__all__ = ["PortfolioView"]
 

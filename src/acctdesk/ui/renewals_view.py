@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 
 from ..domain.money import format_money
 from . import charts
-from .portfolio_view import choose_export_path, make_grid, sheet_for, table_columns
-from .analysis_view import AnalysisView
+from .analysis_view import (
+    AnalysisView, choose_export_path, make_grid, sheet_for, table_columns,
+)
 from .tasks import TaskRunner
 
 EMPTY_TEXT = ("<h3>No renewals to show yet</h3>Renewals need accounts with a renewal or "

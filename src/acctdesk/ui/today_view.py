@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu,
-    QPushButton, QSizePolicy, QSplitter, QStyledItemDelegate, QStyleOptionViewItem, QToolButton,
+    QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
+    QSizePolicy, QSplitter, QStyledItemDelegate, QStyleOptionViewItem, QToolButton,
     QToolTip, QVBoxLayout, QWidget,
 )
 
@@ -629,11 +628,7 @@ class TodayView(QWidget):
                                         subtitle=sub)
 
     def choose_export(self) -> None:
-        dialog = QFileDialog(self, "Export the worklist", str(Path.home() / "today.xlsx"),
-                             "Excel workbook (*.xlsx)")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("xlsx")
-        dialog.fileSelected.connect(lambda p: self.export_to(p))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.export_dialog = dialog
-        dialog.open()
+        from .analysis_view import choose_export_path
+
+        self.export_dialog = choose_export_path(self, "today.xlsx", self.export_to,
+                                                "Export the worklist")

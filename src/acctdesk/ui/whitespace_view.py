@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 from ..analytics.plain import suggestions_bought
 from ..domain.money import format_money
 from . import charts
-from .portfolio_view import choose_export_path, make_grid, sheet_for, table_columns
-from .analysis_view import AnalysisView
+from .analysis_view import (
+    AnalysisView, choose_export_path, make_grid, sheet_for, table_columns,
+)
 from .tasks import TaskRunner
 
 EMPTY_TEXT = ("<h3>No whitespace to show yet</h3>Whitespace needs your accounts and their "
