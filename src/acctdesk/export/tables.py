@@ -50,6 +50,8 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from ..domain.money import affixes, excel_money_format
+
 __all__ = [
     "ColumnSpec",
     "SheetSpec",
@@ -79,7 +81,6 @@ DEFAULT_BAND_COLOURS: dict[str, str] = {
     "Yellow": "FFF3CD",
     "Green": "D4EDDA",
 }
-_CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 _NUMBER_FORMATS = {
     "int": "#,##0",
     "number": "#,##0.00",
@@ -293,19 +294,11 @@ class _Column:
     row_kinds: list[Any] | None = None
 
 
-def _currency_format(currency: str) -> str:
-    code = (currency or "USD").upper()
-    symbol = _CURRENCY_SYMBOLS.get(code)
-    if symbol:
-        return f'"{symbol}"#,##0'
-    return f'#,##0 "{code}"'
-
-
 def _number_format(spec: ColumnSpec, currency: str) -> str | None:
     if spec.number_format:
         return spec.number_format
     if spec.kind == "currency":
-        return _currency_format(currency)
+        return excel_money_format(currency)
     return _NUMBER_FORMATS.get(spec.kind)
 
 
@@ -493,8 +486,8 @@ def _column_width(col: _Column, currency: str) -> float:
         value = values[i]
         if value is not None:
             content = max(content, _display_len(_shown(value, col.spec.kind)))
-    if col.spec.kind == "currency" and currency.upper() not in _CURRENCY_SYMBOLS:
-        content += len(currency) + 1
+    if col.spec.kind == "currency":
+        content += len(affixes(currency)[1])     # " CHF" after the amount
     # room for the autofilter button; a long title wraps onto two lines instead of widening
     header = min(_display_len(col.spec.title) + 4, _MAX_HEADER_WIDTH)
     return max(_MIN_WIDTH, min(_MAX_WIDTH, max(header, content + 2)))

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from .table_model import Column
 from .table_view import DataTableView
 from .tasks import TaskRunner, TaskState
+from ..domain.colours import GREEN, RED, YELLOW
 from ..domain.money import affixes, format_money
-from .today_view import BAND_COLOURS, drivers_html, install_tooltips
+from .today_view import drivers_html, install_tooltips
 from .undo import EditHistory
 
 HISTORY_MONTHS = 6
@@ -655,8 +656,7 @@ class AccountView(QWidget):
             note = f"in {days} days" if days > 0 else "today" if days == 0 else \
                 f"overdue by {-days} days"
             self.tiles["renewal"].set(str(ren)[:10], note,
-                                      BAND_COLOURS["Red"] if days < 0 else
-                                      BAND_COLOURS["Yellow"] if days <= 90 else None)
+                                      RED if days < 0 else YELLOW if days <= 90 else None)
         else:
             self.tiles["renewal"].set("—", "no renewal date")
         score, before = r.get("score"), r.get("score_before")
@@ -679,8 +679,8 @@ class AccountView(QWidget):
         else:
             src = f"churn model, {r['risk_horizon']} days" if r["risk_source"] == "model" else \
                 "from health (no model)"
-            self.tiles["risk"].set(f"{p:.0%}", src, BAND_COLOURS["Red"] if p >= 0.5 else
-                                   BAND_COLOURS["Yellow"] if p >= 0.2 else BAND_COLOURS["Green"])
+            self.tiles["risk"].set(f"{p:.0%}", src, RED if p >= 0.5 else
+                                   YELLOW if p >= 0.2 else GREEN)
         self.tiles["risk"].setToolTip(r["risk_note"])
         rank = r.get("rank")
         if rank is None:
@@ -769,7 +769,7 @@ class AccountView(QWidget):
         seats = r.get("seats")
         if seats is not None and len(seats):
             self.users_plot.plot(x, seats.to_numpy(dtype=float),
-                                 pen=pg.mkPen("#d64545", width=2, style=Qt.PenStyle.DashLine),
+                                 pen=pg.mkPen(RED, width=2, style=Qt.PenStyle.DashLine),
                                  name="Seats licensed")
         self.users_plot.setYRange(0, max(1.0, np.nanmax(np.r_[
             u.get("active_users", pd.Series([0])).to_numpy(dtype=float),
@@ -793,7 +793,7 @@ class AccountView(QWidget):
         if len(m):
             x = np.arange(len(m))
             p.addItem(pg.BarGraphItem(x=x, height=m.to_numpy(dtype=float), width=0.7,
-                                      brush="#2e9d5b", pen=pg.mkPen(None)))
+                                      brush=GREEN, pen=pg.mkPen(None)))
             p.setYRange(0, max(1.0, float(m.max())) * 1.1, padding=0)
             _month_ticks(p, [str(i) for i in m.index])
             p.setTitle(f"MRR by month (now {format_money(m.iloc[-1], self._currency)}/month)",

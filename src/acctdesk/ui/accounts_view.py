@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ..domain.colours import BAND_COLOURS
 from ..domain.money import format_money
 from .table_model import Column, PreparedFrame, prepare_frame
 from .table_view import DataTableView
@@ -53,8 +54,6 @@ SCORE_COLUMNS = {
     "priority": ("priority",),
     "whitespace_value": ("whitespace_value", "whitespace"),
 }
-DEFAULT_BAND_COLOURS = {"Red": "#d64545", "Yellow": "#e0b000", "Green": "#2e9d5b",
-                        "Poor": "#d64545", "Average": "#e0b000", "Good": "#2e9d5b"}
 EMPTY_TEXT = ("<b>This workspace has no accounts yet.</b><br>Drop CSV or Excel exports here: "
               "accounts from your CRM or your own spreadsheet, subscriptions from your "
               "billing system (Help › What to Export From Which System).")
@@ -112,7 +111,7 @@ class AccountsView(QWidget):
                                   noun_one="account", empty_text=EMPTY_TEXT)
         self.model = self.grid.model
         self.table = self.grid.table
-        self.grid.set_band_colours("health_band", DEFAULT_BAND_COLOURS)
+        self.grid.set_band_colours("health_band", BAND_COLOURS)
         hh = self.table.horizontalHeader()
         if self.model.sort_state() is None:         # nothing remembered: by name
             from PySide6.QtCore import Qt

@@ -20,16 +20,13 @@ from PySide6.QtWidgets import (
     QFrame, QLabel, QSizePolicy, QStyledItemDelegate, QToolTip, QVBoxLayout, QWidget,
 )
 
+# BAND_COLOURS: the fallback band colours (the default scorecard's); views pass the card's
+from ..domain.colours import BAND_COLOURS, GREEN, GREY, RED
 from ..domain.money import format_money
 
-#: fallback band colours (the default scorecard's); views pass the scorecard's own.
-BAND_COLOURS = {"Red": "#d64545", "Yellow": "#e0b000", "Green": "#2e9d5b",
-                "Poor": "#d64545", "Average": "#e0b000", "Good": "#2e9d5b",
-                "High": "#d64545", "Medium": "#e0b000", "Low": "#2e9d5b",
-                "Not scored": "#9a9a9a"}
 #: MRR movement colours: growth in greens/blues, losses in oranges/reds.
 MOVEMENT_COLOURS = {"new": "#2e7d32", "expansion": "#66bb6a", "reactivation": "#4f83cc",
-                    "contraction": "#f0a04b", "churn": "#d64545", "net": "#222222"}
+                    "contraction": "#f0a04b", "churn": RED, "net": "#222222"}
 GRID_ALPHA = 0.25
 
 
@@ -37,7 +34,7 @@ def band_colour(label: str | None, colours: Mapping[str, str] | None = None) -> 
     """The hex colour of a band label (the scorecard's colours first)."""
     if colours and label in colours:
         return colours[label]
-    return BAND_COLOURS.get(label or "", "#9a9a9a")
+    return BAND_COLOURS.get(label or "", GREY)
 
 
 def money_text(value: float, currency: str = "USD", decimals: int | None = None) -> str:
@@ -299,8 +296,8 @@ def diverging_colour(value: float, centre: float = 1.0, span: float = 0.3) -> QC
     """Red below ``centre``, green above, white at it (for retention ratios)."""
     t = (value - centre) / span
     if t >= 0:
-        return _lerp(QColor("#ffffff"), QColor("#2e9d5b"), t)
-    return _lerp(QColor("#ffffff"), QColor("#d64545"), -t)
+        return _lerp(QColor("#ffffff"), QColor(GREEN), t)
+    return _lerp(QColor("#ffffff"), QColor(RED), -t)
 
 
 class HeatMapWidget(QWidget):

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.colours import RED
 from . import charts
 from .table_view import DataTableView
 from .analysis_view import (
@@ -284,7 +285,7 @@ class PortfolioView(AnalysisView):
                 continue
             tile.title_label.setText(k.title)
             tile.set_value(k.text(cur), k.detail, k.definition)
-            tile.set_accent(k.colour or ("#d64545" if key == "arr_at_risk" else None),
+            tile.set_accent(k.colour or (RED if key == "arr_at_risk" else None),
                             selected=key == self.current_drill)
         sliced = ", ".join(filters.values())
         self.subtitle.setText(
@@ -439,7 +440,7 @@ class PortfolioView(AnalysisView):
         for t_key, tile in self.tiles.items():
             kk = self.kpis.get(t_key)
             tile.set_accent((kk.colour if kk else None) or
-                            ("#d64545" if t_key == "arr_at_risk" else None),
+                            (RED if t_key == "arr_at_risk" else None),
                             selected=t_key == key)
         if emit:
             self.drilldown.emit(k.title, frame)
@@ -457,7 +458,7 @@ class PortfolioView(AnalysisView):
         for t_key, tile in self.tiles.items():
             kk = self.kpis.get(t_key)
             tile.set_accent((kk.colour if kk else None) or
-                            ("#d64545" if t_key == "arr_at_risk" else None))
+                            (RED if t_key == "arr_at_risk" else None))
 
     def _drill_activated(self, grid: DataTableView, frame_row: int) -> None:
         frame = getattr(grid, "_frame", None)

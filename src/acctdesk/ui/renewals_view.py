@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.colours import GREEN, RED
 from ..domain.money import format_money
 from . import charts
 from .analysis_view import (
@@ -134,8 +135,8 @@ class RenewalsView(AnalysisView):
         for t in self.tiles.values():
             t.clicked.connect(self._tile_clicked)
             tiles.addWidget(t)
-        self.tiles["expected"].set_accent("#2e9d5b")
-        self.tiles["at_risk"].set_accent("#d64545")
+        self.tiles["expected"].set_accent(GREEN)
+        self.tiles["at_risk"].set_accent(RED)
         return tiles
 
     # ------------------------------------------------------------------ the analysis

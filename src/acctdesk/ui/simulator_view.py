@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from ..domain.colours import GREEN, RED, YELLOW
 from ..domain.money import affixes, format_money, money_formatter
 from .table_model import Column, FrameTableModel, band_tint
 from .tasks import TaskRunner, TaskState
 
 #: the same colours as the health bands (Red / Yellow / Green) everywhere in acctdesk.
-STATUS_COLOURS = {"over capacity": "#d64545", "near capacity": "#e0b000",
-                  "within capacity": "#2e9d5b"}
+STATUS_COLOURS = {"over capacity": RED, "near capacity": YELLOW, "within capacity": GREEN}
 INPUTS_COLOUR = "#3b7dd8"
 MEASURED_COLOUR = "#8e6cc4"
 CAPACITY_DELAY_MS = 200

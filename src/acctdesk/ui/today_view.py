@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QToolTip, QVBoxLayout, QWidget,
 )
 
+from ..domain.colours import BAND_COLOURS
 from ..domain.money import format_money
 from .table_model import Column
 from .table_view import DataTableView
 from .tasks import TaskRunner, TaskState
 from .undo import EditHistory
 
-BAND_COLOURS = {"Red": "#d64545", "Yellow": "#e0b000", "Green": "#2e9d5b"}
 ALL = "__all__"
 TOUCH_KINDS = [("call", "Call"), ("email", "Email"), ("qbr", "QBR"), ("meeting", "Meeting")]
 SNOOZE_CHOICES = [(1, "Until tomorrow"), (7, "For a week"), (14, "For two weeks"),

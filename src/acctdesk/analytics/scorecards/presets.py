@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from .data import ScoringData
+from ...domain.colours import GREEN, RED, YELLOW
 from .schema import Band, Group, Measure, PointMapping, Scorecard, Source
 
 __all__ = ["PRESETS", "preset", "default_scorecard", "numeric_rag", "good_average_poor",
@@ -75,7 +76,6 @@ __all__ = ["PRESETS", "preset", "default_scorecard", "numeric_rag", "good_averag
            "CARDS", "builtin_scorecards"]
 
 DEFAULT_ID = "health"
-RED, YELLOW, GREEN = "#d64545", "#e0b000", "#2e9d5b"
 
 
 def _rag() -> list[Band]:
