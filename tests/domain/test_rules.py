@@ -94,3 +94,13 @@ def test_deals_are_never_revenue_statuses():
     assert statuses.DEAL_STATUSES.isdisjoint(statuses.PAYING_STATUSES)
     assert {"won", "lost", "open"} == set(statuses.DEAL_STATUSES)
     assert statuses.status_key("  Past_Due ") == "past_due" and statuses.status_key(None) == ""
+
+
+def test_numbers_in_words_one_way():
+    from acctdesk.domain.numbers import percent, readable, whole
+
+    assert percent(0.4455) == "45%" and percent(0.04, 2) == "4.00%"
+    assert percent(None) == "—" and percent(float("nan"), 1, "-") == "-"
+    assert readable(1234.4) == "1,234" and readable(12.0) == "12"
+    assert readable(12.34) == "12.3" and readable(0.456) == "0.46"
+    assert whole(90.7) == 90 and whole(float("inf")) is None

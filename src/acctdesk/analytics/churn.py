@@ -116,6 +116,7 @@ from ..domain.accounts import RISK_FROM_HEALTH, risk_from_health
 from ..domain.statuses import CLOSED_TICKET_STATUSES
 from ..domain.dates import days as _days
 from ..domain.dates import to_day as _iso_to_day
+from ..domain.numbers import readable
 from .scorecards import ScoringData, auc
 
 __all__ = [
@@ -1166,10 +1167,6 @@ def score_churn(model: ChurnModel, data: ScoringData, as_of: str, *,
     return sort_by_risk(out)
 
 
-def _fmt(v: float) -> str:
-    if abs(v) >= 100 or float(v).is_integer():
-        return f"{v:,.0f}"
-    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
 
 
 def weakest_measures(detail: pd.DataFrame, cards, top: int = 3) -> list[list[str]]:
@@ -1193,7 +1190,7 @@ def weakest_measures(detail: pd.DataFrame, cards, top: int = 3) -> list[list[str
                 if not (P[k, j] < 60):
                     continue
                 unit = f" {ms[j].unit}" if ms[j].unit and ms[j].unit != "%" else ms[j].unit
-                val = f" {_fmt(V[k, j])}{unit}" if np.isfinite(V[k, j]) else ""
+                val = f" {readable(V[k, j])}{unit}" if np.isfinite(V[k, j]) else ""
                 row.append(f"{ms[j].name}{val}: {P[k, j]:.0f} of 100 points")
             out[i] = row
     return out

@@ -14,19 +14,13 @@ figure itself is not recomputed, so the app, the command line and the exports sa
 """
 from __future__ import annotations
 
-import math
 
-
-def _finite(value) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
+from ..domain.numbers import finite
 
 
 def times_in_100(auc) -> int | None:
     """ROC AUC as "N times in 100" (rounded), None when there is no figure."""
-    return round(float(auc) * 100) if _finite(auc) else None
+    return round(float(auc) * 100) if finite(auc) is not None else None
 
 
 def churn_ranking(auc, who: str = "the model") -> str:
@@ -52,7 +46,7 @@ def score_ranking(auc) -> str:
 def riskiest_tenth(lift) -> str:
     """Top-decile lift: ``"the tenth rated riskiest churned 4.2 times as often as the book as
     a whole"``."""
-    if not _finite(lift):
+    if finite(lift) is None:
         return "not enough churn in the history to compare the riskiest tenth with the book"
     return (f"the tenth of accounts rated riskiest churned {float(lift):.1f} times as often as "
             "the book as a whole")
@@ -65,7 +59,7 @@ def suggestions_bought(backtest: dict, k: int = 10) -> str:
     ours = backtest.get(f"precision_at_{k}")
     base = backtest.get(f"baseline_precision_at_{k}")
     months = backtest.get("hidden_months", 6)
-    if not _finite(ours):
+    if finite(ours) is None:
         return ("Not enough purchases in the history to check the suggestions yet: it takes "
                 f"products first bought in the last {months} months.")
     books = max(int(backtest.get("account_sets") or 1), 1)
@@ -75,7 +69,7 @@ def suggestions_bought(backtest: dict, k: int = 10) -> str:
     bought = round(float(ours) * made)
     text = (f"Of the {made:,} suggestions we would have made {months} months ago ({where}), "
             f"{bought:,} {'was' if bought == 1 else 'were'} bought")
-    if _finite(base):
+    if finite(base) is not None:
         text += (f", against {round(float(base) * made):,} for 'suggest the most popular "
                  "product'")
     return text + "."

@@ -48,6 +48,7 @@ from ..domain.dates import days as _days
 from ..domain.dates import month_of_day as _month_of_day
 from ..domain.dates import months_before as _months_before
 from ..domain.dates import to_day as _day
+from ..domain.numbers import percent
 from ..domain.statuses import CLOSED_STATUSES as _CLOSED_STATUSES
 from ..domain.statuses import PIPELINE_STATUSES, TRIAL_STATUSES
 from ..frames import frame_in_pieces
@@ -101,8 +102,6 @@ def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
 
 
 # ===================================================================== prepared data
@@ -813,14 +812,14 @@ def _upsell_frame(data: _Data, day: int, st: dict, feats: pd.DataFrame, *, thres
     au_r = au[rows]
     reasons = []
     for i, r in enumerate(rows):
-        parts = [f"{_pct(util[i])} of seats used ({int(au_r[i])} active users on "
+        parts = [f"{percent(util[i])} of seats used ({int(au_r[i])} active users on "
                  f"{int(seats[r])} seats)"]
         if outgrowing[r]:
             parts.append(f"active users {growth[r]:+.0%} in 3 months vs seats "
                          f"{seat_growth[r]:+.0%}")
         how = "the account's seat-priced MRR" if own_price[i] else "the account's MRR per seat"
         parts.append(f"{int(extra[i])} more seats at {_money(price[i])}/seat/month "
-                     f"({how}) brings use to {_pct(headroom)}")
+                     f"({how}) brings use to {percent(headroom)}")
         parts.append(basis)
         reasons.append("; ".join(parts))
     return frame_in_pieces({
@@ -909,7 +908,7 @@ def whitespace(subscriptions: pd.DataFrame, accounts: pd.DataFrame, usage: pd.Da
             out = out.loc[~at_risk].reset_index(drop=True)
         elif at_risk.any():
             out.loc[at_risk, "reason"] = [
-                f"{t}; churn risk {_pct(p)}: secure the renewal first"
+                f"{t}; churn risk {percent(p)}: secure the renewal first"
                 for t, p in zip(out.loc[at_risk, "reason"], prob[at_risk])]
     return _sorted(out)
 

@@ -58,6 +58,7 @@ from ..domain.accounts import active_mask, risk_from_health
 from ..domain.dates import days as _days
 from ..domain.dates import to_day as _day
 from ..domain.money import money_formatter
+from ..domain.numbers import finite, whole
 from ..domain.statuses import CLOSED_TICKET_STATUSES
 from ..frames import records_in_pieces
 
@@ -487,12 +488,12 @@ def _items(b: _Book, st: WorklistSettings, pts, hit) -> pd.DataFrame:
             "arr": float(b.arr[i]), "priority": round(float(priority[i]), 2),
             "components": {k: round(float(pts[k][i]), 2) for k in COMPONENTS},
             "reasons": _reasons(i, b, st, pts, hit, money), "next_step": step,
-            "health": _opt(b.health[i]), "health_before": _opt(b.before[i]),
-            "health_delta": _opt(delta[i]), "churn_probability": _opt(b.p[i]),
+            "health": finite(b.health[i]), "health_before": finite(b.before[i]),
+            "health_delta": finite(delta[i]), "churn_probability": finite(b.p[i]),
             "arr_at_risk": float(at_risk[i]),
-            "days_to_renewal": _opt(b.days_to_renewal[i], int),
-            "urgent_open": int(b.urgent[i]), "nps": _opt(b.nps[i]),
-            "days_since_touch": _opt(b.days_since_touch[i], int),
+            "days_to_renewal": whole(b.days_to_renewal[i]),
+            "urgent_open": int(b.urgent[i]), "nps": finite(b.nps[i]),
+            "days_since_touch": whole(b.days_since_touch[i]),
             "expansion_mrr": float(b.exp_mrr[i]),
         })
     out = records_in_pieces(rows, _COLUMNS[1:])
@@ -506,8 +507,6 @@ def _items(b: _Book, st: WorklistSettings, pts, hit) -> pd.DataFrame:
     return out
 
 
-def _opt(x, kind=float):
-    return None if x is None or (isinstance(x, float) and np.isnan(x)) else kind(x)
 
 
 def worklist_items(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 from . import UsageError, iso_date
+from ..domain.numbers import percent
 
 NAME = "metrics"
 HELP = "revenue metrics (MRR, ARR, NRR, GRR, logo churn, movements) of a workspace"
@@ -72,8 +73,6 @@ def compute(ws, *, months: int = 12, definition: str = "standard",
     return {"workspace": str(ws.path), **a.metrics(months=months, definition=definition)}
 
 
-def _pct(x) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
 
 
 def run(args) -> int:
@@ -96,8 +95,8 @@ def run(args) -> int:
     if p["start_month"]:
         print(f"Retention {p['start_month']} to {p['end_month']} ({p['months']} months), "
               f"definition '{data['definition']}':")
-        print(f"  NRR {_pct(data['nrr'])}   GRR {_pct(data['grr'])}   "
-              f"logo churn {_pct(data['logo_churn'])}")
+        print(f"  NRR {percent(data['nrr'], 1, '-')}   GRR {percent(data['grr'], 1, '-')}   "
+              f"logo churn {percent(data['logo_churn'], 1, '-')}")
     print(f"{'month':<8} {'new':>12} {'expansion':>12} {'contraction':>12} {'churn':>12} "
           f"{'reactivation':>12} {'end MRR':>14}")
     for m in data["movements"]:

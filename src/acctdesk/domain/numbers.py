@@ -20,6 +20,27 @@ def finite(value: Any, digits: int | None = None) -> float | None:
     return round(v, digits) if digits is not None else v
 
 
+def whole(value: Any) -> int | None:
+    """``value`` as an int (truncated), None when :func:`finite` says so."""
+    v = finite(value)
+    return None if v is None else int(v)
+
+
+def percent(value: Any, digits: int = 0, missing: str = "—") -> str:
+    """A fraction as a percentage: ``0.4455`` -> ``"45%"`` (``digits`` decimals);
+    ``missing`` when it is not a finite number."""
+    v = finite(value)
+    return missing if v is None else f"{100 * v:.{digits}f}%"
+
+
+def readable(value: float) -> str:
+    """A number for a sentence: whole above 100 or when whole (``1,234``), one decimal above
+    10 (``12.5``), two below (``0.45``)."""
+    if abs(value) >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+
+
 def json_safe(value: Any, digits: int | None = None) -> Any:
     """``value`` with every float made :func:`finite` (rounded to ``digits``), numpy scalars
     made Python values, tuples made lists and keys made text, recursively."""

@@ -32,6 +32,7 @@ from .table_view import DataTableView
 from .tasks import TaskRunner, TaskState
 from ..domain.colours import GREEN, RED, YELLOW
 from ..domain.money import affixes, format_money
+from ..domain.numbers import finite, readable
 from .today_view import drivers_html, install_tooltips
 from .undo import EditHistory
 
@@ -120,13 +121,10 @@ def _month_ends(as_of: str, months: int) -> list[str]:
 
 
 def _fmt_value(v: Any, unit: str) -> str:
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
+    v = finite(v)
+    if v is None:
         return "no data"
-    if v != v:
-        return "no data"
-    text = f"{v:,.0f}" if abs(v) >= 100 or v.is_integer() else f"{v:,.1f}"
+    text = readable(v)
     return f"{text}%" if unit == "%" else f"{text} {unit}".strip()
 
 
@@ -176,12 +174,9 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
     wsx = a.whitespace
     wsx = wsx[wsx["account_id"].astype(str) == str(account_id)].copy() if len(wsx) else wsx
 
-    def opt(x):
-        return None if x is None or x != x else float(x)
-
-    score_now = opt(fig.get("health_score"))
-    before = opt(fig.get("health_before"))
-    p = opt(fig.get("churn_probability"))
+    score_now = finite(fig.get("health_score"))
+    before = finite(fig.get("health_before"))
+    p = finite(fig.get("churn_probability"))
     risk = a.risk
     return {
         "missing": False, "account": acc, "as_of": as_of, "currency": currency,
@@ -193,8 +188,8 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
         "churn_probability": p,
         "drivers": a.drivers([str(account_id)])[str(account_id)] if p is not None else [],
         "risk_source": risk.source, "risk_note": risk.label,
-        "risk_horizon": risk.horizon_days, "priority": opt(fig.get("priority")),
-        "rank": opt(fig.get("rank")), "whitespace_value": opt(fig.get("whitespace_arr")),
+        "risk_horizon": risk.horizon_days, "priority": finite(fig.get("priority")),
+        "rank": finite(fig.get("rank")), "whitespace_value": finite(fig.get("whitespace_arr")),
         "whitespace": wsx, "usage": by_month, "seats": seats_by_month, "mrr": mrr,
         "subscriptions": subs, "tickets": ws.tickets(account_id),
         "surveys": ws.surveys(account_id), "contacts": ws.contacts(account_id),

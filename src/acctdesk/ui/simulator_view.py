@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.colours import GREEN, RED, YELLOW
 from ..domain.money import affixes, format_money, money_formatter
+from ..domain.numbers import percent
 from .table_model import Column, FrameTableModel, band_tint
 from .tasks import TaskRunner, TaskState
 
@@ -51,8 +52,6 @@ CAPACITY_COLUMNS = [
 ]
 
 
-def _pct(v: float, digits: int = 2) -> str:
-    return "—" if v is None or not math.isfinite(v) else f"{100 * v:.{digits}f}%"
 
 
 def yearly(sim) -> "Any":
@@ -448,8 +447,8 @@ class SimulatorView(QWidget):
                     f"({100 * (m.total / m.flat_total - 1):+.1f}%)")
         self.measured_label.setText(
             f"{rates.accounts:,} active accounts, ACV {format_money(rates.acv, self.currency)} "
-            f"(ARR per account)<br>upsell <b>{_pct(rates.upsell)}</b> and churn "
-            f"<b>{_pct(rates.churn)}</b> per {word}<br><br>Total revenue over {p['years']} "
+            f"(ARR per account)<br>upsell <b>{percent(rates.upsell, 2)}</b> and churn "
+            f"<b>{percent(rates.churn, 2)}</b> per {word}<br><br>Total revenue over {p['years']} "
             f"year{'s' if p['years'] != 1 else ''}:<br><span style='font-size:20pt; "
             f"font-weight:600'>{format_money(m.total, self.currency)}</span>{diff}<br><br>"
             f"<span style='color:palette(placeholder-text)'>Churn includes downgrades. "
@@ -700,7 +699,7 @@ class SimulatorView(QWidget):
              ColumnSpec("measured", "Revenue (measured rates)", "currency")],
             title="Book-of-business simulation",
             subtitle=(f"{p['accounts']:,} accounts, ACV {format_money(p['acv'], self.currency)}, "
-                      f"upsell {_pct(p['upsell'])} and churn {_pct(p['churn'])} per "
+                      f"upsell {percent(p['upsell'], 2)} and churn {percent(p['churn'], 2)} per "
                       f"{p['period']}, {p['years']} years: total "
                       f"{format_money(self.total() or 0, self.currency)}"))]
         if self._capacity_frame is not None:

@@ -8,6 +8,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from ...domain.numbers import finite
 from .schema import Scorecard
 from .scoring import contributions
 
@@ -154,13 +155,10 @@ def what_moved(card: Scorecard, previous: pd.DataFrame | None, current: pd.DataF
     moved = np.flatnonzero((np.abs(d).max(axis=1, initial=0) >= 0.05) & ~np.isnan(before)) \
         if len(d) else []
 
-    def opt(x):
-        return None if np.isnan(x) else float(x)
-
     for i in moved:  # strings only for the accounts that moved
         drivers[i] = [
-            Change(ms[j].id, ms[j].name, float(d[i, j]), 100 * eff[ms[j].id], opt(pb[i, j]),
-                   opt(pa[i, j]), opt(vb[i, j]), opt(va[i, j]), ms[j].unit,
+            Change(ms[j].id, ms[j].name, float(d[i, j]), 100 * eff[ms[j].id], finite(pb[i, j]),
+                   finite(pa[i, j]), finite(vb[i, j]), finite(va[i, j]), ms[j].unit,
                    groups[ms[j].id]).text
             for j in order[i] if abs(d[i, j]) >= 0.05]
     return pd.DataFrame({"account_id": cur.index.to_numpy(), "score": after,
