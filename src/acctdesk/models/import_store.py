@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..domain.statuses import PAYING_STATUSES
 from .schema import ENTITY_KEYS
 from .workspace import Workspace, current_user, now_iso
 
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 #: statuses of billing subscriptions that pay on a date (see ``refresh_account_revenue``)
-PAYING = ("active", "past_due", "non_renewing")
+PAYING = tuple(sorted(PAYING_STATUSES))
 
 
 def column_values(s: pd.Series) -> list:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..domain.accounts import active_mask, churned_mask
+from ..domain.statuses import NOT_STARTED_STATUSES
 from ..frames import concat_pieces
 from .schema import ENTITY_FIELDS, MIGRATIONS, SCHEMA_VERSION
 
@@ -947,7 +948,7 @@ class Workspace:
         if fixed:
             return fixed
         row = self.conn.execute(
-            """
+            f"""
             SELECT MAX(d) FROM (
                 SELECT MAX(date) AS d FROM usage
                 UNION ALL SELECT MAX(substr(created_at, 1, 10)) FROM tickets
@@ -956,7 +957,7 @@ class Workspace:
                 UNION ALL SELECT MAX(date) FROM activities
                     WHERE COALESCE(json_extract(custom, '$.source'), '') != 'acctdesk'
                 UNION ALL SELECT MAX(start_date) FROM subscriptions
-                    WHERE COALESCE(status, '') NOT IN ('future', 'open', 'lost', 'trialing')
+                    WHERE COALESCE(status, '') NOT IN {NOT_STARTED}
                 UNION ALL SELECT MAX(churn_date) FROM accounts
                 UNION ALL SELECT MAX(close_date) FROM opportunities
                     WHERE status IN ('won', 'lost')
@@ -1050,6 +1051,8 @@ def _records_frame(cur: sqlite3.Cursor, cols: list[str]) -> pd.DataFrame:
 
 
 DATA_VERSION_KEY = "data_version"
+#: subscription statuses that do not move the data date, as an SQL list
+NOT_STARTED = "(" + ", ".join(f"'{s}'" for s in sorted(NOT_STARTED_STATUSES)) + ")"
 DATA_STAMP_KEY = "data_stamp"
 WORKSPACE_ID_KEY = "workspace_id"
 
