@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..domain.accounts import attribute_mask, risk_from_health
+from ..domain.dates import add_days, add_months, days as day_numbers, to_date, to_day
 from ..domain.money import format_money
 from ..frames import isin_text
 
@@ -376,7 +377,7 @@ def renewing(rows: pd.DataFrame, as_of: str, days: int | None = None,
     ``until``)."""
     if not as_of or not len(rows):
         return rows.iloc[:0]
-    end = until or (dt.date.fromisoformat(as_of[:10]) + dt.timedelta(days=days)).isoformat()
+    end = until or add_days(as_of, days)
     r = rows["renewal_date"].astype(object).where(rows["renewal_date"].notna(), "") \
         .astype(str).str[:10]
     return rows.loc[(r > as_of[:10]) & (r <= end)]
@@ -506,12 +507,6 @@ def renewal_probability(p: np.ndarray, days: np.ndarray, horizon_days: float) ->
     return np.where(np.isfinite(p), out, np.nan)
 
 
-def _month_add(year: int, month: int, k: int) -> tuple[int, int]:
-    from ..domain.dates import add_months
-
-    return add_months(year, month, k)
-
-
 def renewals(inp: PortfolioInputs, filters: Mapping[str, str | None] | None = None,
              months: int = RENEWAL_MONTHS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows, by_month): the active accounts renewing in the next ``months`` calendar months.
@@ -538,11 +533,11 @@ def renewals(inp: PortfolioInputs, filters: Mapping[str, str | None] | None = No
     if inp.empty:
         return empty_rows, pd.DataFrame(columns=["month", "accounts", "arr",
                                                  "expected_renewed_arr", "arr_at_risk"])
-    first = dt.date.fromisoformat(inp.as_of[:10]) + dt.timedelta(days=1)
+    first = to_date(add_days(inp.as_of, 1))
     month_labels = [f"{y:04d}-{m:02d}" for y, m in
-                    (_month_add(first.year, first.month, k) for k in range(months))]
-    ly, lm = _month_add(first.year, first.month, months)
-    until = (dt.date(ly, lm, 1) - dt.timedelta(days=1)).isoformat()
+                    (add_months(first.year, first.month, k) for k in range(months))]
+    ly, lm = add_months(first.year, first.month, months)
+    until = add_days(dt.date(ly, lm, 1), -1)
     sliced = slice_accounts(inp.accounts, filters)
     active_all = inp.active()
     rows = account_rows(inp, active_all.loc[_ids(active_all).isin(_ids(sliced))])
@@ -557,9 +552,7 @@ def renewals(inp: PortfolioInputs, filters: Mapping[str, str | None] | None = No
     if missing.any():
         p[missing] = float(np.nanmean(p)) if np.isfinite(p).any() else 0.0
         source[missing] = "portfolio average"
-    from ..domain.dates import days as _days, to_day
-
-    days = _days(rows["renewal_date"]) - to_day(inp.as_of)
+    days = day_numbers(rows["renewal_date"]) - to_day(inp.as_of)
     by_renewal = p.copy()
     if inp.risk_horizon:
         model = source == "risk"

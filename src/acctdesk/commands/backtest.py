@@ -17,7 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
-from . import positive_int
+from . import iso_date, positive_int
 
 NAME = "backtest"
 HELP = "check whether the health score predicted churn on past dates (AUC, lift, bands)"
@@ -28,17 +28,8 @@ DESCRIPTION = (
 )
 
 
-def _iso_date(text: str) -> str:
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
-
-
 def _dates(text: str) -> list[str]:
-    return [_iso_date(t) for t in text.split(",") if t.strip()]
+    return [iso_date(t.strip()) for t in text.split(",") if t.strip()]
 
 
 def _pct(text: str) -> float:

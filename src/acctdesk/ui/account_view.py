@@ -31,6 +31,7 @@ from .table_model import Column
 from .table_view import DataTableView
 from .tasks import TaskRunner, TaskState
 from ..domain.colours import GREEN, RED, YELLOW
+from ..domain.dates import to_day
 from ..domain.money import affixes, format_money
 from ..domain.numbers import finite, readable
 from .today_view import drivers_html, install_tooltips
@@ -646,8 +647,7 @@ class AccountView(QWidget):
                               and a.get("seats") is not None else "")
         ren = a.get("renewal_date")
         if ren:
-            days = (dt.date.fromisoformat(str(ren)[:10]) -
-                    dt.date.fromisoformat(str(r["as_of"])[:10])).days
+            days = to_day(ren) - to_day(r["as_of"])
             note = f"in {days} days" if days > 0 else "today" if days == 0 else \
                 f"overdue by {-days} days"
             self.tiles["renewal"].set(str(ren)[:10], note,

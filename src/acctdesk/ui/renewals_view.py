@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ..domain.colours import GREEN, RED
 from ..domain.money import format_money
 from . import charts
+from ..domain.dates import add_days
 from .analysis_view import (
     AnalysisView, choose_export_path, make_grid, sheet_for, table_columns,
 )
@@ -269,11 +270,8 @@ class RenewalsView(AnalysisView):
         from ..analytics.portfolio import RENEWAL_SOON_DAYS
 
         if key == "soon" and self.inputs is not None:
-            import datetime as dt
-
-            end = dt.date.fromisoformat(self.inputs.as_of[:10]) + \
-                dt.timedelta(days=RENEWAL_SOON_DAYS)
-            self.grid.set_filter_text("renewal_date", f"<={end.isoformat()}")
+            end = add_days(self.inputs.as_of, RENEWAL_SOON_DAYS)
+            self.grid.set_filter_text("renewal_date", f"<={end}")
         else:
             self.grid.set_filter_text("renewal_date", "")
         self.grid.apply_filters()

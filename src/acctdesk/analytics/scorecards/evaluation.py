@@ -2,7 +2,6 @@
 group weights fitted to the history (suggested, never applied on their own)."""
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -10,7 +9,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ...domain.dates import to_day
+from ...domain.dates import add_days, to_day
 from .data import ScoringData
 from .schema import Scorecard, Source, is_number
 from .scoring import evaluate_source, score_accounts
@@ -56,9 +55,8 @@ def backtest_dates(data_date: str, horizon_days: int = 90, count: int = 4,
     """Past dates to backtest on, oldest first: ``data_date - horizon_days - k * step_days``
     for ``k = count-1 .. 0``, so every look-ahead window ends by the data date (fully
     observed)."""
-    end = dt.date.fromisoformat(str(data_date)[:10]) - dt.timedelta(days=int(horizon_days))
-    return [(end - dt.timedelta(days=int(step_days) * k)).isoformat()
-            for k in range(int(count) - 1, -1, -1)]
+    end = add_days(data_date, -int(horizon_days))
+    return [add_days(end, -int(step_days) * k) for k in range(int(count) - 1, -1, -1)]
 
 
 _MRR_ACTIVE = Source("aggregate", entity="subscriptions", agg="sum", field="mrr",
@@ -75,7 +73,7 @@ def _labels(data: ScoringData, account_ids, t: str, horizon_days: int, outcome: 
     idx = data.accounts_index()
     churn = data.accounts.set_index(idx)["churn_date"].reindex(account_ids).astype(object) \
         if "churn_date" in data.accounts else pd.Series(None, index=account_ids, dtype=object)
-    end = (dt.date.fromisoformat(str(t)[:10]) + dt.timedelta(days=horizon_days)).isoformat()
+    end = add_days(t, horizon_days)
     c = churn.where(churn.notna(), "").astype(str).str[:10].to_numpy()
     churned = (c > str(t)[:10]) & (c <= end) & (c != "")
     contracted = np.zeros(len(churned), dtype=bool)
