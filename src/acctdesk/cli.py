@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 a command failed (message on stderr), 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -79,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _print_summary(summary: dict, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(summary, indent=2))
+        from .commands import print_json
+
+        print_json(summary)
         return
     width = max(len(k) for k in summary)
     for key, value in summary.items():

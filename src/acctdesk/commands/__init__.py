@@ -33,3 +33,15 @@ def iso_date(text: str) -> str:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
+
+
+def print_json(data) -> None:
+    """Print a command's ``--json`` result: numbers made JSON-safe
+    (:func:`acctdesk.domain.numbers.json_safe`: a figure that cannot be computed is
+    ``null``, never NaN or Infinity), text as written (not escaped)."""
+    import json
+
+    from ..domain.numbers import json_safe
+
+    print(json.dumps(json_safe(data), indent=2, ensure_ascii=False, allow_nan=False,
+                     default=str))

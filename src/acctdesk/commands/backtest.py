@@ -14,10 +14,9 @@ JSON: ``workspace``, ``scorecard``, ``as_of_dates``, ``horizon_days``, ``outcome
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from . import iso_date, positive_int
+from . import iso_date, positive_int, print_json
 
 NAME = "backtest"
 HELP = "check whether the health score predicted churn on past dates (AUC, lift, bands)"
@@ -113,7 +112,7 @@ def run(args) -> int:
                        outcome=args.outcome, contraction_pct=args.contraction_pct,
                        suggest=not args.no_suggest, accept=args.accept)
     if args.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print_json(data)
         return 0
 
     def f(x, fmt="{:.2f}"):

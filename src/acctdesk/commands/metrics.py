@@ -14,10 +14,9 @@ engine's (:mod:`acctdesk.engine`), the same as every screen's.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from . import UsageError, iso_date
+from . import UsageError, iso_date, print_json
 from ..domain.numbers import percent
 
 NAME = "metrics"
@@ -73,15 +72,13 @@ def compute(ws, *, months: int = 12, definition: str = "standard",
     return {"workspace": str(ws.path), **a.metrics(months=months, definition=definition)}
 
 
-
-
 def run(args) -> int:
     from ..models import Workspace
 
     with Workspace(args.path) as ws:
         data = compute(ws, months=args.months, definition=args.definition, as_of=args.as_of)
     if args.json:
-        print(json.dumps(data, indent=2))
+        print_json(data)
         return 0
     cur = data["currency"] or ""
     p = data["period"]

@@ -16,10 +16,9 @@ figures (``calibration``, ``candidates``, ``train_period``, ``test_period``, ...
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from . import UsageError, iso_date, positive_int
+from . import UsageError, iso_date, positive_int, print_json
 
 NAME = "risk"
 HELP = "churn risk of every active account, with drivers (trains a model if needed)"
@@ -110,7 +109,7 @@ def run(args) -> int:
                          retrain=args.retrain,
                          limit=args.limit if (args.json or args.limit) else 25)
     if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print_json(report)
     else:
         _print_text(report, args.limit or 25)
     return 0

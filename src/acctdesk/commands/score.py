@@ -17,10 +17,10 @@ the default card to their card; ``side_by_side`` maps each side card to
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from . import iso_date, positive_int
+from ..domain.numbers import finite
+from . import iso_date, positive_int, print_json
 
 NAME = "score"
 HELP = "score every active account, store the snapshot and show trends and what moved"
@@ -44,20 +44,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON object")
 
 
-def _num(x, nd=1):
-    from ..domain.numbers import finite
-
-    return finite(x, nd)
-
-
 def report(result: dict, workspace: str) -> dict:
     """The JSON-ready report of :func:`acctdesk.engine.scores.score_workspace` output."""
     acc = result["accounts"]
     cards = result["cards"]
     default = result["assignment"].default
-    items = [{"account_id": str(r.account_id), "name": r.name, "score": _num(r.score),
+    items = [{"account_id": str(r.account_id), "name": r.name, "score": finite(r.score),
               "band": r.band if isinstance(r.band, str) else None, "trend": str(r.trend),
-              "delta": _num(r.delta), "drivers": list(r.drivers)}
+              "delta": finite(r.delta), "drivers": list(r.drivers)}
              for r in acc.itertuples(index=False)]
     scorecards = {}
     for cid in list(dict.fromkeys(acc["scorecard"].tolist())) + list(result["side_by_side"]):
@@ -69,9 +63,9 @@ def report(result: dict, workspace: str) -> dict:
                            "role": "side_by_side" if cid in result["side_by_side"]
                            else "assigned", "accounts": int(len(frame)),
                            "bands": {b: int(bands.get(b, 0)) for b in order}}
-    side = {cid: {str(r.account_id): {"score": _num(r.score),
+    side = {cid: {str(r.account_id): {"score": finite(r.score),
                                       "band": r.band if isinstance(r.band, str) else None,
-                                      "trend": str(r.trend), "delta": _num(r.delta)}
+                                      "trend": str(r.trend), "delta": finite(r.delta)}
                   for r in f.itertuples(index=False)}
             for cid, f in result["side_by_side"].items()}
     return {"workspace": workspace, "as_of": result["as_of"], "stored": result["stored"],
@@ -91,7 +85,7 @@ def run(args) -> int:
                                  scorecard=args.scorecard)
         data = report(result, str(ws.path))
     if args.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print_json(data)
         return 0
     print(f"Scored {data['count']:,} active accounts as of {data['as_of']}"
           + (f"; snapshot stored ({data['stored']:,} rows)." if data["stored"] else

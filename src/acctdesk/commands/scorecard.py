@@ -11,8 +11,9 @@ files.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from . import print_json
 
 NAME = "scorecard"
 HELP = "list the scorecards, export one to a JSON file or import one from a file"
@@ -66,7 +67,7 @@ def run(args) -> int:
         if args.action == "list":
             data = _listing(ws)
             if args.json:
-                print(json.dumps(data, indent=2, ensure_ascii=False))
+                print_json(data)
                 return 0
             for c in data["scorecards"]:
                 groups = ", ".join(f"{g} {w:g}%" for g, w in c["groups"].items())
@@ -92,5 +93,5 @@ def run(args) -> int:
                     "file": str(args.file), "measures": len(card.measures)}
             msg = (f"Imported scorecard '{card.id}' ({card.name}, {len(card.measures)} "
                    f"measures) from {args.file}.")
-    print(json.dumps(data, indent=2) if args.json else msg)
+    print_json(data) if args.json else print(msg)
     return 0

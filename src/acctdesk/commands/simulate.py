@@ -10,10 +10,9 @@ line wins). ``--json`` prints ``total``, the inputs, ``flat_total``, ``uplift``,
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, print_json
 
 NAME = "simulate"
 HELP = "book-of-business simulator: accounts x ACV compounded by upsell and churn"
@@ -94,7 +93,7 @@ def run(args) -> int:
         d = sim.to_dict()
         if measured is not None:
             d["measured"] = measured.to_dict()
-        print(json.dumps(d, indent=2))
+        print_json(d)
         return 0
     print(f"{sim.total:,.2f}")
     print(f"  {sim.accounts:,} accounts x {sim.acv:,.2f} ACV, upsell {sim.upsell:.2%} and churn "

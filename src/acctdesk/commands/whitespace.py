@@ -10,10 +10,9 @@ baseline_precision_at_5, ..., hidden_months, ...}}``.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from . import UsageError, iso_date
+from . import UsageError, iso_date, print_json
 
 NAME = "whitespace"
 HELP = "cross-sell and upsell suggestions with reasons, plus their backtest"
@@ -45,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from ..domain.numbers import finite, json_safe
+    from ..domain.numbers import finite
     from ..engine import Engine
     from ..models import Workspace
 
@@ -70,12 +69,12 @@ def run(args) -> int:
                 "value_mrr": finite(rec["value_mrr"], 2),
                 "reason": rec["reason"], "at_risk": bool(rec["at_risk"]),
             })
-        print(json.dumps({
+        print_json({
             "as_of": as_of,
             "accounts_with_suggestions": int(suggestions["account_id"].nunique()),
             "total_suggestions": int(len(suggestions)), "suggestions": rows,
-            "backtest": json_safe(bt),
-        }, indent=2))
+            "backtest": bt,
+        })
         return 0
     print(f"Whitespace as of {as_of}: {len(suggestions):,} suggestions "
           f"({int((suggestions['kind'] == 'cross-sell').sum()):,} cross-sell, "

@@ -13,10 +13,9 @@ JSON: ``as_of``, ``risk_source`` ("model" or "health"), ``risk_note``, ``expansi
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from . import iso_date, positive_int
+from . import iso_date, positive_int, print_json
 
 NAME = "worklist"
 HELP = "the ranked list of accounts that need attention, with reasons and next steps"
@@ -69,7 +68,7 @@ def run(args) -> int:
     with Workspace(args.path) as ws:
         data = compute(ws, limit=args.limit, as_of=args.as_of, risk_source=args.risk_source)
     if args.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print_json(data)
         return 0
     print(f"Worklist as of {data['as_of']}: {data['count']:,} accounts need attention "
           f"(risk from {data['risk_source']}); top {len(data['items'])}:")
