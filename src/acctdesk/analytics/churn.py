@@ -114,7 +114,7 @@ import pandas as pd
 
 from ..domain.accounts import RISK_FROM_HEALTH, risk_from_health
 from ..domain.statuses import CLOSED_TICKET_STATUSES
-from ..domain.dates import days as _days
+from ..domain.dates import add_months_days, days as _days
 from ..domain.dates import to_day as _iso_to_day
 from ..domain.numbers import readable
 from .scorecards import ScoringData, auc
@@ -362,17 +362,6 @@ def _subscription_state(data: ScoringData, qa: np.ndarray, days: Sequence[np.nda
     return out, seats, past_due
 
 
-def _add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """Same day of month ``months`` later (clipped to the month's end), as day numbers."""
-    d = np.asarray(days).astype(np.int64).astype("datetime64[D]")
-    m = d.astype("datetime64[M]")
-    dom = (d - m.astype("datetime64[D]")).astype(np.int64)
-    target = m + months.astype(np.int64).astype("timedelta64[M]")
-    last = (target + 1).astype("datetime64[D]") - 1
-    res = np.minimum(target.astype("datetime64[D]") + dom.astype("timedelta64[D]"), last)
-    return res.astype(np.int64).astype(float)
-
-
 def _months_back(days: np.ndarray, k: int) -> np.ndarray:
     """The day ``k`` calendar months before each day (day numbers): the same day of month
     (clipped), or the month's last day when the day is a month end (Jun 30 -> Dec 31)."""
@@ -382,7 +371,7 @@ def _months_back(days: np.ndarray, k: int) -> np.ndarray:
     d = days.astype(np.int64).astype("datetime64[D]")
     m = d.astype("datetime64[M]")
     month_end = (d + 1).astype("datetime64[M]") != m
-    same = _add_months(d.astype(np.int64), np.full(len(d), -k))
+    same = add_months_days(d.astype(np.int64), np.full(len(d), -k))
     end = ((m - k + 1).astype("datetime64[D]") - 1).astype(np.int64).astype(float)
     return np.where(month_end, end, same)
 
@@ -399,9 +388,9 @@ def _next_anniversary(anchor: np.ndarray, t: np.ndarray) -> np.ndarray:
     months = (tt.astype("datetime64[D]").astype("datetime64[M]")
               - a.astype("datetime64[D]").astype("datetime64[M]")).astype(np.int64)
     k = np.floor_divide(months, 12)
-    cand = _add_months(a, 12 * k)
-    cand = np.where(cand <= tt, _add_months(a, 12 * (k + 1)), cand)
-    cand = np.where(cand <= tt, _add_months(a, 12 * (k + 2)), cand)
+    cand = add_months_days(a, 12 * k)
+    cand = np.where(cand <= tt, add_months_days(a, 12 * (k + 1)), cand)
+    cand = np.where(cand <= tt, add_months_days(a, 12 * (k + 2)), cand)
     out[ok] = cand
     return out
 
