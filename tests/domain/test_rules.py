@@ -104,3 +104,28 @@ def test_numbers_in_words_one_way():
     assert readable(1234.4) == "1,234" and readable(12.0) == "12"
     assert readable(12.34) == "12.3" and readable(0.456) == "0.46"
     assert whole(90.7) == 90 and whole(float("inf")) is None
+
+
+def test_the_churn_model_learns_from_the_customers_the_app_counts():
+    """Its snapshots hold the accounts active_mask calls customers on each date: no
+    partner, no prospect, no churn flag without a date."""
+    import numpy as np
+    import pandas as pd
+
+    from acctdesk.analytics.churn import _active_pairs
+    from acctdesk.analytics.scorecards import ScoringData
+    from acctdesk.domain.accounts import active_mask
+    from acctdesk.domain.dates import to_day
+
+    accounts = pd.DataFrame({
+        "account_id": list("abcdef"),
+        "status": ["active", "partner", "Prospect ", "churned", "churned", "active"],
+        "contract_start": ["2025-01-01"] * 5 + ["2026-06-01"],
+        "churn_date": [None, None, None, None, "2026-03-01", None],
+    })
+    data = ScoringData(accounts=accounts)
+    days = ["2026-01-31", "2026-04-30", "2026-07-31"]
+    pos, snap = _active_pairs(data, [to_day(d) for d in days])
+    for k, day in enumerate(days):
+        want = set(np.flatnonzero(active_mask(accounts, day).to_numpy()))
+        assert set(pos[snap == k]) == want, day

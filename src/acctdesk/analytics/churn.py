@@ -112,11 +112,11 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ..domain.accounts import RISK_FROM_HEALTH, risk_from_health
-from ..domain.statuses import CLOSED_TICKET_STATUSES
+from ..domain.accounts import NOT_CUSTOMER_STATUSES, RISK_FROM_HEALTH, risk_from_health
 from ..domain.dates import add_months_days, days as _days
 from ..domain.dates import to_day as _iso_to_day
 from ..domain.numbers import readable
+from ..domain.statuses import CLOSED_TICKET_STATUSES, status_keys
 from .scorecards import ScoringData, auc
 
 __all__ = [
@@ -411,20 +411,24 @@ def _account_arrays(data: ScoringData) -> dict[str, np.ndarray]:
         "renewal": _days(col("renewal_date").to_numpy(dtype=object)),
         "seats": pd.to_numeric(col("seats"), errors="coerce").to_numpy(dtype=float,
                                                                         na_value=np.nan),
-        "prospect": (status.str.strip().str.lower() == "prospect").to_numpy(),
     }
+    keys = status_keys(status)
+    # never a customer (a prospect or partner), or churned on a date nobody recorded
+    arrays["not_customer"] = (keys.isin(NOT_CUSTOMER_STATUSES).to_numpy()
+                              | ((keys == "churned").to_numpy() & np.isnan(arrays["churn"])))
     data.cache[("churn", "accounts")] = (acc, arrays)
     return arrays
 
 
 def _active_pairs(data: ScoringData, days: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """(account positions, snapshot index) of accounts active on each day (the rule of
-    the rule of :func:`acctdesk.domain.accounts.active_mask`: started (or no start), not churned by then, no prospect)."""
+    """(account positions, snapshot index) of accounts active on each day: the rule of
+    :func:`acctdesk.domain.accounts.active_mask` (started or no start, not churned by then,
+    a customer: no prospect or partner, no churn flag without a date) on many days at once."""
     a = _account_arrays(data)
     d = np.asarray(days, dtype=float)[None, :]
     start, churn = a["start"][:, None], a["churn"][:, None]
     active = ((np.isnan(start) | (start <= d)) & (np.isnan(churn) | (churn > d))
-              & ~a["prospect"][:, None])
+              & ~a["not_customer"][:, None])
     snap, pos = np.nonzero(active.T)  # ordered by snapshot, then account
     return pos.astype(np.int64), snap
 

@@ -55,7 +55,7 @@ import pandas as pd
 from ..domain.dates import month_index as _month_idx
 from ..domain.dates import month_label as _month_label
 from ..domain.dates import month_range
-from ..domain.statuses import DEAL_STATUSES, NOT_PAYING_STATUSES
+from ..domain.statuses import DEAL_STATUSES, NOT_PAYING_STATUSES, status_keys
 from ..domain.statuses import ENDED_STATUSES as _ENDED
 
 __all__ = [
@@ -255,7 +255,7 @@ def _counted_rows(subs: pd.DataFrame, cents: np.ndarray):
     end, bad_end = _to_days(subs["end_date"]) if "end_date" in subs.columns \
         else (nat.copy(), np.zeros(n, bool))
     if "status" in subs.columns:
-        status = subs["status"].astype("string").str.strip().str.lower().fillna("")
+        status = status_keys(subs["status"])
         status_excl = status.isin(EXCLUDED_STATUSES).to_numpy()
         status_ended = status.isin(ENDED_STATUSES).to_numpy()
     else:

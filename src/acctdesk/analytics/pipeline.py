@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..domain.statuses import status_keys
+
 __all__ = ["open_pipeline", "PIPELINE_COLUMNS"]
 
 PIPELINE_COLUMNS = ["account_id", "open_deals", "pipeline", "weighted_pipeline",
@@ -26,8 +28,7 @@ def open_pipeline(opportunities: pd.DataFrame | None, as_of: str) -> pd.DataFram
     if opportunities is None or not len(opportunities):
         return pd.DataFrame(columns=PIPELINE_COLUMNS)
     o = opportunities
-    status = o["status"].astype(object).where(o["status"].notna(), "").astype(str) \
-        .str.strip().str.lower()
+    status = status_keys(o["status"])
     created = o["created_date"].astype(object).where(o["created_date"].notna(), "") \
         .astype(str).str[:10] if "created_date" in o else pd.Series("", index=o.index)
     keep = (status == "open") & (created <= str(as_of)[:10]) & o["account_id"].notna()

@@ -59,7 +59,7 @@ from ..domain.dates import days as _days
 from ..domain.dates import to_day as _day
 from ..domain.money import money_formatter
 from ..domain.numbers import finite, whole
-from ..domain.statuses import CLOSED_TICKET_STATUSES
+from ..domain.statuses import CLOSED_TICKET_STATUSES, status_keys
 from ..frames import records_in_pieces
 
 __all__ = [
@@ -161,11 +161,6 @@ def _per_account(ids: pd.Index, keys: pd.Series, values: np.ndarray, how: str) -
     raise ValueError(f"unknown reduction {how!r}")
 
 
-def _lower(col: pd.Series) -> pd.Series:
-    """Text stripped and lower-cased ("" for missing), each distinct value once."""
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    table = np.array([str(u).strip().lower() for u in uniques] + [""], dtype=object)
-    return pd.Series(table[codes], index=col.index, dtype=object)
 
 
 # ------------------------------------------------------------------ the list
@@ -318,10 +313,10 @@ def _urgent_open(tickets: pd.DataFrame, b: _Book, st: WorklistSettings) -> np.nd
     t = tickets[tickets["account_id"].notna()]
     created = _days(t["created_at"])
     solved = _days(t["solved_at"]) if "solved_at" in t else np.full(len(t), np.nan)
-    status = _lower(t["status"]) if "status" in t else pd.Series("", index=t.index)
+    status = status_keys(t["status"]) if "status" in t else pd.Series("", index=t.index)
     closed_now = np.where(np.isnan(solved),
                           status.isin(CLOSED_TICKET_STATUSES).to_numpy(), solved <= b.today)
-    prio = _lower(t["priority"]) if "priority" in t else pd.Series("", index=t.index)
+    prio = status_keys(t["priority"]) if "priority" in t else pd.Series("", index=t.index)
     is_urgent = prio.isin([x.lower() for x in st.urgent_priorities]).to_numpy()
     keep = is_urgent & ~closed_now & (created <= b.today)
     return _per_account(b.ids, t["account_id"][keep], np.ones(int(keep.sum())), "count")
@@ -334,7 +329,7 @@ def _latest_nps(surveys: pd.DataFrame | None, b: _Book, st: WorklistSettings
     if surveys is None or len(surveys) == 0:
         return nps, False
     s = surveys[surveys["account_id"].notna()]
-    kind = _lower(s["kind"]) if "kind" in s else pd.Series("nps", index=s.index)
+    kind = status_keys(s["kind"]) if "kind" in s else pd.Series("nps", index=s.index)
     d = _days(s["date"])
     score = pd.to_numeric(s["score"], errors="coerce").to_numpy(dtype="float64")
     is_nps = (kind == "nps").to_numpy()
@@ -352,7 +347,7 @@ def _last_touch(activities: pd.DataFrame, ids: pd.Index, today: int,
     """The day of each account's last CSM touch on or before ``today`` (an activity not of an
     excluded kind, e.g. not a note); NaN without one."""
     a = activities[activities["account_id"].notna()]
-    kind = _lower(a["kind"]) if "kind" in a else pd.Series("", index=a.index)
+    kind = status_keys(a["kind"]) if "kind" in a else pd.Series("", index=a.index)
     d = _days(a["date"])
     keep = ~kind.isin([k.lower() for k in st.touch_excluded_kinds]).to_numpy() & (d <= today)
     return _per_account(ids, a["account_id"][keep], d[keep], "max")
@@ -632,7 +627,7 @@ def _team_bands(scores: pd.DataFrame | None, t: _Teams) -> dict[str, pd.Series |
     sc = sc.set_index("account_id")
     score = pd.to_numeric(sc["score"], errors="coerce")
     if "band" in sc:
-        band = _lower(sc["band"])
+        band = status_keys(sc["band"])
         green = band.isin(["green", "good"]) & score.notna()
         red = band.isin(["red", "poor"]) & score.notna()
     else:

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .statuses import status_keys
+
 
 def _text(accounts: pd.DataFrame, name: str) -> pd.Series:
     if name not in accounts:
@@ -31,7 +33,7 @@ def active_mask(accounts: pd.DataFrame, as_of: Any) -> pd.Series:
     as_of = str(as_of)[:10]
     churn = _text(accounts, "churn_date").str[:10]
     start = _text(accounts, "contract_start").str[:10]
-    status = _text(accounts, "status").str.strip().str.lower()
+    status = status_keys(_text(accounts, "status"))
     not_churned = ((churn == "") & (status != "churned")) | (churn > as_of)
     return not_churned & (start <= as_of) & ~status.isin(NOT_CUSTOMER_STATUSES)
 
@@ -40,7 +42,7 @@ def churned_mask(accounts: pd.DataFrame, as_of: Any) -> pd.Series:
     """True for the accounts churned by ``as_of``: a churn date on or before it, or no
     churn date and the status ``churned``."""
     churn = _text(accounts, "churn_date").str[:10]
-    status = _text(accounts, "status").str.strip().str.lower()
+    status = status_keys(_text(accounts, "status"))
     return ((churn != "") & (churn <= str(as_of)[:10])) | ((churn == "") & (status == "churned"))
 
 

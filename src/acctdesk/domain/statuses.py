@@ -41,6 +41,19 @@ NOT_STARTED_STATUSES = frozenset({"future", "open", "lost", "trialing"})
 CLOSED_TICKET_STATUSES = ("solved", "closed", "resolved", "done", "cancelled", "canceled")
 
 
+def status_keys(values, index=None):
+    """A column of statuses (or any labels) as compared: each trimmed and lower-cased, ``""``
+    for missing; each distinct value converted once. Returns a Series (on ``index``, default
+    the column's)."""
+    import numpy as np
+    import pandas as pd
+
+    col = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    table = np.array([str(u).strip().lower() for u in uniques] + [""], dtype=object)
+    return pd.Series(table[codes], index=col.index if index is None else index, dtype=object)
+
+
 def status_key(value) -> str:
     """A status as compared: trimmed and lower-cased (``""`` for missing)."""
     if value is None or (isinstance(value, float) and value != value):

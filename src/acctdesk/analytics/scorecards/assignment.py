@@ -31,6 +31,7 @@ import pandas as pd
 
 from ...domain.accounts import active_mask
 from ...domain.dates import days, to_day
+from ...domain.statuses import status_keys
 from .data import ScoringData
 from .schema import Scorecard, ScorecardError, check_keys, is_number
 from .scoring import score_accounts
@@ -100,8 +101,7 @@ class Rule:
         def text(col):
             if col not in accounts:
                 return np.full(n, "", dtype=object)
-            s = accounts[col].astype(object)
-            return s.where(s.notna(), "").astype(str).str.strip().str.lower().to_numpy()
+            return status_keys(accounts[col]).to_numpy()
 
         if self.segments is not None:
             m &= np.isin(text("segment"), [str(x).strip().lower() for x in self.segments])
