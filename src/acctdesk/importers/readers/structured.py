@@ -23,7 +23,7 @@ from xml.etree import ElementTree as ET
 import numpy as np
 import pandas as pd
 
-from .errors import ImportCancelled, ImportFileError
+from ..errors import ImportCancelled, ImportFileError
 
 __all__ = ["sniff_structured", "read_structured", "MAX_RECORDS", "MAX_COLUMNS"]
 
