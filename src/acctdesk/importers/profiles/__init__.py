@@ -79,7 +79,7 @@ import pandas as pd
 
 from acctdesk.models.schema import ENTITY_FIELDS
 
-from ..domains import FREE_MAIL as _FREE_MAIL, is_free_mail, registrable_domain
+from ..domains import FREE_MAIL as _FREE_MAIL, host_of, is_free_mail, registrable_domain
 
 __all__ = [
     "ACCOUNT_HINTS", "KINDS", "PAYING_STATUSES", "FieldMap", "Profile", "REGISTRY",
@@ -499,19 +499,7 @@ def map_values(series: pd.Series, table: Mapping[str, object], *, keep_unknown: 
 
 def normalise_domain(value: object) -> str | None:
     """"https://www.Acme.com/about" -> "acme.com"; "jane@acme.com" -> "acme.com"."""
-    if is_missing(value):
-        return None
-    text = str(value).strip().lower()
-    if not text:
-        return None
-    if "@" in text:
-        text = text.rsplit("@", 1)[1]
-    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
-    text = re.split(r"[/?#\s]", text, maxsplit=1)[0]
-    text = text.split(":", 1)[0].strip(".")
-    if text.startswith("www."):
-        text = text[4:]
-    return text or None
+    return host_of(value)
 
 
 def email_domain(value: object) -> str | None:
