@@ -171,6 +171,12 @@ def _refuse_other_text(path: Path, text: str) -> None:
     :mod:`acctdesk.importers.readers.structured`.)"""
     start = text.lstrip("\ufeff \t\r\n")[:4096]
     low = start.lower()
+    if "<!entity" in low:
+        raise ImportFileError.for_file(
+            path, "is an XML file that declares its own entities, which no export does (it "
+                  "could expand without end)", "Export the data again as .csv or .xlsx.")
+    if sniff_structured(start.encode("utf-8", "replace")) == "spreadsheetml":
+        return      # an Excel 2003 XML workbook: its <Table> is not an HTML table
     if low.startswith(("<!doctype html", "<html", "<table", "<head", "<body")) or (
             low.startswith("<") and ("<html" in low[:2048] or "<table" in low[:2048])):
         named = (" with an Excel name" if path.suffix.lower() in (".xls", ".xlsx")
