@@ -253,7 +253,7 @@ def test_file_larger_than_the_limit_is_refused_before_hashing(tmp_path, monkeypa
     big = tmp_path / "big.csv"
     with open(big, "wb") as fh:
         fh.truncate(3 << 20)             # sparse: 3 MB of zeros on disk in no time
-    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 1 << 20)
+    monkeypatch.setattr(readers.base, "MAX_FILE_BYTES", 1 << 20)
     with pytest.raises(ImportFileError, match="'big.csv' is 0.0 GB, larger than the 0 GB"):
         readers.check_input(big)
     from acctdesk.importers.pipeline import import_file

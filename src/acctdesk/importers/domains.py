@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import tldextract
 
-__all__ = ["FREE_MAIL", "PLATFORMS", "registrable_domain", "is_free_mail", "is_platform",
+__all__ = ["FREE_MAIL", "PLATFORMS", "host_of", "registrable_domain", "is_free_mail", "is_platform",
            "identity_domain", "is_placeholder_name", "looks_like_domain"]
 
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
@@ -83,7 +83,7 @@ PLATFORMS = frozenset({
 _DOMAIN_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-def _host(value: object) -> str | None:
+def host_of(value: object) -> str | None:
     """The host part of a domain, URL or e-mail address, lower-case, without ``www.``."""
     if value is None or (isinstance(value, float) and value != value):
         return None
@@ -112,7 +112,7 @@ def _registrable(host: str) -> str | None:
 
 def looks_like_domain(value: object) -> bool:
     """True for text that is a domain or URL ("acme.com", "https://acme.io/x")."""
-    host = _host(value)
+    host = host_of(value)
     return bool(host) and "@" not in str(value) and _registrable(host) is not None
 
 
@@ -124,7 +124,7 @@ def registrable_domain(value: object) -> str | None:
     >>> registrable_domain("school1.github.io"), registrable_domain("not a domain")
     ('school1.github.io', None)
     """
-    host = _host(value)
+    host = host_of(value)
     return _registrable(host) if host else None
 
 

@@ -89,13 +89,12 @@ def link_records(frame: pd.DataFrame, prof: Profile, mapping: dict[str, str],
     decisions = decisions or {}
     out = Linked(np.full(n, None, dtype=object), np.full(n, "none", dtype=object),
                  np.zeros(n, dtype=bool))
-    resolved: list[tuple] = []
-    review_of: dict[int, dict] = {}
+    resolver = _Resolver(prof, system, custom_ns, xid_cols, name_c, dom_c, index, decisions,
+                         out, salt, list_key)
     columns = list(keys.columns)
-    for k, values in enumerate(keys.iloc[first_rows].itertuples(index=False, name=None)):
-        rec = dict(zip(columns, values))
-        resolved.append(_resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c,
-                                 index, decisions, out, salt, review_of, k, list_key))
+    resolved = [resolver.resolve(k, dict(zip(columns, values))) for k, values in
+                enumerate(keys.iloc[first_rows].itertuples(index=False, name=None))]
+    review_of = resolver.review_of
     if out.merges:
         alias = {drop: keep for keep, drop, _ in out.merges}
 
@@ -120,100 +119,131 @@ def link_records(frame: pd.DataFrame, prof: Profile, mapping: dict[str, str],
     return out
 
 
-def _resolve(rec, prof, system, custom_ns, xid_cols, name_c, dom_c, index, decisions,
-             out: Linked, salt: str, review_of: dict, k: int, list_key: str
-             ) -> tuple[str | None, str]:
-    direct, ext, key = rec["account_id"], _first_id(rec["account.external_id"]), rec["account.key"]
-    name, dom = rec[name_c], rec[dom_c]
-    if direct is not None and str(direct) in index.ids:
-        return str(direct), "workspace"
-    if custom_ns and ext is not None and str(ext) in index.ids and \
-            index.lookup_id(None, ext) == set():
-        return str(ext), "workspace"      # the file names the workspace's own account ids
-    ids = []
-    for c in xid_cols:
-        if rec[c] is not None:
-            _, sys_, _kind = c.split(":", 2)
-            ids.append((None if sys_ == "billing" else sys_, rec[c]))
-    if custom_ns and ext is not None:
-        ids.append((None, ext))
-    if ext is None and direct is not None:
-        key = direct if key is None else key
-    pseudo = None
-    if prof.entity == "accounts" and ext is None and direct is None:
-        # a list without ids (a hand-kept sheet): its company names are its record keys, so
-        # the next version of the same sheet (same columns) updates the same accounts
-        pseudo = company_name(name) or clean_domain(dom)
-        ext = pseudo
-        system = f"{system}~{list_key}" if list_key else system
-    res = index.match(source=system, external_id=ext, name=name, domain=dom, ids=ids, key=key)
-    label = name if company_name(name) else (dom if dom is not None else (ext or key))
-    decision = decisions.get(str(label)) if label is not None else None
-    if res.how == "review" and decision is not None:
+class _Resolver:
+    """Resolves the distinct account hints of one sheet, record by record (see
+    :func:`link_records`); holds what every record of the sheet shares."""
+
+    def __init__(self, prof: Profile, system: str, custom_ns: bool, xid_cols: list[str],
+                 name_c: str, dom_c: str, index: AccountIndex, decisions: dict, out: Linked,
+                 salt: str, list_key: str):
+        self.prof, self.system, self.custom_ns, self.xid_cols = prof, system, custom_ns, xid_cols
+        self.name_c, self.dom_c, self.index, self.decisions = name_c, dom_c, index, decisions
+        self.out, self.salt, self.list_key = out, salt, list_key
+        self.review_of: dict[int, dict] = {}
+
+    def resolve(self, k: int, rec: dict) -> tuple[str | None, str]:
+        """(account id or None, how) of the k-th distinct record."""
+        index = self.index
+        direct, ext, key = rec["account_id"], _first_id(rec["account.external_id"]), \
+            rec["account.key"]
+        name, dom = rec[self.name_c], rec[self.dom_c]
+        if direct is not None and str(direct) in index.ids:
+            return str(direct), "workspace"
+        if self.custom_ns and ext is not None and str(ext) in index.ids and \
+                index.lookup_id(None, ext) == set():
+            return str(ext), "workspace"      # the file names the workspace's own account ids
+        ids = [(None if c.split(":", 2)[1] == "billing" else c.split(":", 2)[1], rec[c])
+               for c in self.xid_cols if rec[c] is not None]
+        if self.custom_ns and ext is not None:
+            ids.append((None, ext))
+        if ext is None and direct is not None:
+            key = direct if key is None else key
+        system, pseudo = self.system, None
+        if self.prof.entity == "accounts" and ext is None and direct is None:
+            # a list without ids (a hand-kept sheet): its company names are its record keys,
+            # so the next version of the same sheet (same columns) updates the same accounts
+            pseudo = ext = company_name(name) or clean_domain(dom)
+            system = f"{system}~{self.list_key}" if self.list_key else system
+        res = index.match(source=system, external_id=ext, name=name, domain=dom, ids=ids,
+                          key=key)
+        label = name if company_name(name) else (dom if dom is not None else (ext or key))
+        res = self._decided(res, label, name)
+        if res is None:
+            return None, "rejected"
+        if res.how == "review":
+            self.review_of[k] = {
+                "name": None if name is None else str(name),
+                "domain": None if dom is None else str(dom),
+                "external_id": None if ext is None or pseudo is not None else str(ext),
+                "candidate_id": res.candidate, "candidate_name": res.candidate_name,
+                "score": round(res.score, 1), "reason": res.reason}
+            return None, "review"
+        aid, how = self._account(res, label, name, dom, ext, system)
+        if aid is None:
+            return None, "none" if res.how == "none" else "unmatched"
+        if how != "new":
+            # a company record's name and domain are names of its account; a ticket's or a
+            # survey's company field is only a hint, never a new name for the account
+            names_it = self.prof.entity in CREATES_ACCOUNTS
+            index.add(aid, name if names_it and company_name(name) else None,
+                      dom if names_it else None)
+        self._link_ids(aid, rec, ext, system, pseudo is not None)
+        return aid, how
+
+    def _decided(self, res, label, name):
+        """The user's decision on a held record: a new account, none (None), or one they
+        picked (remembered by name)."""
+        decision = self.decisions.get(str(label)) if label is not None else None
+        if res.how != "review" or decision is None:
+            return res
         if decision == "new":
             res.account_id, res.how = None, "new"
         elif decision == "reject":
-            return None, "rejected"
+            return None
         else:
             res.account_id, res.how = str(decision), "confirmed"
             norm = company_name(name)
             if norm:
-                out.links.append((NAME_ALIAS, norm, res.account_id, 1, "name"))
-                index.link(NAME_ALIAS, norm, res.account_id)
-    if res.how == "review":
-        review_of[k] = {"name": None if name is None else str(name),
-                        "domain": None if dom is None else str(dom),
-                        "external_id": None if ext is None or pseudo is not None else str(ext),
-                        "candidate_id": res.candidate, "candidate_name": res.candidate_name,
-                        "score": round(res.score, 1), "reason": res.reason}
-        return None, "review"
-    aid = res.account_id
-    how = res.how
-    if aid is not None and res.bridges is not None:
-        keep, drop = _keeper(index, aid, res.bridges)
-        why = (f"'{index.name_of(drop)}' and '{index.name_of(keep)}' are one company: "
-               f"a record of '{label}' carries an id of one and the web domain of the other")
-        out.merges.append((keep, drop, why))
-        index.merge(keep, drop)
-        aid = keep
-    creates = prof.entity in CREATES_ACCOUNTS if prof.creates_accounts is None \
-        else prof.creates_accounts
-    if prof.entity == "accounts" and name is None and dom is None:
-        creates = False        # a list of ids only describes companies the workspace has
-    if aid is None and creates and (name is not None or dom is not None or ext is not None):
-        shown = name if company_name(name) else None
-        aid = new_account_id(system, ext, shown, dom, salt=salt)
-        if aid not in index.ids:
-            display = shown if shown is not None else (
-                name if name is not None else (dom if dom is not None else f"Account {ext}"))
-            out.new_accounts.append((aid, str(display), dom, "active"))
-            index.add(aid, shown, dom)
-        how = "new"
-    if aid is None:
-        return None, "none" if res.how == "none" else "unmatched"
-    if how != "new":
-        # a company record's name and domain are names of its account; a ticket's or a
-        # survey's company field is only a hint, never a new name for the account
-        names_it = prof.entity in CREATES_ACCOUNTS
-        index.add(aid, name if names_it and company_name(name) else None,
-                  dom if names_it else None)
-    if ext is not None:
-        v = normalise_id(system, ext)
-        if v is not None and (system, v) not in index.by_external:
-            kind = "name" if pseudo is not None else (
-                "record" if prof.entity == "accounts" else "account")
-            out.links.append((system, v, aid, 0, kind))
-            index.link(system, v, aid)
-    for c in xid_cols:
-        if rec[c] is None:
-            continue
-        _, sys_, kind = c.split(":", 2)
-        v = normalise_id(sys_, rec[c])
-        if v is not None and aid not in index.lookup_id(sys_, v) and \
-                not (sys_ == "billing" and index.lookup_id(None, v)):
-            out.links.append((sys_, v, aid, 0, kind))
-            index.link(sys_, v, aid)
-    return aid, how
+                self.out.links.append((NAME_ALIAS, norm, res.account_id, 1, "name"))
+                self.index.link(NAME_ALIAS, norm, res.account_id)
+        return res
+
+    def _account(self, res, label, name, dom, ext, system) -> tuple[str | None, str]:
+        """The account a resolved record goes to: the match (after merging an account it
+        proves to be the same company), or a new one for entities that make accounts."""
+        index, prof = self.index, self.prof
+        aid, how = res.account_id, res.how
+        if aid is not None and res.bridges is not None:
+            keep, drop = _keeper(index, aid, res.bridges)
+            why = (f"'{index.name_of(drop)}' and '{index.name_of(keep)}' are one company: a "
+                   f"record of '{label}' carries an id of one and the web domain of the other")
+            self.out.merges.append((keep, drop, why))
+            index.merge(keep, drop)
+            return keep, how
+        creates = prof.entity in CREATES_ACCOUNTS if prof.creates_accounts is None \
+            else prof.creates_accounts
+        if prof.entity == "accounts" and name is None and dom is None:
+            creates = False       # a list of ids only describes companies the workspace has
+        if aid is None and creates and (name is not None or dom is not None or ext is not None):
+            shown = name if company_name(name) else None
+            aid = new_account_id(system, ext, shown, dom, salt=self.salt)
+            if aid not in index.ids:
+                display = shown if shown is not None else (
+                    name if name is not None else (dom if dom is not None else f"Account {ext}"))
+                self.out.new_accounts.append((aid, str(display), dom, "active"))
+                index.add(aid, shown, dom)
+            how = "new"
+        return aid, how
+
+    def _link_ids(self, aid: str, rec: dict, ext, system: str, by_name: bool) -> None:
+        """Every id the record carries becomes an id of its account."""
+        index, out = self.index, self.out
+        if ext is not None:
+            v = normalise_id(system, ext)
+            if v is not None and (system, v) not in index.by_external:
+                kind = "name" if by_name else (
+                    "record" if self.prof.entity == "accounts" else "account")
+                out.links.append((system, v, aid, 0, kind))
+                index.link(system, v, aid)
+        for c in self.xid_cols:
+            if rec[c] is None:
+                continue
+            _, sys_, kind = c.split(":", 2)
+            v = normalise_id(sys_, rec[c])
+            if v is not None and aid not in index.lookup_id(sys_, v) and \
+                    not (sys_ == "billing" and index.lookup_id(None, v)):
+                out.links.append((sys_, v, aid, 0, kind))
+                index.link(sys_, v, aid)
 
 
 def _keeper(index: AccountIndex, a: str, b: str) -> tuple[str, str]:

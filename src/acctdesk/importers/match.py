@@ -402,22 +402,11 @@ class AccountIndex:
         """
         own_v = normalise_id(source, external_id)
         own = (source, own_v) if source and own_v else None
-        found: set[str] = set()
-        if own is not None:
-            found |= self.lookup_id(*own)
-            if found:
-                return MatchResult(next(iter(found)), "own")
-        for system, value in ids:
-            found |= self.lookup_id(system, value)
-        if own is not None and found:
-            # an id of another system is overruled by a different id of the record's own
-            # system: two records of one source with different ids are two companies
-            self._build()
-            found = {aid for aid in found if self._against(aid, own, None) is None}
+        if own is not None and (mine := self.lookup_id(*own)):
+            return MatchResult(next(iter(mine)), "own")
+        found = self._found_by_ids(own, ids)
         if not _missing(key) and not found:
-            found |= self.lookup_id(None, key)
-            if not found and key in self.ids:
-                found.add(str(key))
+            found = self.lookup_id(None, key) or ({str(key)} if key in self.ids else set())
             if not found:
                 if clean_domain(key) and "@" not in str(key) and " " not in str(key).strip():
                     domain = domain if not _missing(domain) else key
@@ -435,51 +424,68 @@ class AccountIndex:
         dom = clean_domain(domain)
         norm = company_name(name)
         label = name if norm else (dom or own_v)
-        if norm is not None:
-            alias = self.by_external.get((NAME_ALIAS, norm))
-            if alias:
-                return MatchResult(alias, "confirmed")
-        if dom:
-            holders = self._by_domain.get(dom, set())
-            if len(holders) == 1:
-                aid = next(iter(holders))
-                why = self._against(aid, own, None)
-                if why is None:
-                    return MatchResult(aid, "domain")
-                return MatchResult(None, "new")        # another record of the same system
+        if norm is not None and (alias := self.by_external.get((NAME_ALIAS, norm))):
+            return MatchResult(alias, "confirmed")
+        if dom and len(holders := self._by_domain.get(dom, set())) == 1:
+            aid = next(iter(holders))
+            if self._against(aid, own, None) is None:
+                return MatchResult(aid, "domain")
+            return MatchResult(None, "new")        # another record of the same system
         if norm:
-            holders = self._by_name.get(norm, set())
-            if holders:
-                verdicts = {aid: self._against(aid, own, dom) for aid in holders}
-                fit = [aid for aid, why in verdicts.items() if why is None]
-                if len(holders) == 1 and fit:
-                    return MatchResult(fit[0], "name")
-                if not fit and all(why == "id" for why in verdicts.values()):
-                    return MatchResult(None, "new")
-                aid = sorted(fit or holders)[0]
-                cname = self.name_of(aid)
-                if not fit:
-                    cdom = ", ".join(sorted(self._acc[aid].domains))
-                    reason = (f"'{label}' ({dom}) has the name of '{cname}' ({cdom}) but another "
-                              "web domain: confirm it is the same company, or create a new "
-                              "account")
-                else:
-                    reason = (f"{len(holders)} accounts are named '{cname}': pick the one "
-                              f"'{label}' belongs to, or create a new account")
-                return MatchResult(None, "review", 100.0, aid, cname, reason)
-            found_fuzzy = self._fuzzy(norm)
-            for other, score in found_fuzzy:
-                holders = self._by_name.get(other, set())
-                if len(holders) != 1:
-                    continue
-                aid = next(iter(holders))
-                if self._against(aid, own, dom) is not None:
-                    return MatchResult(None, "new")     # a look-alike of another company
-                cname = self.name_of(aid)
-                return MatchResult(None, "review", score, aid, cname,
-                                   f"'{label}' may be '{cname}' ({score:.0f}% similar): "
-                                   "confirm, or create a new account")
+            by_name = self._by_exact_name(norm, own, dom, label)
+            if by_name is not None:
+                return by_name
+            by_look = self._by_look_alike(norm, own, dom, label)
+            if by_look is not None:
+                return by_look
         return MatchResult(None, "new" if (own or dom or norm) else "none", 0.0)
+
+    def _found_by_ids(self, own, ids) -> set[str]:
+        """Accounts the record's ids of other systems name; an id of another system is
+        overruled by a different id of the record's own system (two records of one source
+        with different ids are two companies)."""
+        found: set[str] = set()
+        for system, value in ids:
+            found |= self.lookup_id(system, value)
+        if own is not None and found:
+            self._build()
+            found = {aid for aid in found if self._against(aid, own, None) is None}
+        return found
+
+    def _by_exact_name(self, norm, own, dom, label) -> MatchResult | None:
+        holders = self._by_name.get(norm, set())
+        if not holders:
+            return None
+        verdicts = {aid: self._against(aid, own, dom) for aid in holders}
+        fit = [aid for aid, why in verdicts.items() if why is None]
+        if len(holders) == 1 and fit:
+            return MatchResult(fit[0], "name")
+        if not fit and all(why == "id" for why in verdicts.values()):
+            return MatchResult(None, "new")
+        aid = sorted(fit or holders)[0]
+        cname = self.name_of(aid)
+        if not fit:
+            cdom = ", ".join(sorted(self._acc[aid].domains))
+            reason = (f"'{label}' ({dom}) has the name of '{cname}' ({cdom}) but another web "
+                      "domain: confirm it is the same company, or create a new account")
+        else:
+            reason = (f"{len(holders)} accounts are named '{cname}': pick the one '{label}' "
+                      "belongs to, or create a new account")
+        return MatchResult(None, "review", 100.0, aid, cname, reason)
+
+    def _by_look_alike(self, norm, own, dom, label) -> MatchResult | None:
+        for other, score in self._fuzzy(norm):
+            holders = self._by_name.get(other, set())
+            if len(holders) != 1:
+                continue
+            aid = next(iter(holders))
+            if self._against(aid, own, dom) is not None:
+                return MatchResult(None, "new")     # a look-alike of another company
+            cname = self.name_of(aid)
+            return MatchResult(None, "review", score, aid, cname,
+                               f"'{label}' may be '{cname}' ({score:.0f}% similar): "
+                               "confirm, or create a new account")
+        return None
 
 
 def new_account_id(source: str | None, external_id: object, name: object,

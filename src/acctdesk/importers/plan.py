@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from ..models import import_store
-from ..models.schema import ENTITY_FIELDS
 from .fit import column_fit, nps_fit
 from .mapping import header_signature, rank_entities, suggest_mapping
 from .profiles import (FieldMap, Profile, generic, get, map_frame, normalise_header,

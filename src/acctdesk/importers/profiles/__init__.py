@@ -79,7 +79,7 @@ import pandas as pd
 
 from acctdesk.models.schema import ENTITY_FIELDS
 
-from ..domains import FREE_MAIL as _FREE_MAIL, is_free_mail, registrable_domain
+from ..domains import FREE_MAIL as _FREE_MAIL, host_of, is_free_mail, registrable_domain
 
 __all__ = [
     "ACCOUNT_HINTS", "KINDS", "PAYING_STATUSES", "FieldMap", "Profile", "REGISTRY",
@@ -467,7 +467,7 @@ def missing_required(profile: Profile, frame_or_headers) -> list[str]:
 
 # --------------------------------------------------------------------------- value helpers
 
-def _is_missing(v: object) -> bool:
+def is_missing(v: object) -> bool:
     if v is None:
         return True
     if isinstance(v, float) and math.isnan(v):
@@ -488,7 +488,7 @@ def map_values(series: pd.Series, table: Mapping[str, object], *, keep_unknown: 
     norm = {_status_key(k): v for k, v in table.items()}
 
     def one(v):
-        if _is_missing(v):
+        if is_missing(v):
             return None
         key = _status_key(v)
         if key in norm:
@@ -499,23 +499,11 @@ def map_values(series: pd.Series, table: Mapping[str, object], *, keep_unknown: 
 
 def normalise_domain(value: object) -> str | None:
     """"https://www.Acme.com/about" -> "acme.com"; "jane@acme.com" -> "acme.com"."""
-    if _is_missing(value):
-        return None
-    text = str(value).strip().lower()
-    if not text:
-        return None
-    if "@" in text:
-        text = text.rsplit("@", 1)[1]
-    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
-    text = re.split(r"[/?#\s]", text, maxsplit=1)[0]
-    text = text.split(":", 1)[0].strip(".")
-    if text.startswith("www."):
-        text = text[4:]
-    return text or None
+    return host_of(value)
 
 
 def email_domain(value: object) -> str | None:
-    if _is_missing(value) or "@" not in str(value):
+    if is_missing(value) or "@" not in str(value):
         return None
     dom = normalise_domain(str(value))
     return None if is_free_mail(registrable_domain(dom)) else dom
@@ -523,7 +511,7 @@ def email_domain(value: object) -> str | None:
 
 def truthy(value: object) -> bool:
     """Coerced bools, or text that looks true ("true", "yes", "1", "x")."""
-    if _is_missing(value):
+    if is_missing(value):
         return False
     if isinstance(value, bool):
         return value
@@ -532,13 +520,13 @@ def truthy(value: object) -> bool:
     return str(value).strip().lower() in {"true", "t", "yes", "y", "1", "x", "ja", "wahr"}
 
 
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
+def column_or_none(df: pd.DataFrame, name: str) -> pd.Series:
     return df[name] if name in df.columns else pd.Series([None] * len(df), index=df.index,
                                                          dtype=object)
 
 
 def _num(v: object) -> float | None:
-    if _is_missing(v):
+    if is_missing(v):
         return None
     try:
         return float(v)
@@ -564,7 +552,7 @@ def periods_per_year(interval: object, count: object = 1) -> float:
     A missing interval is taken as monthly (the common case, and what the amount columns of
     exports without an interval column mean).
     """
-    key = "month" if _is_missing(interval) else _status_key(interval)
+    key = "month" if is_missing(interval) else _status_key(interval)
     if key not in _PER_YEAR:
         raise ValueError(f"unknown billing interval {interval!r}")
     n = _num(count)
@@ -592,12 +580,12 @@ def normalise_billing(df: pd.DataFrame, *, amount: str = "_amount", quantity: st
     """
     df = df.copy()
     arr_out, mrr_out, status_out, flag_out, end_out = [], [], [], [], []
-    amounts = _col(df, amount)
-    totals = _col(df, amount_is_total) if amount_is_total else None
-    qty = _col(df, quantity) if quantity else pd.Series([None] * len(df), index=df.index)
-    interval, count = _col(df, "_interval"), _col(df, "_interval_count")
-    cape, period_end = _col(df, "_cancel_at_period_end"), _col(df, "_current_period_end")
-    status, end_date = _col(df, "status"), _col(df, "end_date")
+    amounts = column_or_none(df, amount)
+    totals = column_or_none(df, amount_is_total) if amount_is_total else None
+    qty = column_or_none(df, quantity) if quantity else pd.Series([None] * len(df), index=df.index)
+    interval, count = column_or_none(df, "_interval"), column_or_none(df, "_interval_count")
+    cape, period_end = column_or_none(df, "_cancel_at_period_end"), column_or_none(df, "_current_period_end")
+    status, end_date = column_or_none(df, "status"), column_or_none(df, "end_date")
     for i in range(len(df)):
         q = _num(qty.iloc[i])
         q = 1.0 if q is None else q
@@ -605,10 +593,10 @@ def normalise_billing(df: pd.DataFrame, *, amount: str = "_amount", quantity: st
         price = _num(amounts.iloc[i])
         per_period = total if total is not None else (None if price is None else price * q)
         st = status.iloc[i]
-        st = None if _is_missing(st) else str(st)
+        st = None if is_missing(st) else str(st)
         flag = None
         end = end_date.iloc[i]
-        end = None if _is_missing(end) else end
+        end = None if is_missing(end) else end
         if per_period is None:
             arr = mrr = None
         else:
@@ -619,11 +607,11 @@ def normalise_billing(df: pd.DataFrame, *, amount: str = "_amount", quantity: st
         if st in ("past_due", "non_renewing"):
             flag, st = st, "active"
             if flag == "non_renewing":
-                if end is None and not _is_missing(period_end.iloc[i]):
+                if end is None and not is_missing(period_end.iloc[i]):
                     end = period_end.iloc[i]
         elif st == "active" and truthy(cape.iloc[i]):
             flag = "cancel_at_period_end"
-            if end is None and not _is_missing(period_end.iloc[i]):
+            if end is None and not is_missing(period_end.iloc[i]):
                 end = period_end.iloc[i]
         arr_out.append(arr)
         mrr_out.append(mrr)
@@ -647,10 +635,10 @@ def deal_outcome(df: pd.DataFrame) -> pd.DataFrame:
     stage -> open). Deals are pipeline: this never makes revenue.
     """
     df = df.copy()
-    stage = _col(df, "stage") if "stage" in df.columns else _col(df, "status")
+    stage = column_or_none(df, "stage") if "stage" in df.columns else column_or_none(df, "status")
     if "stage" not in df.columns:
         df["stage"] = stage
-    words = stage.map(lambda v: None if _is_missing(v) else _status_key(v))
+    words = stage.map(lambda v: None if is_missing(v) else _status_key(v))
     won_w = words.map(lambda k: k is not None and (k in ("won", "closedwon", "closed_won", "win")
                                                    or k.endswith("_won") or k.startswith("won_")))
     lost_w = words.map(lambda k: k is not None and (
@@ -659,14 +647,14 @@ def deal_outcome(df: pd.DataFrame) -> pd.DataFrame:
     status = pd.Series(np.where(won_w, "won", np.where(lost_w, "lost", "open")),
                        index=df.index, dtype=object)
     if "_is_won" in df.columns or "_is_closed" in df.columns:
-        is_won = _col(df, "_is_won").map(lambda v: None if _is_missing(v) else truthy(v))
-        closed = _col(df, "_is_closed").map(lambda v: None if _is_missing(v) else truthy(v))
+        is_won = column_or_none(df, "_is_won").map(lambda v: None if is_missing(v) else truthy(v))
+        closed = column_or_none(df, "_is_closed").map(lambda v: None if is_missing(v) else truthy(v))
         flagged = is_won.notna() | closed.notna()
         by_flag = np.where(is_won.fillna(False).astype(bool), "won",
                            np.where(closed.fillna(False).astype(bool), "lost", "open"))
         status = status.where(~flagged, pd.Series(by_flag, index=df.index, dtype=object))
-    status = status.where(stage.notna() | _col(df, "_is_closed").notna()
-                          | _col(df, "_is_won").notna(), None)
+    status = status.where(stage.notna() | column_or_none(df, "_is_closed").notna()
+                          | column_or_none(df, "_is_won").notna(), None)
     df["status"] = status.astype(object)
     return df
 
@@ -695,7 +683,7 @@ def drop_report_rows(df: pd.DataFrame, group_columns: Sequence[str] = ()) -> pd.
 
     summary = df[text_cols].apply(is_summary, axis=1) if text_cols else \
         pd.Series(False, index=df.index)
-    empty = df.apply(lambda r: all(_is_missing(v) or (isinstance(v, str) and not v.strip())
+    empty = df.apply(lambda r: all(is_missing(v) or (isinstance(v, str) and not v.strip())
                                    for v in r), axis=1)
     out = df.copy()
     if summary.any():
@@ -703,7 +691,7 @@ def drop_report_rows(df: pd.DataFrame, group_columns: Sequence[str] = ()) -> pd.
         for col in group_columns:
             if col in out.columns:
                 out[col] = out[col].where(~out[col].map(
-                    lambda v: _is_missing(v) or (isinstance(v, str) and not v.strip())))
+                    lambda v: is_missing(v) or (isinstance(v, str) and not v.strip())))
                 out[col] = out.groupby(block)[col].ffill().astype(object)
                 out[col] = out[col].where(out[col].notna(), None)
     return out[~summary & ~empty].reset_index(drop=True)
@@ -737,7 +725,7 @@ def csat_from_rating(series: pd.Series, scale: int = 5) -> pd.Series:
 
 def normalise_priority(series: pd.Series) -> pd.Series:
     def one(v):
-        if _is_missing(v):
+        if is_missing(v):
             return None
         key = _status_key(v)
         return PRIORITY_MAP.get(key, key or None)
@@ -757,12 +745,12 @@ def _melt_values(df: pd.DataFrame, profile: Profile) -> pd.DataFrame:
         base = {c: rec[c] for c in ids}
         for c in cols:
             v = rec[c]
-            if _is_missing(v) or (isinstance(v, str) and not v.strip()):
+            if is_missing(v) or (isinstance(v, str) and not v.strip()):
                 continue
             item = dict(base)
             if c.startswith("value@"):
                 item["date"] = c[len("value@"):]
-                item["metric"] = rec["metric"] if "metric" in df.columns and not _is_missing(
+                item["metric"] = rec["metric"] if "metric" in df.columns and not is_missing(
                     rec["metric"]) else profile.wide_metric
             else:
                 item["date"] = rec["date"] if "date" in df.columns else None
@@ -778,8 +766,8 @@ def full_name(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     if ("name" not in df.columns or df["name"].isna().all()) and (
             "_first" in df.columns or "_last" in df.columns):
-        first, last = _col(df, "_first"), _col(df, "_last")
-        df["name"] = [" ".join(str(p) for p in (f, g) if not _is_missing(p)) or None
+        first, last = column_or_none(df, "_first"), column_or_none(df, "_last")
+        df["name"] = [" ".join(str(p) for p in (f, g) if not is_missing(p)) or None
                       for f, g in zip(first, last)]
     return df
 
@@ -813,8 +801,8 @@ def account_status(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     if "status" in df.columns:
         df["status"] = map_values(df["status"], ACCOUNT_STATUS)
-    flag = _col(df, "_churned").map(lambda v: None if _is_missing(v) else truthy(v))
-    status = _col(df, "status")
+    flag = column_or_none(df, "_churned").map(lambda v: None if is_missing(v) else truthy(v))
+    status = column_or_none(df, "status")
     churned = flag.fillna(False).astype(bool)
     if "churn_date" in df.columns:
         churned |= df["churn_date"].notna() & status.isna() & flag.isna()
@@ -849,7 +837,7 @@ def standard_transform(profile: Profile, custom: Callable | None) -> Callable:
             if key not in df.columns:
                 df[key] = value
             else:
-                df[key] = df[key].map(lambda v: value if _is_missing(v) else v).astype(object)
+                df[key] = df[key].map(lambda v: value if is_missing(v) else v).astype(object)
         if "source" in entity_fields and "source" not in df.columns:
             df["source"] = profile.source_key
         for col in ("domain", "account.domain"):

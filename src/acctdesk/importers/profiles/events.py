@@ -15,7 +15,6 @@ a person's events cannot be counted per account without knowing their company.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from . import FieldMap, Profile, register

@@ -18,12 +18,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from . import FieldMap, Profile, _col, _is_missing, register, truthy
+from . import FieldMap, Profile, column_or_none, is_missing, register, truthy
 
 
 def _tickets(df: pd.DataFrame) -> pd.DataFrame:
     if "status" not in df.columns or df["status"].isna().all():
-        solved = _col(df, "solved_at")
+        solved = column_or_none(df, "solved_at")
         df["status"] = pd.Series(np.where(solved.notna(), "solved", "open"), index=df.index,
                                  dtype=object)
     if "csat" in df.columns:
@@ -37,9 +37,9 @@ def _tickets(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _subscriptions(df: pd.DataFrame) -> pd.DataFrame:
-    status = _col(df, "status")
-    churned = _col(df, "_churned").map(lambda v: False if _is_missing(v) else truthy(v))
-    trial = _col(df, "_is_trial").map(lambda v: False if _is_missing(v) else truthy(v))
+    status = column_or_none(df, "status")
+    churned = column_or_none(df, "_churned").map(lambda v: False if is_missing(v) else truthy(v))
+    trial = column_or_none(df, "_is_trial").map(lambda v: False if is_missing(v) else truthy(v))
     status = status.where(~(churned.astype(bool) & status.isna()), "ended")
     status = status.where(~(trial.astype(bool) & status.isna()), "trialing")
     if churned.any() or trial.any():
@@ -58,7 +58,7 @@ def _churn_events(df: pd.DataFrame) -> pd.DataFrame:
     parts = [c for c in ("_reason", "_feedback") if c in df.columns]
     if parts:
         df["text"] = df[parts].apply(
-            lambda r: " - ".join(str(v) for v in r if not _is_missing(v)) or None, axis=1)
+            lambda r: " - ".join(str(v) for v in r if not is_missing(v)) or None, axis=1)
     if "text" in df.columns:
         df["text"] = df["text"].map(lambda t: f"Churned: {t}" if t else "Churned")
     else:

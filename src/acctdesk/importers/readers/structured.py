@@ -23,7 +23,7 @@ from xml.etree import ElementTree as ET
 import numpy as np
 import pandas as pd
 
-from .errors import ImportCancelled, ImportFileError
+from ..errors import ImportCancelled, ImportFileError
 
 __all__ = ["sniff_structured", "read_structured", "MAX_RECORDS", "MAX_COLUMNS"]
 
@@ -42,10 +42,13 @@ def sniff_structured(head: bytes) -> str | None:
     if text.startswith(b"{"):
         first, _, rest = text.partition(b"\n")
         try:
-            json.loads(first)
+            obj = json.loads(first)
         except ValueError:
             return "json"
-        return "jsonl" if rest.strip().startswith(b"{") or not rest.strip() else "json"
+        if not rest.strip() and isinstance(obj, dict) and any(
+                isinstance(v, list) and v and isinstance(v[0], dict) for v in obj.values()):
+            return "json"    # one line holding lists of records: a JSON document
+        return "jsonl"       # a whole object on the first line: one record per line
     if text.startswith(b"["):
         return "json"
     return None
@@ -99,6 +102,8 @@ def _records_jsonl(path: Path, cancel) -> tuple[list[dict], list[str]]:
                 continue
             if isinstance(obj, dict):
                 records.append(_flatten(obj))
+            else:
+                bad += 1
             if len(records) > MAX_RECORDS:
                 raise ImportFileError.for_file(
                     path, f"holds more than {MAX_RECORDS:,} records",
