@@ -39,21 +39,9 @@ SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\
 #: known breaks: kind, what -> who removes it
 EXCEPTIONS: dict[tuple[str, str], str] = {
     # the lead's (importers/, being rewritten)
-    ("private", "acctdesk.importers.profiles.generic <- acctdesk.importers.profiles._col"):
-        "lead",
-    ("private", "acctdesk.importers.profiles.generic <- acctdesk.importers.profiles._is_missing"):
-        "lead",
     ("sql", "acctdesk.importers.match"): "lead",
     ("sql", "acctdesk.importers.pipeline"): "lead",
     ("sql", "acctdesk.importers.undo"): "lead",     # written for issue 16, in importers/
-    # files in flux on another branch: taken up after merging it
-    ("cycle", "acctdesk.models.crypto / acctdesk.models.workspace"): "engine",
-    ("private", "acctdesk.models.crypto <- acctdesk.models.workspace._SQLITE_MAGIC"): "engine",
-    ("private", "acctdesk.models.crypto <- acctdesk.models.workspace._is_locked_error"):
-        "engine",
-    ("private", "acctdesk.models.crypto <- acctdesk.models.workspace._sqlcipher"): "engine",
-    ("layer", "acctdesk.models.privacy -> acctdesk.export.tables"): "engine",
-    ("layer", "acctdesk.models.privacy -> acctdesk.importers.match"): "engine",
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from acctdesk.cli import main
 from acctdesk.importers.pipeline import import_file, undo_batch
 from acctdesk.models import Workspace
-from acctdesk.models.privacy import PrivacyError, erase_account, held_about, subject_export
+from acctdesk.models.privacy import PrivacyError, erase_account, held_about
 
 
 def _seed(path):

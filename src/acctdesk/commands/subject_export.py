@@ -17,10 +17,26 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true")
 
 
+def subject_export(ws, account_id: str, path: Path):
+    """Write everything ``ws`` holds about ``account_id`` to ``path`` (.xlsx) and audit it;
+    returns the :class:`~acctdesk.export.tables.ExportReport`."""
+    from ..export.subject import write_subject_export
+    from ..models.privacy import held_about, record_subject_export
+    from ..models.workspace import now_iso
+
+    held = held_about(ws, account_id)
+    report = write_subject_export(
+        held, path,
+        title=f"Everything {ws.get_meta('name') or ws.path.stem} holds about {account_id}",
+        subtitle=f"Exported {now_iso().replace('T', ' ')} by acctdesk (access request)",
+        currency=ws.get_meta("currency") or "USD")
+    record_subject_export(ws, account_id, Path(path).name, report.sheets, report.rows)
+    return report
+
+
 def run(args) -> int:
     from . import UsageError
     from ..models.crypto import open_workspace
-    from ..models.privacy import subject_export
 
     if args.output.suffix.lower() != ".xlsx":
         raise UsageError(f"{args.output}: the access-request export is an .xlsx workbook")

@@ -39,8 +39,8 @@ from typing import Any, Callable
 
 from .workspace import (
     APPLICATION_ID, NotAWorkspaceError, Workspace, WorkspaceBusyError, WorkspaceEncryptedError,
-    WorkspaceError, WorkspaceKeyError, _SQLITE_MAGIC, _is_locked_error, _sqlcipher,
-    exclusive_lock, now_iso,
+    WorkspaceError, WorkspaceKeyError, SQLITE_MAGIC, exclusive_lock, is_locked_error, now_iso,
+    set_key_finder, sqlcipher_module,
 )
 
 __all__ = [
@@ -98,10 +98,10 @@ def is_encrypted(workspace_path: str | os.PathLike) -> bool:
     p = Path(workspace_path)
     try:
         with open(p, "rb") as fh:
-            head = fh.read(len(_SQLITE_MAGIC))
+            head = fh.read(len(SQLITE_MAGIC))
     except OSError:
         return False
-    return bool(head) and head != _SQLITE_MAGIC
+    return bool(head) and head != SQLITE_MAGIC
 
 
 def _read_key_file(workspace_path: Path) -> dict[str, Any] | None:
@@ -435,7 +435,7 @@ def _make_exclusive(conn, ws_path: Path) -> None:
     except WorkspaceBusyError:
         raise
     except Exception as exc:
-        if _is_locked_error(exc):
+        if is_locked_error(exc):
             raise busy from exc
         raise
     if str(mode).lower() != "delete":
@@ -488,7 +488,7 @@ def _held(ws_path: Path, old_key: bytes | None):
     command can open it (they wait, and then open whatever is at the path); one that already
     has it open makes this refuse. Nothing is written before the checks pass.
     """
-    sqlcipher = _sqlcipher()
+    sqlcipher = sqlcipher_module()
     with exclusive_lock(ws_path):
         identity = (os.stat(ws_path).st_dev, os.stat(ws_path).st_ino)
         conn = sqlcipher.connect(str(ws_path), isolation_level=None)
@@ -607,7 +607,7 @@ def encrypt_workspace(path: str | os.PathLike, *, passphrase: str | None = None,
     if is_encrypted(ws_path):
         raise WorkspaceError(f"{ws_path.name} is already encrypted (key in "
                              f"{(key_location(ws_path) or KeyLocation('?', key_file_path(ws_path))).describe()}).")
-    _sqlcipher()
+    sqlcipher_module()
     key = new_key()
     kf = key_file_path(ws_path)
     old_key_file = kf.read_bytes() if kf.exists() else None
@@ -676,7 +676,7 @@ def create_workspace(path: str | os.PathLike, *, encrypted: bool = False,
         return Workspace(ws_path, create=True)
     if ws_path.exists():
         raise WorkspaceError(f"{ws_path} already exists; choose a new file name.")
-    _sqlcipher()
+    sqlcipher_module()
     key = new_key()
     location, _notes = store_key(ws_path, key, passphrase=passphrase, key_store=key_store,
                                  interactive=interactive)
@@ -723,3 +723,13 @@ def open_workspace(path: str | os.PathLike, passphrase_file: str | os.PathLike |
         ws.close()
         raise
     return ws
+
+
+def _find_key(workspace_path: Path) -> tuple[bytes, KeyLocation] | None:
+    """The key of an encrypted workspace when its key file lies beside it, else None."""
+    if not key_file_path(workspace_path).exists():
+        return None
+    return load_key(workspace_path)
+
+
+set_key_finder(_find_key)      # how Workspace opens an encrypted file

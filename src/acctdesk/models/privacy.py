@@ -11,8 +11,9 @@
   fitted on the data), records one ``erase`` audit entry that holds only the account id and
   row counts, then compacts the file (``VACUUM`` and a WAL checkpoint) so no copy of the
   erased values stays in free pages or the write-ahead log.
-* :func:`subject_export` writes the same rows to a workbook (access request) through
-  :func:`acctdesk.export.tables.write_xlsx`: formula-like text stays text.
+* an access request writes the same rows to a workbook
+  (:func:`acctdesk.export.subject.write_subject_export`, formula-like text kept as text) and
+  :func:`record_subject_export` audits it.
 
 Backups made before the erasure still hold the data; :attr:`ErasureResult.backups` lists
 them so the user can delete them. No Qt here.
@@ -20,17 +21,18 @@ them so the user can delete them. No Qt here.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..domain.company_domains import identity_domain
 from .schema import ENTITY_KEYS
-from .workspace import Workspace, WorkspaceError, now_iso
+from .workspace import Workspace, WorkspaceError
 
-__all__ = ["PrivacyError", "ErasureResult", "held_about", "erase_account", "subject_export"]
+__all__ = ["PrivacyError", "ErasureResult", "held_about", "erase_account",
+           "record_subject_export"]
 
 #: shorter words are not searched for in free text (they would match unrelated rows)
 MIN_TERM = 4
@@ -84,8 +86,6 @@ def _tables_with_account_id(ws: Workspace) -> list[str]:
 
 def _identity(ws: Workspace, account_id: str) -> tuple[list[str], str | None, list[str]]:
     """(lower-case e-mails, company domain, search terms) of an account."""
-    from ..importers.match import clean_domain
-
     row = ws.conn.execute("SELECT name, domain FROM accounts WHERE account_id = ?",
                           (account_id,)).fetchone()
     name, domain = (row if row else (None, None))
@@ -95,7 +95,7 @@ def _identity(ws: Workspace, account_id: str) -> tuple[list[str], str | None, li
         "SELECT name FROM contacts WHERE account_id = ? AND name IS NOT NULL", (account_id,))]
     ext = [e for (e,) in ws.conn.execute(
         "SELECT external_id FROM external_ids WHERE account_id = ?", (account_id,))]
-    dom = clean_domain(domain) if domain else None
+    dom = identity_domain(domain) if domain else None
     terms = {account_id, name, domain, dom, *emails, *contact_names, *ext}
     terms = sorted({str(t).strip().lower() for t in terms
                     if t is not None and len(str(t).strip()) >= MIN_TERM})
@@ -319,54 +319,9 @@ def _worklist_without(ws: Workspace, account_id: str) -> str | None:
     return json.dumps(states, sort_keys=True)
 
 
-def _column_kind(series: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(series):
-        return "text"
-    if pd.api.types.is_integer_dtype(series):
-        return "int"
-    if pd.api.types.is_float_dtype(series):
-        return "number"
-    return "text"
-
-
-_SHEET_TITLES = {
-    "accounts": "Account", "subscriptions": "Subscriptions", "usage": "Usage",
-    "tickets": "Tickets", "surveys": "Surveys", "contacts": "Contacts",
-    "activities": "Activities", "score_history": "Health scores",
-    "external_ids": "External ids", "row_history": "Earlier values",
-    "rejected_rows": "Rejected import rows", "audit_log": "Audit trail",
-    "worklist_state": "Worklist state",
-}
-
-
-def subject_export(ws: Workspace, account_id: str, path: str | os.PathLike):
-    """Write everything held about ``account_id`` to an xlsx workbook (access request).
-
-    A first sheet lists what the workbook contains; then one sheet per table with every
-    column as stored. Returns the :class:`~acctdesk.export.tables.ExportReport`.
-    """
-    from ..export.tables import ColumnSpec, SheetSpec, write_xlsx
-
-    held = held_about(ws, account_id)
-    contents = pd.DataFrame({
-        "sheet": [_SHEET_TITLES.get(t, t) for t in held],
-        "table": list(held),
-        "rows": [len(f) for f in held.values()],
-    })
-    sheets = [SheetSpec(
-        name="Contents", frame=contents,
-        columns=[ColumnSpec("sheet", "Sheet"), ColumnSpec("table", "Table in the workspace"),
-                 ColumnSpec("rows", "Rows", "int")],
-        title=f"Everything {ws.get_meta('name') or ws.path.stem} holds about {account_id}",
-        subtitle=f"Exported {now_iso().replace('T', ' ')} by acctdesk (access request)")]
-    for table, frame in held.items():
-        frame = frame.astype({c: object for c in frame.columns
-                              if frame[c].dtype == object or str(frame[c].dtype) == "str"})
-        sheets.append(SheetSpec(
-            name=_SHEET_TITLES.get(table, table), frame=frame,
-            columns=[ColumnSpec(str(c), str(c), _column_kind(frame[c])) for c in frame.columns]))
-    report = write_xlsx(path, sheets, currency=ws.get_meta("currency") or "USD")
+def record_subject_export(ws: Workspace, account_id: str, file_name: str, sheets: list[str],
+                          rows: int) -> None:
+    """Audit an access-request export of ``account_id`` (what was written, not the data)."""
     ws.audit("subject_export", "accounts", account_id,
-             after={"sheets": report.sheets, "rows": report.rows},
-             detail=f"access request export to {Path(path).name}")
-    return report
+             after={"sheets": sheets, "rows": rows},
+             detail=f"access request export to {file_name}")

@@ -19,7 +19,7 @@ import time
 import uuid
 from glob import escape as glob_escape
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,18 @@ def _sqlcipher():
     return sqlcipher3
 
 
+#: how an encrypted workspace's key is found: ``finder(path) -> (key, key location)``, or
+#: None when no key file lies beside it. Set by :mod:`.crypto` (imported with the package),
+#: so this module needs nothing of it.
+_key_finder: Callable[[Path], tuple[bytes, Any] | None] | None = None
+
+
+def set_key_finder(finder: Callable[[Path], tuple[bytes, Any] | None]) -> None:
+    """Install how encrypted workspaces find their key (see :mod:`.crypto`)."""
+    global _key_finder
+    _key_finder = finder
+
+
 def sqlcipher_module():
     """The ``sqlcipher3`` module (for callers outside this module)."""
     return _sqlcipher()
@@ -107,7 +119,7 @@ def _db_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-def _is_locked_error(exc: BaseException) -> bool:
+def is_locked_error(exc: BaseException) -> bool:
     text = str(exc).lower()
     return isinstance(exc, _db_errors()) and (
         "database is locked" in text or "database table is locked" in text
@@ -389,7 +401,7 @@ class Workspace:
             raise
         except _db_errors() as exc:
             self.close()
-            if _is_locked_error(exc):
+            if is_locked_error(exc):
                 raise WorkspaceBusyError(_busy_message(self.path, "open")) from exc
             if self._key is not None and "not a database" in str(exc):
                 raise WorkspaceKeyError(
@@ -490,7 +502,7 @@ class Workspace:
         try:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         except _db_errors() as exc:
-            if _is_locked_error(exc):
+            if is_locked_error(exc):
                 return None     # another window is reading: it folds the log in later
             why = "the disk is full" if "full" in str(exc).lower() else f"the disk refused ({exc})"
             return (f"{self.path.name}: the changes were saved, but could not be copied from "
@@ -535,10 +547,9 @@ class Workspace:
         else:
             if self._key is not None:
                 return  # SQLCipher checks the key (and the application id after it)
-            from . import crypto
-
-            if crypto.key_file_path(self.path).exists():
-                self._key, self.key_location = crypto.load_key(self.path)
+            found = _key_finder(self.path) if _key_finder is not None else None
+            if found is not None:
+                self._key, self.key_location = found
                 return
             raise NotAWorkspaceError(
                 f"{self.path}: not an acctdesk workspace (it is not a SQLite database). "
@@ -732,7 +743,7 @@ class Workspace:
         except _db_errors() as exc:
             with contextlib.suppress(*_db_errors()):
                 conn.execute("ROLLBACK")
-            if _is_locked_error(exc):
+            if is_locked_error(exc):
                 raise WorkspaceBusyError(_busy_message(self.path)) from exc
             storage = _storage_error(self.path, exc)
             if storage is not None:
@@ -767,7 +778,7 @@ class Workspace:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except _db_errors() as exc:
-            if _is_locked_error(exc):
+            if is_locked_error(exc):
                 raise WorkspaceBusyError(_busy_message(self.path)) from exc
             storage = _storage_error(self.path, exc)
             if storage is not None:
