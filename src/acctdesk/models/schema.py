@@ -78,201 +78,202 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete SQL statement in migration: {buf[:80]!r}")
 
 
+#: the first schema, as it was created (a migration never changes once released)
+_M001_SQL = """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT
+    );
+
+    CREATE TABLE accounts (
+        account_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        domain TEXT,
+        industry TEXT,
+        segment TEXT,
+        region TEXT,
+        owner TEXT,
+        arr REAL,
+        seats INTEGER,
+        contract_start TEXT,
+        contract_end TEXT,
+        renewal_date TEXT,
+        status TEXT NOT NULL DEFAULT 'active',
+        churn_date TEXT,
+        custom TEXT,
+        batch_id INTEGER
+    );
+    CREATE INDEX idx_accounts_owner ON accounts(owner);
+    CREATE INDEX idx_accounts_domain ON accounts(domain);
+    CREATE INDEX idx_accounts_renewal ON accounts(renewal_date);
+    CREATE INDEX idx_accounts_status ON accounts(status);
+
+    CREATE TABLE subscriptions (
+        sub_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        product TEXT NOT NULL,
+        plan TEXT,
+        quantity REAL,
+        mrr REAL,
+        arr REAL,
+        start_date TEXT,
+        end_date TEXT,
+        status TEXT,
+        source TEXT,
+        custom TEXT,
+        batch_id INTEGER
+    );
+    CREATE INDEX idx_subscriptions_account ON subscriptions(account_id, product, start_date);
+
+    CREATE TABLE usage (
+        account_id TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        date TEXT NOT NULL,
+        value REAL,
+        batch_id INTEGER,
+        PRIMARY KEY (account_id, metric, date)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE tickets (
+        source TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        account_id TEXT,
+        created_at TEXT,
+        solved_at TEXT,
+        priority TEXT,
+        status TEXT,
+        csat REAL,
+        subject TEXT,
+        requester_email TEXT,
+        custom TEXT,
+        batch_id INTEGER,
+        PRIMARY KEY (source, ticket_id)
+    );
+    CREATE INDEX idx_tickets_account ON tickets(account_id, created_at);
+
+    CREATE TABLE surveys (
+        source TEXT NOT NULL,
+        response_id TEXT NOT NULL,
+        account_id TEXT,
+        contact_email TEXT,
+        date TEXT,
+        kind TEXT,
+        score REAL,
+        comment TEXT,
+        custom TEXT,
+        batch_id INTEGER,
+        PRIMARY KEY (source, response_id)
+    );
+    CREATE INDEX idx_surveys_account ON surveys(account_id, date);
+
+    CREATE TABLE contacts (
+        account_id TEXT NOT NULL,
+        email TEXT NOT NULL,
+        name TEXT,
+        title TEXT,
+        role TEXT,
+        last_contact TEXT,
+        custom TEXT,
+        batch_id INTEGER,
+        PRIMARY KEY (account_id, email)
+    );
+
+    CREATE TABLE activities (
+        activity_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        date TEXT,
+        kind TEXT,
+        text TEXT,
+        author TEXT,
+        custom TEXT,
+        batch_id INTEGER
+    );
+    CREATE INDEX idx_activities_account ON activities(account_id, date);
+
+    CREATE TABLE score_history (
+        account_id TEXT NOT NULL,
+        scorecard TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        score REAL,
+        band TEXT,
+        coverage REAL,
+        points TEXT,
+        PRIMARY KEY (account_id, scorecard, as_of)
+    );
+
+    CREATE TABLE import_batches (
+        batch_id INTEGER PRIMARY KEY,
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        profile TEXT,
+        entity TEXT,
+        mapping TEXT,
+        counts TEXT,
+        started_at TEXT,
+        finished_at TEXT,
+        user TEXT,
+        status TEXT NOT NULL DEFAULT 'applied'
+    );
+    CREATE INDEX idx_import_batches_sha ON import_batches(sha256);
+
+    CREATE TABLE rejected_rows (
+        batch_id INTEGER NOT NULL,
+        row_number INTEGER,
+        column_name TEXT,
+        value TEXT,
+        reason TEXT,
+        raw TEXT
+    );
+    CREATE INDEX idx_rejected_batch ON rejected_rows(batch_id);
+
+    -- Rows an import replaced or inserted, so a batch can be undone exactly.
+    -- op = 'insert' (undo deletes the row) or 'update' (undo restores `before`).
+    CREATE TABLE row_history (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL,
+        table_name TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        op TEXT NOT NULL,
+        before TEXT
+    );
+    CREATE INDEX idx_row_history_batch ON row_history(batch_id);
+
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user TEXT,
+        action TEXT NOT NULL,
+        entity TEXT,
+        entity_id TEXT,
+        before TEXT,
+        after TEXT,
+        detail TEXT
+    );
+    CREATE INDEX idx_audit_entity ON audit_log(entity, entity_id);
+
+    CREATE TABLE external_ids (
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        confirmed INTEGER NOT NULL DEFAULT 0,
+        batch_id INTEGER,
+        PRIMARY KEY (source, external_id)
+    );
+    CREATE INDEX idx_external_ids_account ON external_ids(account_id);
+
+    -- Column mappings the user confirmed, keyed by a signature of the file's header.
+    CREATE TABLE saved_mappings (
+        header_signature TEXT PRIMARY KEY,
+        profile TEXT,
+        entity TEXT,
+        mapping TEXT NOT NULL,
+        saved_at TEXT
+    );
+"""
+
+
 def _m001_initial(conn: sqlite3.Connection) -> None:
-    run_script(
-        conn,
-        """
-        CREATE TABLE meta (
-            key TEXT PRIMARY KEY,
-            value TEXT
-        );
-
-        CREATE TABLE accounts (
-            account_id TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            domain TEXT,
-            industry TEXT,
-            segment TEXT,
-            region TEXT,
-            owner TEXT,
-            arr REAL,
-            seats INTEGER,
-            contract_start TEXT,
-            contract_end TEXT,
-            renewal_date TEXT,
-            status TEXT NOT NULL DEFAULT 'active',
-            churn_date TEXT,
-            custom TEXT,
-            batch_id INTEGER
-        );
-        CREATE INDEX idx_accounts_owner ON accounts(owner);
-        CREATE INDEX idx_accounts_domain ON accounts(domain);
-        CREATE INDEX idx_accounts_renewal ON accounts(renewal_date);
-        CREATE INDEX idx_accounts_status ON accounts(status);
-
-        CREATE TABLE subscriptions (
-            sub_id TEXT PRIMARY KEY,
-            account_id TEXT NOT NULL,
-            product TEXT NOT NULL,
-            plan TEXT,
-            quantity REAL,
-            mrr REAL,
-            arr REAL,
-            start_date TEXT,
-            end_date TEXT,
-            status TEXT,
-            source TEXT,
-            custom TEXT,
-            batch_id INTEGER
-        );
-        CREATE INDEX idx_subscriptions_account ON subscriptions(account_id, product, start_date);
-
-        CREATE TABLE usage (
-            account_id TEXT NOT NULL,
-            metric TEXT NOT NULL,
-            date TEXT NOT NULL,
-            value REAL,
-            batch_id INTEGER,
-            PRIMARY KEY (account_id, metric, date)
-        ) WITHOUT ROWID;
-
-        CREATE TABLE tickets (
-            source TEXT NOT NULL,
-            ticket_id TEXT NOT NULL,
-            account_id TEXT,
-            created_at TEXT,
-            solved_at TEXT,
-            priority TEXT,
-            status TEXT,
-            csat REAL,
-            subject TEXT,
-            requester_email TEXT,
-            custom TEXT,
-            batch_id INTEGER,
-            PRIMARY KEY (source, ticket_id)
-        );
-        CREATE INDEX idx_tickets_account ON tickets(account_id, created_at);
-
-        CREATE TABLE surveys (
-            source TEXT NOT NULL,
-            response_id TEXT NOT NULL,
-            account_id TEXT,
-            contact_email TEXT,
-            date TEXT,
-            kind TEXT,
-            score REAL,
-            comment TEXT,
-            custom TEXT,
-            batch_id INTEGER,
-            PRIMARY KEY (source, response_id)
-        );
-        CREATE INDEX idx_surveys_account ON surveys(account_id, date);
-
-        CREATE TABLE contacts (
-            account_id TEXT NOT NULL,
-            email TEXT NOT NULL,
-            name TEXT,
-            title TEXT,
-            role TEXT,
-            last_contact TEXT,
-            custom TEXT,
-            batch_id INTEGER,
-            PRIMARY KEY (account_id, email)
-        );
-
-        CREATE TABLE activities (
-            activity_id TEXT PRIMARY KEY,
-            account_id TEXT NOT NULL,
-            date TEXT,
-            kind TEXT,
-            text TEXT,
-            author TEXT,
-            custom TEXT,
-            batch_id INTEGER
-        );
-        CREATE INDEX idx_activities_account ON activities(account_id, date);
-
-        CREATE TABLE score_history (
-            account_id TEXT NOT NULL,
-            scorecard TEXT NOT NULL,
-            as_of TEXT NOT NULL,
-            score REAL,
-            band TEXT,
-            coverage REAL,
-            points TEXT,
-            PRIMARY KEY (account_id, scorecard, as_of)
-        );
-
-        CREATE TABLE import_batches (
-            batch_id INTEGER PRIMARY KEY,
-            file_name TEXT NOT NULL,
-            sha256 TEXT NOT NULL,
-            profile TEXT,
-            entity TEXT,
-            mapping TEXT,
-            counts TEXT,
-            started_at TEXT,
-            finished_at TEXT,
-            user TEXT,
-            status TEXT NOT NULL DEFAULT 'applied'
-        );
-        CREATE INDEX idx_import_batches_sha ON import_batches(sha256);
-
-        CREATE TABLE rejected_rows (
-            batch_id INTEGER NOT NULL,
-            row_number INTEGER,
-            column_name TEXT,
-            value TEXT,
-            reason TEXT,
-            raw TEXT
-        );
-        CREATE INDEX idx_rejected_batch ON rejected_rows(batch_id);
-
-        -- Rows an import replaced or inserted, so a batch can be undone exactly.
-        -- op = 'insert' (undo deletes the row) or 'update' (undo restores `before`).
-        CREATE TABLE row_history (
-            id INTEGER PRIMARY KEY,
-            batch_id INTEGER NOT NULL,
-            table_name TEXT NOT NULL,
-            row_key TEXT NOT NULL,
-            op TEXT NOT NULL,
-            before TEXT
-        );
-        CREATE INDEX idx_row_history_batch ON row_history(batch_id);
-
-        CREATE TABLE audit_log (
-            id INTEGER PRIMARY KEY,
-            at TEXT NOT NULL,
-            user TEXT,
-            action TEXT NOT NULL,
-            entity TEXT,
-            entity_id TEXT,
-            before TEXT,
-            after TEXT,
-            detail TEXT
-        );
-        CREATE INDEX idx_audit_entity ON audit_log(entity, entity_id);
-
-        CREATE TABLE external_ids (
-            source TEXT NOT NULL,
-            external_id TEXT NOT NULL,
-            account_id TEXT NOT NULL,
-            confirmed INTEGER NOT NULL DEFAULT 0,
-            batch_id INTEGER,
-            PRIMARY KEY (source, external_id)
-        );
-        CREATE INDEX idx_external_ids_account ON external_ids(account_id);
-
-        -- Column mappings the user confirmed, keyed by a signature of the file's header.
-        CREATE TABLE saved_mappings (
-            header_signature TEXT PRIMARY KEY,
-            profile TEXT,
-            entity TEXT,
-            mapping TEXT NOT NULL,
-            saved_at TEXT
-        );
-        """
-    )
+    run_script(conn, _M001_SQL)
 
 
 def _m002_identity_and_opportunities(conn: sqlite3.Connection) -> None:
