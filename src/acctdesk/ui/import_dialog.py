@@ -75,6 +75,40 @@ class ImportDialog(QDialog):
         self._filling = False
         self._cancel_connected = False
 
+        self._build_file_list()
+        self._build_tabs()
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Source:"))
+        top.addWidget(self.source, 1)
+        top.addWidget(self.confidence)
+        rl.addLayout(top)
+        rl.addWidget(self.tabs, 1)
+
+        split = QSplitter()
+        split.addWidget(self.file_list)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+
+        self._build_footer()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.buttons)
+
+        self.runner.progress.connect(self._progress)
+        self._pending_previews = list(range(len(self.choices)))
+        self._preview_next()
+        if self.choices:
+            self.file_list.setCurrentRow(0)
+
+    def _build_file_list(self):
+        """The files, each with what it was recognised as."""
         self.file_list = QListWidget()
         self.file_list.setMinimumWidth(320)
         self.file_list.setWordWrap(True)
@@ -85,6 +119,8 @@ class ImportDialog(QDialog):
             self.file_list.addItem(item)
         self.file_list.currentRowChanged.connect(self._show_file)
 
+    def _build_tabs(self):
+        """The source picker and the preview, columns, row errors and accounts to confirm."""
         self.source = QComboBox()
         self.source.setObjectName("sourceCombo")
         self.source.addItem("Recognise automatically", None)
@@ -124,21 +160,8 @@ class ImportDialog(QDialog):
         self.tabs.addTab(self.problems, "Row errors")
         self.tabs.addTab(self.review, "Accounts to confirm")
 
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Source:"))
-        top.addWidget(self.source, 1)
-        top.addWidget(self.confidence)
-        rl.addLayout(top)
-        rl.addWidget(self.tabs, 1)
-
-        split = QSplitter()
-        split.addWidget(self.file_list)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-
+    def _build_footer(self):
+        """Status, progress and the Import, Export rejected rows and Cancel buttons."""
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -155,18 +178,6 @@ class ImportDialog(QDialog):
         self.import_button.clicked.connect(self.start_import)
         self.cancel_button.clicked.connect(self._cancel_or_close)
         self.export_rejected_button.clicked.connect(self._export_rejected)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(split, 1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.buttons)
-
-        self.runner.progress.connect(self._progress)
-        self._pending_previews = list(range(len(self.choices)))
-        self._preview_next()
-        if self.choices:
-            self.file_list.setCurrentRow(0)
 
     # ------------------------------------------------------------------ previews
     def _preview_next(self) -> None:

@@ -163,6 +163,24 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(760, 520))
         self.runner = TaskRunner(self)
 
+        self._build_views()
+        self._build_central()
+        self._build_status_bar()
+
+        self.welcome.open_requested.connect(self.choose_workspace)
+        self.welcome.new_requested.connect(self.choose_new_workspace)
+        self.welcome.demo_requested.connect(self.open_demo)
+        self.welcome.create_requested.connect(self.create_workspace)
+        self._build_menus()
+        from .table_view import DataTableView
+
+        for grid in self.findChildren(DataTableView):
+            grid.find_shortcut.setEnabled(False)   # Edit > Find (Ctrl+F) serves every view
+        self._show_welcome()
+        self._restore_geometry()
+
+    def _build_views(self):
+        """The sidebar, every view and the stack that shows one at a time."""
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFixedWidth(170)
@@ -224,6 +242,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.sidebar.currentRowChanged.connect(self._show_view)
 
+    def _build_central(self):
+        """The sidebar beside the stack."""
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -232,6 +252,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
+    def _build_status_bar(self):
+        """Status text, the running task's progress and its Cancel button."""
         self.status_label = QLabel("No workspace open")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -250,18 +272,6 @@ class MainWindow(QMainWindow):
         self.runner.progress.connect(self._task_progress)
         self.runner.idle.connect(self._task_idle)
         self.runner.failed.connect(self._task_failed)
-
-        self.welcome.open_requested.connect(self.choose_workspace)
-        self.welcome.new_requested.connect(self.choose_new_workspace)
-        self.welcome.demo_requested.connect(self.open_demo)
-        self.welcome.create_requested.connect(self.create_workspace)
-        self._build_menus()
-        from .table_view import DataTableView
-
-        for grid in self.findChildren(DataTableView):
-            grid.find_shortcut.setEnabled(False)   # Edit > Find (Ctrl+F) serves every view
-        self._show_welcome()
-        self._restore_geometry()
 
     # ------------------------------------------------------------------ menus
     def _build_menus(self) -> None:
