@@ -51,7 +51,7 @@ __all__ = [
 #: the account attributes the views slice by, in the order they are shown.
 SLICERS = ("owner", "segment", "industry", "region")
 KPI_KEYS = ("arr", "nrr", "grr", "logo_churn", "green", "yellow", "red", "arr_at_risk",
-            "whitespace", "renewals_90d")
+            "whitespace", "renewals_90d", "pipeline")
 RETENTION_MONTHS = 12
 RENEWAL_MONTHS = 12
 RENEWAL_SOON_DAYS = 90
@@ -90,6 +90,7 @@ class PortfolioInputs:
     suggestions: pd.DataFrame | None = None     # whitespace suggestions
     backtest: dict[str, Any] | None = None
     matrix: pd.DataFrame | None = None          # ownership matrix (long)
+    pipeline: pd.DataFrame | None = None        # open CRM deals per account (never revenue)
 
     @property
     def empty(self) -> bool:
@@ -257,8 +258,36 @@ def compute_kpis(inp: PortfolioInputs, filters: Mapping[str, str | None] | None 
     rows = account_rows(inp, active)
     if mrr is None:
         mrr = sliced_mrr(inp, ids) if len(ids) else None
-    return [_arr_kpi(inp, rows), *_retention_kpis(inp, mrr, sliced), *_band_kpis(inp, rows),
+    kpis = [_arr_kpi(inp, rows), *_retention_kpis(inp, mrr, sliced), *_band_kpis(inp, rows),
             _risk_kpi(inp, rows), _whitespace_kpi(inp, active), _renewals_kpi(inp, rows)]
+    if inp.pipeline is not None:
+        kpis.append(_pipeline_kpi(inp, sliced))
+    return kpis
+
+
+PIPELINE_COLUMNS = [("name", "Account", "text"), ("owner", "Owner", "text"),
+                    ("status", "Status", "text"), ("open_deals", "Open deals", "int"),
+                    ("pipeline", "Open pipeline", "currency"),
+                    ("weighted_pipeline", "Weighted by probability", "currency"),
+                    ("next_close_date", "Next close date", "date")]
+
+
+def _pipeline_kpi(inp: PortfolioInputs, sliced: pd.DataFrame) -> Kpi:
+    """Open pipeline: the CRM deals not yet won or lost, of every account the slicers select
+    (prospects included); pipeline, never revenue."""
+    pipe = inp.pipeline
+    pipe = pipe.loc[isin_text(pipe["account_id"], _ids(sliced))] if len(pipe) else pipe
+    rows = pipe.merge(sliced[["account_id", "name", "owner", "status"]], on="account_id",
+                      how="left") if len(pipe) else pd.DataFrame(
+        columns=[c[0] for c in PIPELINE_COLUMNS])
+    value = float(rows["pipeline"].fillna(0).sum()) if len(rows) else 0.0
+    deals = int(rows["open_deals"].sum()) if len(rows) else 0
+    return Kpi("pipeline", "Open pipeline", value, "currency",
+               f"{deals:,} open deals · {len(rows):,} accounts",
+               "The amount of the CRM deals (opportunities) still open on the data date: "
+               "not won, not lost. Pipeline is not revenue: it never counts in ARR, MRR, NRR "
+               "or GRR.",
+               rows.sort_values("pipeline", ascending=False, kind="stable"), PIPELINE_COLUMNS)
 
 
 def _arr_kpi(inp: PortfolioInputs, rows: pd.DataFrame) -> Kpi:

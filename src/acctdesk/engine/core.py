@@ -380,8 +380,7 @@ class Analysis:
     @property
     def pipeline(self) -> pd.DataFrame:
         """The CRM deals open per account (:func:`acctdesk.analytics.pipeline.open_pipeline`;
-        pipeline, never revenue). Not yet shown on a screen: the place for the accounts'
-        pipeline column and the Portfolio's pipeline tile."""
+        pipeline, never revenue): the Portfolio's "Open pipeline" tile and the pack's."""
         from ..analytics.pipeline import open_pipeline
 
         return self._part(("pipeline",), lambda: open_pipeline(

@@ -227,6 +227,9 @@ def _kpis(a: Analysis, inp, filters: dict[str, str], wl: pd.DataFrame
          "sum of accounts.arr over those renewals")
     _kpi(rows, "Expected renewed ARR (12 months)", forecast["expected_renewed_arr"],
          "currency", "sum of ARR x (1 - probability of churning by the renewal date)")
+    if "pipeline" in tiles:         # CRM deals were imported: pipeline, never revenue
+        _kpi(rows, "Open pipeline (CRM deals)", tiles["pipeline"].value, "currency",
+             tiles["pipeline"].definition)
     movements = pd.DataFrame(summary["movements"])
     cols = ["month", "start_mrr", "new", "expansion", "contraction", "churn", "reactivation",
             "end_mrr", "net_change"]

@@ -29,6 +29,8 @@ def portfolio_inputs(a: Analysis, parts: tuple[str, ...] = ("health", "risk", "w
     a.prepare(("data", "health", "risk", "whitespace", "figures"), progress, check)
     out.usage = data.frame("usage")
     out.figures = a.figures
+    pipe = a.pipeline
+    out.pipeline = pipe if len(pipe) else None
     active = out.figures.loc[out.figures["active"]]
     if "health" in parts:
         out.health = pd.DataFrame({

@@ -54,6 +54,16 @@ SUB_COLUMNS = [
     Column("start_date", "Start", "date", width=90), Column("end_date", "End", "date", width=90),
     Column("status", "Status", "status", width=80),
 ]
+DEAL_COLUMNS = [
+    Column("name", "Deal", width=230), Column("stage", "Stage", width=120),
+    Column("status", "Outcome", "status", width=70),
+    Column("amount", "Amount", "currency", width=100),
+    Column("close_date", "Close date", "date", width=90), Column("owner", "Owner", width=120),
+]
+LINK_COLUMNS = [
+    Column("system", "System", width=120), Column("kind", "Kind of id", width=110),
+    Column("external_id", "Id", width=260),
+]
 TICKET_COLUMNS = [
     Column("created_at", "Opened", "date", width=90), Column("subject", "Subject", width=260),
     Column("priority", "Priority", "status", width=70), Column("status", "Status", "status",
@@ -194,8 +204,31 @@ def load_account(ws, account_id: str, state: TaskState) -> dict[str, Any]:
         "whitespace": wsx, "usage": by_month, "seats": seats_by_month, "mrr": mrr,
         "subscriptions": subs, "tickets": ws.tickets(account_id),
         "surveys": ws.surveys(account_id), "contacts": ws.contacts(account_id),
-        "activities": ws.activities(account_id),
+        "activities": ws.activities(account_id), "deals": ws.opportunities(account_id),
+        "links": _links(ws.account_links(account_id)),
     }
+
+
+#: the systems' names in words, for the ids an account is known by
+SYSTEM_WORDS = {"salesforce": "Salesforce", "hubspot": "HubSpot", "pipedrive": "Pipedrive",
+                "stripe": "Stripe", "chargebee": "Chargebee", "recurly": "Recurly",
+                "zendesk": "Zendesk", "zendesk_user": "Zendesk (a person)",
+                "salesforce_contact": "Salesforce (a contact)", "intercom": "Intercom",
+                "freshdesk": "Freshdesk", "product": "Your product", "mixpanel": "Mixpanel",
+                "amplitude": "Amplitude", "name": "Name you confirmed"}
+
+
+def _links(links: pd.DataFrame) -> pd.DataFrame:
+    """The account's ids in words; the names a hand-kept list used as keys are left out."""
+    if not len(links):
+        return links
+    links = links.loc[links["kind"] != "name"]
+    system = links["system"].astype(str).str.split("~").str[0]
+    words = system.map(lambda v: SYSTEM_WORDS.get(v, v.replace("custom:", "your file's ")
+                                                  .replace("_", " ")))
+    return links.assign(system=words, kind=links["kind"].replace(
+        {"record": "record", "account": "account", "customer": "customer",
+         "workspace": "workspace", "subscription": "subscription", "user": "person"}))
 
 
 def _health_history(ws, card, account_id: str, as_of: str, scores_on, state: TaskState):
@@ -392,7 +425,7 @@ class AccountView(QWidget):
         self.tabs.addTab(usage, "Usage")
         self.tabs.addTab(revenue, "Revenue")
         self.tabs.addTab(support, "Support and NPS")
-        self.tabs.addTab(self.contacts, "Contacts")
+        self.tabs.addTab(self.contacts_page, "Contacts")
         self.tabs.addTab(timeline, "Timeline")
         self.content = QWidget()
         cl = QVBoxLayout(self.content)
@@ -494,14 +527,19 @@ class AccountView(QWidget):
         return usage
 
     def _build_revenue(self):
-        """MRR by month and the subscriptions."""
+        """MRR by month, the subscriptions, and the CRM deals (pipeline, not revenue)."""
         self.mrr_plot = _plot("MRR by month", "MRR", None, prefix="$")
         self.subs = _table(SUB_COLUMNS, "account_subscriptions", "subscriptions",
                            "No subscriptions.")
+        self.deals = _table(DEAL_COLUMNS, "account_deals", "deals",
+                            "No CRM deals imported for this account.")
         revenue = QWidget()
         rl = QVBoxLayout(revenue)
         rl.addWidget(self.mrr_plot, 2)
         rl.addWidget(self.subs, 3)
+        self.deals_label = QLabel("<b>Deals in the CRM</b> (pipeline: never counted as revenue)")
+        rl.addWidget(self.deals_label)
+        rl.addWidget(self.deals, 2)
         return revenue
 
     def _build_support(self):
@@ -520,8 +558,23 @@ class AccountView(QWidget):
         return support
 
     def _build_contacts(self):
-        """The contacts table."""
+        """The contacts, and the ids other systems know the account by."""
         self.contacts = _table(CONTACT_COLUMNS, "account_contacts", "contacts", "No contacts.")
+        self.links = _table(LINK_COLUMNS, "account_links", "ids",
+                            "No ids from other systems yet.")
+        self.links.setToolTip("Every id an export carried for this company (CRM record, "
+                              "billing customer, product workspace...): a later file keyed "
+                              "by any of them links here")
+        split = QSplitter(Qt.Orientation.Vertical)
+        for label, w in (("<b>Contacts</b>", self.contacts),
+                         ("<b>Known in other systems as</b>", self.links)):
+            box = QWidget()
+            bl = QVBoxLayout(box)
+            bl.setContentsMargins(0, 0, 0, 0)
+            bl.addWidget(QLabel(label))
+            bl.addWidget(w, 1)
+            split.addWidget(box)
+        self.contacts_page = split
 
     def _build_timeline(self):
         """Activities, and the form to add a note or log a meeting."""
@@ -815,6 +868,10 @@ class AccountView(QWidget):
             contacts = contacts.assign(_o=contacts["role"].map(
                 lambda v: order.get(str(v).lower(), 9))).sort_values(["_o", "name"])
         put(self.contacts, contacts, CONTACT_COLUMNS)
+        put(self.links, r.get("links", pd.DataFrame()), LINK_COLUMNS)
+        put(self.deals, r.get("deals", pd.DataFrame()), DEAL_COLUMNS, "close_date")
+        self.deals_label.setVisible(len(r.get("deals", ())) > 0)
+        self.deals.setVisible(len(r.get("deals", ())) > 0)
         self._fill_activities(r["activities"])
         n_tickets = len(r["tickets"])
         self.tabs.setTabText(3, f"Support and NPS ({n_tickets})")

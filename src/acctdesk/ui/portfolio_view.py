@@ -138,12 +138,13 @@ class PortfolioView(AnalysisView):
         titles = [("arr", "ARR"), ("nrr", "NRR"), ("grr", "GRR"), ("logo_churn", "Logo churn"),
                   ("renewals_90d", "Renewals, next 90 days"), ("green", "Green accounts"),
                   ("yellow", "Yellow accounts"), ("red", "Red accounts"),
-                  ("arr_at_risk", "ARR at risk"), ("whitespace", "Whitespace value")]
+                  ("arr_at_risk", "ARR at risk"), ("whitespace", "Whitespace value"),
+                  ("pipeline", "Open pipeline")]
         for i, (key, title) in enumerate(titles):
             tile = charts.KpiTile(key, title)
             tile.clicked.connect(self.show_drilldown)
             self.tiles[key] = tile
-            tiles_grid.addWidget(tile, i // 5, i % 5)
+            tiles_grid.addWidget(tile, i // 6, i % 6)
         self.tiles_box = tiles_box
         return tiles_box
 
@@ -281,7 +282,7 @@ class PortfolioView(AnalysisView):
         for key, tile in self.tiles.items():
             k = self.kpis.get(key)
             if k is None:
-                tile.set_value("—", "", "")
+                tile.set_value("—", "no CRM deals imported" if key == "pipeline" else "", "")
                 continue
             tile.title_label.setText(k.title)
             tile.set_value(k.text(cur), k.detail, k.definition)
