@@ -38,10 +38,6 @@ SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\
 
 #: known breaks: kind, what -> who removes it
 EXCEPTIONS: dict[tuple[str, str], str] = {
-    # the lead's (importers/, being rewritten)
-    ("sql", "acctdesk.importers.match"): "lead",
-    ("sql", "acctdesk.importers.pipeline"): "lead",
-    ("sql", "acctdesk.importers.undo"): "lead",     # written for issue 16, in importers/
 }
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from acctdesk.cli import main
 from acctdesk.importers.pipeline import import_file
-from acctdesk.importers.undo import UndoNeedsConfirmation, undo_batch
+from acctdesk.models.batch_undo import UndoNeedsConfirmation, undo_batch
 from acctdesk.models import ENTITY_KEYS, Workspace
 from acctdesk.models import edits
 

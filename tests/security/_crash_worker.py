@@ -42,7 +42,7 @@ def run_op(op: str, ws_path: str, arg: str, progress_path: str) -> None:
     with open(progress_path, "w", buffering=1) as log:
         log.write(f"start {time.monotonic()}\n")
         if op == "undo":
-            from acctdesk.importers.undo import undo_batch
+            from acctdesk.models.batch_undo import undo_batch
 
             ws = Workspace(ws_path)
             log.write(f"working {time.monotonic()}\n")
@@ -68,7 +68,7 @@ def run_op(op: str, ws_path: str, arg: str, progress_path: str) -> None:
 
 def serve() -> None:
     import acctdesk.importers.pipeline  # noqa: F401  (warm: pandas, pyarrow, acctdesk)
-    import acctdesk.importers.undo  # noqa: F401
+    import acctdesk.models.batch_undo  # noqa: F401
     import acctdesk.importers.pack_roundtrip  # noqa: F401
     import acctdesk.models  # noqa: F401
     import acctdesk.models.crypto  # noqa: F401

@@ -11,7 +11,7 @@ import pytest
 
 from acctdesk.cli import main
 from acctdesk.importers.pipeline import import_file
-from acctdesk.importers.undo import undo_batch
+from acctdesk.models.batch_undo import undo_batch
 from acctdesk.models import Workspace
 from acctdesk.models.audit import GENESIS, verify_chain
 

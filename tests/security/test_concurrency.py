@@ -133,7 +133,7 @@ def test_same_file_imported_by_two_processes_at_once_is_applied_once(tmp_path):
             lines = sorted(o[0].strip() for o in outs)
             # the other process was told, and changed nothing
             assert lines[0].endswith("True 0 None") or lines[1].endswith("True 0 None"), lines
-            from acctdesk.importers.undo import undo_batch
+            from acctdesk.models.batch_undo import undo_batch
             undo_batch(ws, applied[0][0])
             assert ws.count("usage") == 0 and ws.count("accounts") == 500
 

@@ -24,7 +24,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..importers.undo import undo_batch
+    from ..models.batch_undo import undo_batch
     from ..models.crypto import open_workspace
 
     with open_workspace(args.path, getattr(args, "passphrase_file", None)) as ws:

@@ -53,6 +53,7 @@ from typing import Iterable
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from ..models import import_store
 from .domains import identity_domain, is_placeholder_name, registrable_domain
 
 REVIEW_THRESHOLD = 85.0
@@ -218,13 +219,10 @@ class AccountIndex:
     def from_workspace(cls, ws) -> "AccountIndex":
         """The index of a workspace's accounts; names and domains are read on first need."""
         idx = cls()
-        conn = ws.conn
-        idx.ids = {r[0] for r in conn.execute("SELECT account_id FROM accounts")}
-        for src, ext, aid in conn.execute(
-                "SELECT source, external_id, account_id FROM external_ids"):
+        idx.ids = set(import_store.account_ids(ws.conn))
+        for src, ext, aid in import_store.external_id_links(ws.conn):
             idx._link(src, str(ext), aid)
-        idx._pending = lambda: conn.execute(
-            "SELECT account_id, name, domain FROM accounts").fetchall()
+        idx._pending = lambda: import_store.account_names_domains(ws.conn)
         return idx
 
     def _build(self) -> None:

@@ -180,7 +180,7 @@ def _write_plans(ws, path, digest, plans, result, decisions, cancel, report) -> 
     with ws.transaction() as conn:
         if _already(ws, digest, result, conn):
             return
-        billed = conn.execute("SELECT 1 FROM subscriptions LIMIT 1").fetchone() is not None \
+        billed = import_store.has_subscriptions(conn) \
             or any(p.plan.profile.entity == "subscriptions" for p in prepared)
         before = ws.data_date() if billed else None
         for prep in prepared:
@@ -273,13 +273,12 @@ def import_files(ws: Workspace, paths: Sequence[str | Path], **kwargs) -> list[F
 
 
 # ---------------------------------------------------------------------------------- undo
-# kept importable from here: the undo lives in acctdesk.importers.undo
-from .undo import UndoError, UndoNeedsConfirmation, undo_batch  # noqa: E402,F401
+# kept importable from here: the undo is storage's (acctdesk.models.batch_undo)
+from ..models.batch_undo import UndoError, UndoNeedsConfirmation, undo_batch  # noqa: E402,F401
 
 
 def rejected_rows(ws: Workspace, batch_id: int) -> pd.DataFrame:
-    return ws.frame("SELECT row_number, column_name, value, reason, raw FROM rejected_rows "
-                    "WHERE batch_id = ? ORDER BY row_number", (batch_id,))
+    return import_store.rejected_rows(ws, batch_id)
 
 
 def export_rejected(ws: Workspace, batch_id: int, path: str | Path) -> int:

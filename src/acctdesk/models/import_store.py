@@ -97,6 +97,29 @@ def account_names(conn) -> dict[str, str]:
     return dict(conn.execute("SELECT account_id, name FROM accounts").fetchall())
 
 
+def account_ids(conn) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT account_id FROM accounts")]
+
+
+def external_id_links(conn) -> list[tuple[str, str, str]]:
+    """(system, id in that system, account) for every known external id."""
+    return conn.execute("SELECT source, external_id, account_id FROM external_ids").fetchall()
+
+
+def account_names_domains(conn) -> list[tuple[str, str, str | None]]:
+    return conn.execute("SELECT account_id, name, domain FROM accounts").fetchall()
+
+
+def has_subscriptions(conn) -> bool:
+    return conn.execute("SELECT 1 FROM subscriptions LIMIT 1").fetchone() is not None
+
+
+def rejected_rows(ws: Workspace, batch_id: int) -> pd.DataFrame:
+    """A batch's rejected (and held) rows, in file order."""
+    return ws.frame("SELECT row_number, column_name, value, reason, raw FROM rejected_rows "
+                    "WHERE batch_id = ? ORDER BY row_number", (batch_id,))
+
+
 # ------------------------------------------------------------------------------ upsert
 def upsert(conn, table: str, frame: pd.DataFrame, batch_id: int) -> np.ndarray:
     """Insert new rows, update changed ones (history kept), leave equal ones alone.
@@ -137,7 +160,7 @@ def upsert(conn, table: str, frame: pd.DataFrame, batch_id: int) -> np.ndarray:
     status[changed_rows] = "updated"
     key_json = "json_array(" + ", ".join(f"t.{k}" for k in keys) + ")"
     before_json = "json_object(" + ", ".join(f"'{c}', t.{c}" for c in all_cols) + ")"
-    # what the file brought for each row: undo replays it (acctdesk.importers.undo)
+    # what the file brought for each row: undo replays it (acctdesk.models.batch_undo)
     after_json = "json_object(" + ", ".join(f"'{v}', i.{v}" for v in values) + ")"
     conn.execute(
         f"INSERT INTO row_history(batch_id, table_name, row_key, op, before, after) "

@@ -779,7 +779,7 @@ class MainWindow(QMainWindow):
             return
 
         def work(state: TaskState):
-            from ..importers.undo import UndoNeedsConfirmation, undo_batch
+            from ..models.batch_undo import UndoNeedsConfirmation, undo_batch
 
             try:
                 return undo_batch(ws, batch_id, force=force)
@@ -787,7 +787,7 @@ class MainWindow(QMainWindow):
                 return exc
 
         def done(result) -> None:
-            from ..importers.undo import UndoNeedsConfirmation
+            from ..models.batch_undo import UndoNeedsConfirmation
 
             if isinstance(result, UndoNeedsConfirmation):
                 text = str(result).split(" To go ahead:")[0]

@@ -39,8 +39,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models.schema import ENTITY_KEYS
-from ..models.workspace import Workspace
+from .schema import ENTITY_KEYS
+from .workspace import Workspace
 
 __all__ = ["UndoError", "UndoNeedsConfirmation", "undo_batch", "undo_dependents"]
 
